@@ -1,0 +1,38 @@
+"""Build a running helpline from settings: flows, translations, renderer, service.
+
+A composition root (like ``bot.cli`` and the Telegram adapter): it may read the clock and the
+files the settings name. It refuses flows with errors, so a broken edit never reaches trainees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from bot.flowdefs.folder import load_or_fail
+from bot.i18n.catalog import load_translations
+from bot.i18n.locales import LANGUAGES
+from bot.i18n.render import Renderer
+from bot.service import ConversationStore, Helpline
+
+JAPAN = timezone(timedelta(hours=9), "JST")
+"""Japan has no daylight saving time, so a fixed offset is exact."""
+
+
+def japan_today() -> date:
+    """Return today's date in Japan (which minimum wage is in force depends on it)."""
+    return datetime.now(JAPAN).date()
+
+
+def build_helpline(
+    flows_dir: Path,
+    locales_dir: Path,
+    store: ConversationStore,
+    today: Callable[[], date] = japan_today,
+    desk_connected: bool = False,
+) -> Helpline:
+    """Load and check the content, then return the service."""
+    flows = load_or_fail(flows_dir, today())
+    renderer = Renderer(load_translations(locales_dir, LANGUAGES), flows.data.prefectures)
+    return Helpline(flows, renderer, store, today, desk_connected)

@@ -1,0 +1,399 @@
+"""Check how the flows fit together: links, reachability, loops, variables, limits, dates.
+
+Works on loaded ``Flow`` values (``bot.flowdefs.load`` has already checked each file's shape)
+and returns ``Problem``s; it never raises for a mistake in the files. Translations are checked
+by ``bot.i18n.check``, which may use babel; this module may not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.calculators import CALCULATORS
+from bot.flowdefs.model import (
+    EMERGENCY_FLOW,
+    MENU_FLOW,
+    WAITING,
+    callback_data,
+    placeholders,
+    Ask,
+    Compute,
+    Condition,
+    Decide,
+    Flow,
+    FlowSet,
+    Jump,
+    Msg,
+    Node,
+    Op,
+    Question,
+    Store,
+    says,
+    successors,
+)
+from bot.flowdefs.problems import Problem, Severity, did_you_mean
+from bot.values import NUMERIC_KINDS, Kind
+
+MAX_MESSAGE = 4096
+"""Telegram's limit for one message, in characters."""
+
+MAX_CALLBACK_BYTES = 64
+"""Telegram's limit for a button's callback data."""
+
+REVIEW_PERIOD = timedelta(days=365)
+"""Rights content older than this is flagged for a new review."""
+
+VARIABLE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
+SHOWABLE = frozenset({Kind.YEN, Kind.NUMBER, Kind.DATE, Kind.PREFECTURE, Kind.TEXT})
+ORDERING = frozenset({Op.LT, Op.LE, Op.GT, Op.GE})
+
+
+@dataclass(frozen=True, slots=True)
+class VariableInfo:
+    """What a flow variable holds, for type checks."""
+
+    kind: Kind
+    values: frozenset[str] = frozenset()
+
+
+def variables_of(flow: Flow) -> dict[str, VariableInfo]:
+    """Return every variable a flow can set, with its kind."""
+    found: dict[str, VariableInfo] = {}
+    for node in flow.nodes.values():
+        match node:
+            case Question(store=store) if store is not Store.NEVER:
+                values = frozenset(b.value for b in node.buttons if b.value)
+                found[node.id] = VariableInfo(Kind.CHOICE, values)
+            case Ask(store=store) if store is not Store.NEVER:
+                found[node.id] = VariableInfo(node.kind)
+            case Compute() if node.calculator in CALCULATORS:
+                for name, kind in CALCULATORS[node.calculator].outputs.items():
+                    found[f"{node.id}.{name}"] = VariableInfo(kind)
+    return found
+
+
+def _defines(node: Node, variables: Mapping[str, VariableInfo]) -> set[str]:
+    if isinstance(node, Compute):
+        return {v for v in variables if v.startswith(f"{node.id}.")}
+    return {node.id} if node.id in variables else set()
+
+
+def reachable(flow: Flow) -> set[str]:
+    """Return the ids of nodes reachable from the flow's start."""
+    seen: set[str] = set()
+    todo = [flow.start]
+    while todo:
+        nid = todo.pop()
+        if nid in seen or nid not in flow.nodes:
+            continue
+        seen.add(nid)
+        todo.extend(successors(flow.nodes[nid]))
+    return seen
+
+
+def definitely_set(flow: Flow, variables: Mapping[str, VariableInfo]) -> dict[str, set[str]]:
+    """Return, per reachable node, the variables set on *every* way from the start to it."""
+    live = reachable(flow)
+    everything = set(variables)
+    before: dict[str, set[str]] = {nid: set(everything) for nid in live}
+    if flow.start in before:
+        before[flow.start] = set()
+    changed = True
+    while changed:
+        changed = False
+        for nid in live:
+            after = before[nid] | _defines(flow.nodes[nid], variables)
+            for nxt in successors(flow.nodes[nid]):
+                if nxt in before and nxt != flow.start:
+                    narrowed = before[nxt] & after
+                    if narrowed != before[nxt]:
+                        before[nxt] = narrowed
+                        changed = True
+    return before
+
+
+def _uses(node: Node) -> Iterator[tuple[str, int, str, bool]]:
+    """Yield (variable, line, where, must be set) for every variable a node reads.
+
+    Optional calculator inputs may be unset (the calculator then does without them); everything
+    else must have been answered on every way to the node.
+    """
+    for msg in says(node):
+        for name in placeholders(msg.text):
+            yield name, msg.line, "text", True
+    if isinstance(node, Compute):
+        calc = CALCULATORS.get(node.calculator)
+        for name, arg in node.args.items():
+            param = calc.params.get(name) if calc else None
+            if arg.variable:
+                yield arg.variable, node.line, "calculator input", bool(param and param.required)
+    if isinstance(node, Decide):
+        for case in node.cases:
+            if case.condition:
+                for part in case.condition.parts:
+                    yield part.variable, case.line, "condition", True
+
+
+class _FlowChecker:
+    def __init__(self, flows: FlowSet, flow: Flow, today: date) -> None:
+        self.flows = flows
+        self.flow = flow
+        self.today = today
+        self.problems: list[Problem] = []
+        self.variables = variables_of(flow)
+
+    def add(self, line: int, node: str | None, message: str,
+            severity: Severity = Severity.ERROR) -> None:
+        self.problems.append(Problem(self.flow.path, line, node, message, severity))
+
+    def known(self, nid: str) -> bool:
+        return nid in self.flow.nodes or nid in self.flow.broken
+
+    def link(self, line: int, node: str | None, target: str, what: str) -> None:
+        if not self.known(target):
+            hint = did_you_mean(target, [*self.flow.nodes, *self.flow.broken])
+            self.add(line, node, f"{what} goes to '{target}', which is not a node in this "
+                     f"flow.{hint}")
+
+    def run(self) -> list[Problem]:
+        flow = self.flow
+        self.link(flow.line, None, flow.start, "'start'")
+        self.check_header()
+        for node in flow.nodes.values():
+            self.check_links(node)
+            self.check_node(node)
+            self.check_texts(node)
+        self.check_variables()
+        live = reachable(flow)
+        for nid, node in flow.nodes.items():
+            if nid not in live and flow.start in flow.nodes:
+                self.add(node.line, nid, "no path leads here from the start "
+                         f"('{flow.start}'); link it from another node or remove it",
+                         Severity.WARNING)
+        return self.problems
+
+    def check_header(self) -> None:
+        reviewed = self.flow.reviewed
+        if reviewed is None:
+            self.add(1, None, "add 'reviewed:' with the date the content was last checked "
+                     "against the law, like reviewed: 2026-11-27")
+        elif reviewed > self.today:
+            self.add(1, None, f"'reviewed: {reviewed}' is in the future; use the date of the "
+                     "last review", Severity.WARNING)
+        elif self.today - reviewed > REVIEW_PERIOD:
+            self.add(1, None, f"the content was last reviewed on {reviewed}, more than 12 "
+                     "months ago; check it against the law and update 'reviewed:'",
+                     Severity.WARNING)
+
+    def check_links(self, node: Node) -> None:
+        match node:
+            case Question():
+                for i, button in enumerate(node.buttons):
+                    if button.next is not None:
+                        self.link(button.line, node.id, button.next, f"button {i + 1}")
+            case Decide():
+                for case in node.cases:
+                    self.link(case.line, node.id, case.next, "the branch")
+            case Jump():
+                if node.flow not in self.flows.flows:
+                    hint = did_you_mean(node.flow, self.flows.flows)
+                    self.add(node.line, node.id, f"'jump' goes to the flow '{node.flow}', which "
+                             f"does not exist.{hint}")
+            case _:
+                target = getattr(node, "next", None)
+                if isinstance(target, str):
+                    self.link(node.line, node.id, target, "'next'")
+
+    def check_node(self, node: Node) -> None:
+        match node:
+            case Question():
+                self.check_store(node, node.store, node.purpose)
+                self.check_buttons(node)
+            case Ask():
+                self.check_store(node, node.store, node.purpose)
+                if node.store is Store.NEVER:
+                    self.add(node.line, node.id, "the answer to this question is thrown away "
+                             "('store: never'), so nothing can use it; keep it with "
+                             "'store: conversation'", Severity.WARNING)
+                if node.low is not None and node.high is not None and node.low > node.high:
+                    self.add(node.line, node.id, "'min' is larger than 'max'")
+            case Compute():
+                self.check_compute(node)
+            case Decide():
+                for i, case in enumerate(node.cases):
+                    last = i == len(node.cases) - 1
+                    if last and case.condition is not None:
+                        self.add(case.line, node.id, "a branch needs a last item with only "
+                                 "'- next: <node>' for when no condition holds")
+                    if not last and case.condition is None:
+                        self.add(case.line, node.id, "only the last branch item may leave out "
+                                 "'if:'; the items after this one can never be reached")
+
+    def check_store(self, node: Node, store: Store, purpose: str | None) -> None:
+        if store is not Store.NEVER and not purpose:
+            self.add(node.line, node.id, f"answers kept with 'store: {store}' need a "
+                     "'purpose:' saying why we keep them (the trainee is told)")
+
+    def check_buttons(self, node: Question) -> None:
+        values: set[str] = set()
+        for i, button in enumerate(node.buttons):
+            data = callback_data(self.flow.name, node.id, i)
+            if len(data.encode()) > MAX_CALLBACK_BYTES:
+                self.add(button.line, node.id, f"the button data '{data}' is "
+                         f"{len(data.encode())} bytes; Telegram allows {MAX_CALLBACK_BYTES}. "
+                         "Use a shorter flow or node name")
+            if button.danger:
+                if button.next is not None:
+                    self.add(button.line, node.id, "a danger answer always goes to the "
+                             f"'{EMERGENCY_FLOW}' flow; remove its 'next:'")
+                if EMERGENCY_FLOW not in self.flows.flows:
+                    self.add(button.line, node.id, f"a danger answer needs flows/"
+                             f"{EMERGENCY_FLOW}.yaml, which is missing")
+            if node.store is not Store.NEVER:
+                if button.value is None:
+                    self.add(button.line, node.id, f"button {i + 1} needs a 'value:' because "
+                             "this question's answer is kept")
+                elif button.value in values:
+                    self.add(button.line, node.id, f"two buttons have the value "
+                             f"'{button.value}'; give each its own")
+                else:
+                    values.add(button.value)
+
+    def check_compute(self, node: Compute) -> None:
+        calc = CALCULATORS.get(node.calculator)
+        if calc is None:
+            hint = did_you_mean(node.calculator, CALCULATORS)
+            self.add(node.line, node.id, f"there is no calculator '{node.calculator}'.{hint}")
+            return
+        for name, arg in node.args.items():
+            param = calc.params.get(name)
+            if param is None:
+                hint = did_you_mean(name, calc.params)
+                self.add(node.line, node.id, f"'{calc.name}' has no input '{name}'.{hint}")
+                continue
+            if arg.number is not None:
+                if param.kind not in NUMERIC_KINDS:
+                    self.add(node.line, node.id, f"input '{name}' takes a {param.kind}, "
+                             "not a number")
+                continue
+            info = self.variables.get(arg.variable or "")
+            if info is not None and info.kind is not param.kind:
+                self.add(node.line, node.id, f"input '{name}' takes a {param.kind}, but "
+                         f"'{arg.variable}' is a {info.kind}")
+        for name, param in calc.params.items():
+            if param.required and name not in node.args:
+                self.add(node.line, node.id, f"'{calc.name}' needs the input '{name}' "
+                         f"({param.doc}); add it under 'with:'")
+
+    def check_texts(self, node: Node) -> None:
+        for msg in says(node):
+            self.check_text(node, msg)
+
+    def check_text(self, node: Node, msg: Msg) -> None:
+        if len(msg.text) > MAX_MESSAGE:
+            self.add(msg.line, node.id, f"this text is {len(msg.text):,} characters; Telegram "
+                     f"shows at most {MAX_MESSAGE:,} in one message. Split it into two nodes")
+        for name in placeholders(msg.text):
+            if not VARIABLE.match(name):
+                self.add(msg.line, node.id, f"'{{{name}}}' is not a variable: write a node "
+                         "name like {monthly_pay} or a result like {check.hourly_base}")
+
+    def check_condition(self, node: Node, line: int, condition: Condition) -> None:
+        for part in condition.parts:
+            info = self.variables.get(part.variable)
+            if info is None:
+                continue  # reported as an unknown variable
+            literal = part.literal
+            if part.op in ORDERING and info.kind not in NUMERIC_KINDS:
+                self.add(line, node.id, f"'{part.variable}' is a {info.kind}; only amounts "
+                         "and numbers can be compared with < or >")
+            elif isinstance(literal, bool) and info.kind is not Kind.FLAG:
+                self.add(line, node.id, f"'{part.variable}' is a {info.kind}, not a yes/no "
+                         "result")
+            elif isinstance(literal, str) and info.kind is Kind.CHOICE \
+                    and literal not in info.values:
+                hint = did_you_mean(literal, info.values)
+                self.add(line, node.id, f"'{part.variable}' is never '{literal}'; its buttons' "
+                         f"values are {', '.join(sorted(info.values))}.{hint}")
+
+    def check_variables(self) -> None:
+        before = definitely_set(self.flow, self.variables)
+        for nid, node in self.flow.nodes.items():
+            if isinstance(node, Decide):
+                for case in node.cases:
+                    if case.condition:
+                        self.check_condition(node, case.line, case.condition)
+            for name, line, where, must in _uses(node):
+                if not VARIABLE.match(name):
+                    continue
+                if name not in self.variables:
+                    hint = did_you_mean(name, self.variables)
+                    self.add(line, nid, f"the {where} uses '{name}', which this flow never "
+                             f"sets.{hint}")
+                elif must and nid in before and name not in before[nid]:
+                    self.add(line, nid, f"the {where} uses '{name}', but on some ways to this "
+                             "node it has not been answered yet")
+                elif where == "text" and self.variables[name].kind not in SHOWABLE:
+                    self.add(line, nid, f"'{{{name}}}' is a {self.variables[name].kind} and "
+                             "cannot be shown in a text; use a branch instead")
+
+
+def _cycles_without_wait(flows: FlowSet) -> list[Problem]:
+    """Find loops of nodes that never wait for the trainee (they would spin forever)."""
+    def edges(flow: Flow, node: Node) -> list[tuple[str, str]]:
+        if isinstance(node, Jump) and node.flow in flows.flows:
+            return [(node.flow, flows.flows[node.flow].start)]
+        return [(flow.name, nxt) for nxt in successors(node)]
+
+    moving = {
+        (flow.name, nid): node
+        for flow in flows.flows.values()
+        for nid, node in flow.nodes.items()
+        if not isinstance(node, WAITING)
+    }
+    problems: list[Problem] = []
+    state: dict[tuple[str, str], int] = {}  # 1 = on the current path, 2 = finished
+    reported: set[frozenset[tuple[str, str]]] = set()
+
+    def visit(key: tuple[str, str], path: list[tuple[str, str]]) -> None:
+        state[key] = 1
+        path.append(key)
+        for nxt in edges(flows.flows[key[0]], moving[key]):
+            if nxt not in moving:
+                continue
+            if state.get(nxt) == 1:
+                loop = path[path.index(nxt):]
+                if frozenset(loop) not in reported:
+                    reported.add(frozenset(loop))
+                    flow = flows.flows[nxt[0]]
+                    shown = " → ".join(f"{f}.{n}" if f != nxt[0] else n for f, n in
+                                       [*loop, nxt])
+                    problems.append(Problem(flow.path, moving[nxt].line, nxt[1],
+                                            f"these nodes go round in a circle without waiting "
+                                            f"for the trainee: {shown}. Put a question on the way"))
+            elif nxt not in state:
+                visit(nxt, path)
+        path.pop()
+        state[key] = 2
+
+    for key in moving:
+        if key not in state:
+            visit(key, [])
+    return problems
+
+
+def check(flows: FlowSet, today: date, flows_dir: str = "flows") -> list[Problem]:
+    """Return every problem in how the flows fit together, sorted by file and line."""
+    problems: list[Problem] = []
+    for required, why in ((MENU_FLOW, "where every conversation starts"),
+                          (EMERGENCY_FLOW, "what a trainee in danger is shown")):
+        if required not in flows.flows:
+            problems.append(Problem(f"{flows_dir}/{required}.yaml", 0, None,
+                                    f"this flow is missing; it is {why}"))
+    for flow in flows.flows.values():
+        problems.extend(_FlowChecker(flows, flow, today).run())
+    problems.extend(_cycles_without_wait(flows))
+    return sorted(set(problems))

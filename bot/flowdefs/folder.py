@@ -1,0 +1,113 @@
+"""Read the whole flows folder: flow files, ``system.yaml`` and the tables in ``data/``.
+
+The one place that reads flow files from disk. Returns a ``FlowSet`` and every problem found
+(shape and fit, not translations); ``load_or_fail`` is for the running helpline, which refuses
+to start on errors.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from bot.calculators.base import ReferenceData
+from bot.calculators.minimum_wage import MinimumWageTable
+from bot.flowdefs.check import check
+from bot.flowdefs.data import read_minimum_wages, read_prefectures
+from bot.flowdefs.load import read_flow, read_system
+from bot.flowdefs.model import SYSTEM_KEYS, Flow, FlowSet
+from bot.flowdefs.problems import Problem, errors
+from bot.flowdefs.yamlsafe import Document, YamlRefused, load
+from bot.prefectures import PrefectureTable
+
+SYSTEM_FILE = "system.yaml"
+PREFECTURES_FILE = "data/prefectures.yaml"
+MINIMUM_WAGES_FILE = "data/minimum_wages.yaml"
+
+
+class FlowError(ValueError):
+    """The flows folder has errors; ``problems`` lists them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(str(p) for p in problems)
+        super().__init__(f"the flows have {len(problems)} error(s):\n{lines}")
+
+
+def display_path(path: Path) -> str:
+    """Return ``path`` relative to the working directory when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path) -> tuple[Document | None, list[Problem]]:
+    shown = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(shown, 0, None, f"cannot read the file: {error.strerror}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, [Problem(shown, 0, None, "the file is not UTF-8 text; save it as UTF-8")]
+    try:
+        return load(text), []
+    except YamlRefused as refused:
+        return None, [Problem(shown, refused.line, None, refused.message)]
+
+
+def flow_files(flows_dir: Path) -> list[Path]:
+    """Return the flow files in ``flows_dir`` (every ``*.yaml`` but ``system.yaml``)."""
+    return sorted(p for p in flows_dir.glob("*.yaml") if p.name != SYSTEM_FILE)
+
+
+def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
+    """Read and check everything in ``flows_dir``; what could not be read is left out."""
+    problems: list[Problem] = []
+
+    doc, found = _read(flows_dir / PREFECTURES_FILE)
+    problems += found
+    prefectures = PrefectureTable([])
+    if doc is not None:
+        prefectures, found = read_prefectures(display_path(flows_dir / PREFECTURES_FILE), doc)
+        problems += found
+    doc, found = _read(flows_dir / MINIMUM_WAGES_FILE)
+    problems += found
+    wages = MinimumWageTable([])
+    if doc is not None:
+        wages, found = read_minimum_wages(display_path(flows_dir / MINIMUM_WAGES_FILE), doc,
+                                          prefectures, today)
+        problems += found
+
+    system_path = display_path(flows_dir / SYSTEM_FILE)
+    doc, found = _read(flows_dir / SYSTEM_FILE)
+    problems += found
+    system = {}
+    if doc is not None:
+        system, found = read_system(system_path, doc, SYSTEM_KEYS)
+        problems += found
+
+    flows: dict[str, Flow] = {}
+    for path in flow_files(flows_dir):
+        doc, found = _read(path)
+        problems += found
+        if doc is None:
+            continue
+        flow, found = read_flow(display_path(path), path.stem, doc)
+        problems += found
+        if flow is not None:
+            flows[flow.name] = flow
+
+    flowset = FlowSet(flows, system, ReferenceData(prefectures, wages), system_path)
+    problems += check(flowset, today, display_path(flows_dir))
+    return flowset, sorted(set(problems))
+
+
+def load_or_fail(flows_dir: Path, today: date) -> FlowSet:
+    """Return the FlowSet, or raise ``FlowError`` if the folder has any error."""
+    flowset, problems = load_flowset(flows_dir, today)
+    if errors(problems):
+        raise FlowError(errors(problems))
+    return flowset

@@ -1,0 +1,309 @@
+"""The flow definitions as typed values: flows, nodes, buttons, conditions, system texts.
+
+Immutable dataclasses, built by ``bot.flowdefs.load`` and read by the engine, the checker, the
+graph and the translation tools. No I/O and no imports beyond the standard library and other
+pure modules of this project.
+
+A node does one thing, and its kind follows from its keys:
+
+==============  ===========================================  =================
+kind            keys                                         waits for input?
+==============  ===========================================  =================
+``Question``    ``say`` + ``buttons``                        yes
+``Ask``         ``ask`` + ``say`` + ``store`` + ``next``     yes
+``Message``     ``say`` + ``next``                           no
+``Compute``     ``compute`` + ``with`` + ``next``            no
+``Decide``      ``branch`` (``if`` … ``next``, last without)  no
+``Handoff``     ``handoff`` (+ ``say``) + ``next``           no
+``Jump``        ``jump`` (+ ``say``)                         no
+``End``         ``end: true`` (+ ``say``)                    no (ends)
+==============  ===========================================  =================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import TypeAlias
+
+from bot.calculators.base import ReferenceData
+from bot.values import Kind
+
+MENU_FLOW = "menu"
+"""The flow every conversation starts in, and where /menu leads."""
+
+EMERGENCY_FLOW = "emergency"
+"""The flow a ``danger: true`` answer jumps to, after an urgent handoff."""
+
+SYSTEM_KEYS: Mapping[str, str] = {
+    "choose_language": "the language picker's prompt",
+    "use_buttons": "re-prompt when text arrives where buttons are expected",
+    "stale_button": "a button from an older message was pressed",
+    "only_text": "a sticker, photo, voice message or file arrived",
+    "flow_changed": "the conversation pointed at a part of a flow that was edited away",
+    "nothing_before": "/back at the first question",
+    "handoff_asked": "confirmation after asking for a person",
+    "desk_unavailable": "asking for a person when no union desk is connected",
+    "sorry": "something went wrong; starting again from the menu",
+    "retry_yen": "an amount of yen could not be read",
+    "retry_number": "a number could not be read",
+    "retry_date": "a date could not be read",
+    "retry_prefecture": "a prefecture name could not be read",
+    "retry_text": "an empty text answer",
+    "too_small": "a number below the allowed range",
+    "too_large": "a number above the allowed range",
+    "too_long": "a text answer over the length limit",
+    "goodbye": "the one neutral line left after /exit",
+}
+"""Texts the code itself needs, kept in ``flows/system.yaml`` so maintainers can edit them."""
+
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def callback_data(flow: str, node: str, index: int) -> str:
+    """Return the data a button carries back when pressed: ``<flow>.<node>.<index>``."""
+    return f"{flow}.{node}.{index}"
+
+
+def placeholders(text: str) -> list[str]:
+    """Return the names inside ``{...}`` in ``text``, in order."""
+    return PLACEHOLDER.findall(text)
+
+
+class Store(StrEnum):
+    """How long an answer is kept.
+
+    ``never``: the answer only chooses the path. ``conversation``: kept while this conversation
+    lasts. ``case``: also kept with the trainee's case for the union desk (after consent).
+    """
+
+    NEVER = "never"
+    CONVERSATION = "conversation"
+    CASE = "case"
+
+
+@dataclass(frozen=True, slots=True)
+class Msg:
+    """A translatable text: English source and its gettext context ``<flow>.<node>``."""
+
+    context: str
+    text: str
+    line: int = field(default=0, compare=False)
+
+
+class Op(StrEnum):
+    """Comparison operators in conditions."""
+
+    EQ = "=="
+    NE = "!="
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+
+
+Literal: TypeAlias = Decimal | bool | str
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """``<variable> <op> <literal>``, e.g. ``check.shortfall_monthly > 0``."""
+
+    variable: str
+    op: Op
+    literal: Literal
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """Comparisons joined by ``and``; the source text is kept for messages and graphs."""
+
+    parts: tuple[Comparison, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """One choice of a question."""
+
+    label: Msg
+    next: str | None
+    value: str | None = None
+    danger: bool = False
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One arm of a ``branch``; ``condition`` None means "otherwise"."""
+
+    condition: Condition | None
+    next: str
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """A calculator argument: a variable's name or a literal number."""
+
+    variable: str | None = None
+    number: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NodeBase:
+    """What every node has: its id and the line it starts on."""
+
+    id: str
+    line: int = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Question(NodeBase):
+    """Say something and offer buttons; wait for a press."""
+
+    say: Msg
+    buttons: tuple[Button, ...]
+    store: Store = Store.NEVER
+    purpose: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ask(NodeBase):
+    """Ask for typed input (yen, number, date, prefecture, text); wait for a valid answer."""
+
+    say: Msg
+    kind: Kind
+    next: str
+    store: Store
+    purpose: str | None = None
+    retry: Msg | None = None
+    low: Decimal | None = None
+    high: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message(NodeBase):
+    """Say something and go on."""
+
+    say: Msg
+    next: str
+
+
+@dataclass(frozen=True, slots=True)
+class Compute(NodeBase):
+    """Run a named calculator; its outputs become ``<node>.<output>`` variables."""
+
+    calculator: str
+    args: Mapping[str, Arg]
+    next: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decide(NodeBase):
+    """Go to the first case whose condition holds."""
+
+    cases: tuple[Case, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff(NodeBase):
+    """Ask the union desk to take over (urgently or not), optionally say something, go on."""
+
+    urgent: bool
+    next: str
+    say: Msg | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Jump(NodeBase):
+    """Continue at the start of another flow."""
+
+    flow: str
+    say: Msg | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class End(NodeBase):
+    """End the conversation (the next message starts again at the menu)."""
+
+    say: Msg | None = None
+
+
+Node: TypeAlias = Question | Ask | Message | Compute | Decide | Handoff | Jump | End
+
+WAITING = (Question, Ask)
+"""Node kinds that wait for the trainee; every cycle must pass through one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """One flow file."""
+
+    name: str
+    path: str
+    title: str
+    reviewed: date | None
+    sources: tuple[str, ...]
+    start: str
+    nodes: Mapping[str, Node]
+    line: int = field(default=1, compare=False)
+    broken: frozenset[str] = frozenset()
+    """Ids of nodes that could not be read; the checker has already reported them."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSet:
+    """Everything the engine runs on: the flows, the system texts and the reference data."""
+
+    flows: Mapping[str, Flow]
+    system: Mapping[str, Msg]
+    data: ReferenceData
+    system_path: str = "flows/system.yaml"
+
+    def node(self, flow: str, node: str) -> Node | None:
+        """Return a node, or None if the flow or node does not exist."""
+        found = self.flows.get(flow)
+        return found.nodes.get(node) if found else None
+
+
+def says(node: Node) -> list[Msg]:
+    """Return every translatable text of a node, in order."""
+    texts: list[Msg] = []
+    say = getattr(node, "say", None)
+    if say is not None:
+        texts.append(say)
+    if isinstance(node, Question):
+        texts.extend(button.label for button in node.buttons)
+    if isinstance(node, Ask) and node.retry is not None:
+        texts.append(node.retry)
+    return texts
+
+
+def all_messages(flowset: FlowSet) -> list[tuple[Msg, str, str | None]]:
+    """Return every translatable text with its file and node, system texts first."""
+    found: list[tuple[Msg, str, str | None]] = [
+        (msg, flowset.system_path, None) for msg in flowset.system.values()
+    ]
+    for flow in sorted(flowset.flows.values(), key=lambda f: f.path):
+        texts = [(msg, flow.path, node.id) for node in flow.nodes.values() for msg in says(node)]
+        found.extend(sorted(texts, key=lambda item: item[0].line))
+    return found
+
+
+def successors(node: Node) -> list[str]:
+    """Return the ids of the nodes in the same flow that ``node`` can lead to."""
+    match node:
+        case Question():
+            return [b.next for b in node.buttons if b.next is not None]
+        case Ask() | Message() | Compute() | Handoff():
+            return [node.next]
+        case Decide():
+            return [case.next for case in node.cases]
+        case _:
+            return []

@@ -1,0 +1,67 @@
+"""Read the gettext catalogs in ``locales/<lang>/LC_MESSAGES/messages.po``.
+
+The running helpline reads the ``.po`` files directly (with Babel), so a maintainer's edit
+takes effect on the next start without a compile step; ``helpline i18n compile`` still writes
+``.mo`` files for other gettext tools. Fuzzy and empty entries are never used: the English
+source is shown instead, and ``helpline i18n check`` fails until they are translated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+from bot.flowdefs.model import Msg
+
+DOMAIN = "messages"
+
+
+def po_path(locales_dir: Path, lang: str) -> Path:
+    """Return where the catalog for ``lang`` lives."""
+    return locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read_catalog(path: Path, lang: str) -> Catalog:
+    """Read one ``.po`` file."""
+    with path.open("rb") as handle:
+        return read_po(handle, locale=lang, domain=DOMAIN)
+
+
+@dataclass(frozen=True, slots=True)
+class Translations:
+    """Translated texts by language, keyed by (context, English source)."""
+
+    texts: Mapping[str, Mapping[tuple[str, str], str]]
+
+    def get(self, lang: str, msg: Msg) -> str:
+        """Return ``msg`` in ``lang``, or the English source if there is no usable translation."""
+        return self.texts.get(lang, {}).get((msg.context, msg.text), msg.text)
+
+    def has(self, lang: str, msg: Msg) -> bool:
+        """Return whether ``lang`` has a usable translation of ``msg``."""
+        return (msg.context, msg.text) in self.texts.get(lang, {})
+
+
+def usable(catalog: Catalog) -> dict[tuple[str, str], str]:
+    """Return the translated, non-fuzzy entries of a catalog."""
+    found: dict[tuple[str, str], str] = {}
+    for message in catalog:
+        if not message.id or message.fuzzy or not isinstance(message.string, str):
+            continue
+        if message.string and isinstance(message.id, str):
+            found[(message.context or "", message.id)] = message.string
+    return found
+
+
+def load_translations(locales_dir: Path, languages: Iterable[str]) -> Translations:
+    """Read every language's catalog that exists (missing ones fall back to English)."""
+    texts = {}
+    for lang in languages:
+        path = po_path(locales_dir, lang)
+        if path.exists():
+            texts[lang] = usable(read_catalog(path, lang))
+    return Translations(texts)

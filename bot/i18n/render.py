@@ -1,0 +1,66 @@
+"""Turn the engine's language-free texts into strings in one language.
+
+Translates with the catalogs and fills ``{placeholders}`` with values formatted for the
+language: yen with Babel's currency format (¥120,000 / 120.000 ¥), numbers with the local
+decimal mark, dates as "18 thg 10, 2025" or "2025年10月18日", prefectures by their local name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from babel.dates import format_skeleton
+from babel.numbers import format_currency, format_decimal
+
+from bot.flowdefs.model import PLACEHOLDER, Msg
+from bot.i18n.catalog import Translations
+from bot.i18n.locales import babel_locale
+from bot.prefectures import PrefectureTable
+from bot.values import Choice, Day, Flag, Number, Prefecture, Text, Value, Yen
+
+GROUPING_FROM = 10_000
+"""Numbers from here on get a thousands mark."""
+
+MISSING = "…"
+"""Shown for a placeholder with no value (the checker makes this unreachable)."""
+
+
+class Renderer:
+    """Renders texts and values in any of the helpline's languages."""
+
+    def __init__(self, translations: Translations, prefectures: PrefectureTable) -> None:
+        self.translations = translations
+        self.prefectures = prefectures
+
+    def value(self, value: Value, lang: str) -> str:
+        """Format one value for ``lang``."""
+        locale = babel_locale(lang)
+        match value:
+            case Yen(amount):
+                return str(format_currency(amount, "JPY", locale=locale))
+            case Number(number):
+                # Years and hours read best without a thousands mark (2025, not 2,025).
+                pattern = "#,##0.##" if abs(number) >= GROUPING_FROM else "0.##"
+                return str(format_decimal(number, format=pattern, locale=locale))
+            case Day(day):
+                return str(format_skeleton("yMMMd", day, locale=locale))
+            case Prefecture(pref_id):
+                return self.prefectures.name(pref_id, lang)
+            case Text(text) | Choice(text):
+                return text
+            case Flag(flag):
+                return "✓" if flag else "✗"
+
+    def text(self, msg: Msg, lang: str, params: Mapping[str, Value] | None = None) -> str:
+        """Translate ``msg`` into ``lang`` and fill in its placeholders."""
+        template = self.translations.get(lang, msg)
+        if not params and "{" not in template:
+            return template
+        values = params or {}
+
+        def fill(match: re.Match[str]) -> str:
+            found = values.get(match.group(1))
+            return self.value(found, lang) if found is not None else MISSING
+
+        return PLACEHOLDER.sub(fill, template)
