@@ -2,7 +2,7 @@
 
 ::
 
-    helpline run                         Telegram when HELPLINE_TELEGRAM_TOKEN is set, else the terminal chat
+    helpline run                         on Telegram with a token, else in this terminal
     helpline chat [--lang vi] [--record FILE]
     helpline flows check [--strict]      check flows, data and translations
     helpline flows graph FLOW [--format mermaid|dot]
@@ -27,6 +27,7 @@ from typing import TextIO
 from bot import __version__
 from bot.assemble import build_helpline, japan_today
 from bot.config import ConfigError, Settings
+from bot.console import Console
 from bot.flowdefs.folder import FlowError, display_path, flow_files, load_flowset
 from bot.flowdefs.graph import dot, mermaid
 from bot.flowdefs.problems import errors, summary
@@ -38,16 +39,19 @@ from bot.transcripts import TranscriptError, coverage, dump, read, replay
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="helpline", description="A confidential helpline "
-                                     "for technical intern trainees in Japan.")
+    parser = argparse.ArgumentParser(
+        prog="helpline",
+        description="A confidential helpline for technical intern trainees in Japan.",
+    )
     parser.add_argument("--version", action="version", version=f"helpline {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("run", help="start the helpline (Telegram, or the terminal chat)")
     chat = commands.add_parser("chat", help="chat with the helpline in this terminal")
     chat.add_argument("--lang", choices=LANGUAGES, help="skip the language picker")
-    chat.add_argument("--record", type=Path, metavar="FILE",
-                      help="save the conversation as a transcript test")
+    chat.add_argument(
+        "--record", type=Path, metavar="FILE", help="save the conversation as a transcript test"
+    )
 
     flows = commands.add_parser("flows", help="check, draw and test the flow files")
     flow_commands = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
@@ -59,16 +63,22 @@ def _parser() -> argparse.ArgumentParser:
     test = flow_commands.add_parser("test", help="run the transcripts in flows/tests/")
     test.add_argument("files", nargs="*", type=Path, help="transcripts (default: all)")
     test.add_argument("--update", action="store_true", help="rewrite expected paths and replies")
-    test.add_argument("--min-coverage", type=float, default=0.0, metavar="PCT",
-                      help="fail if any language reaches fewer than PCT%% of the nodes")
+    test.add_argument(
+        "--min-coverage",
+        type=float,
+        default=0.0,
+        metavar="PCT",
+        help="fail if any language reaches fewer than PCT%% of the nodes",
+    )
 
     i18n = commands.add_parser("i18n", help="extract, update, compile and check translations")
     i18n.add_argument("action", choices=("extract", "update", "compile", "check"))
     return parser
 
 
-def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
-         stdout: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> int:
     """Run the command line; return the exit status."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
@@ -78,8 +88,11 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
     except ConfigError as error:
         print(f"helpline: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
     try:
         match args.command:
             case "run":
@@ -97,18 +110,21 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
 
 def _run(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
     if settings.telegram_token is None:
-        print("No HELPLINE_TELEGRAM_TOKEN is set, so the helpline starts as a chat in this "
-              "terminal (type /exit to leave).", file=sys.stderr)
+        print(
+            "No HELPLINE_TELEGRAM_TOKEN is set, so the helpline starts as a chat in this "
+            "terminal (type /exit to leave).",
+            file=sys.stderr,
+        )
         return _chat(settings, stdin, stdout, None, None)
-    from bot.telegram_adapter import run_polling  # imported here: only this path needs telegram
+    # Imported here: only this path needs python-telegram-bot, which is slow to import.
+    from bot.telegram_adapter import run_polling  # noqa: PLC0415
 
     return run_polling(settings)
 
 
-def _chat(settings: Settings, stdin: TextIO, stdout: TextIO, lang: str | None,
-          record: Path | None) -> int:
-    from bot.console import Console
-
+def _chat(
+    settings: Settings, stdin: TextIO, stdout: TextIO, lang: str | None, record: Path | None
+) -> int:
     helpline = build_helpline(settings.flows_dir, settings.locales_dir, MemoryStore())
     return Console(helpline, stdin, stdout).run(lang, record)
 
@@ -131,8 +147,9 @@ def _flows(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
                 print("The flows have errors; run 'helpline flows check' first.", file=stdout)
                 return 1
             if args.flow not in flows.flows:
-                print(f"No flow '{args.flow}'. Flows: {', '.join(sorted(flows.flows))}",
-                      file=stdout)
+                print(
+                    f"No flow '{args.flow}'. Flows: {', '.join(sorted(flows.flows))}", file=stdout
+                )
                 return 1
             draw = dot if args.format == "dot" else mermaid
             print(draw(flows.flows[args.flow]), end="", file=stdout)
@@ -153,8 +170,9 @@ def _test(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
         return 1
 
     def factory(day: date) -> Helpline:
-        return build_helpline(settings.flows_dir, settings.locales_dir, MemoryStore(),
-                              today=lambda: day)
+        return build_helpline(
+            settings.flows_dir, settings.locales_dir, MemoryStore(), today=lambda: day
+        )
 
     outcomes = []
     failed = 0
@@ -175,8 +193,7 @@ def _test(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
             outcome.failures = kept
         else:
             status = "ok" if not outcome.failures else "FAILED"
-        print(f"{shown}: {status} ({len(transcript.steps)} turns, {transcript.lang})",
-              file=stdout)
+        print(f"{shown}: {status} ({len(transcript.steps)} turns, {transcript.lang})", file=stdout)
         for failure in outcome.failures:
             print(f"  {failure}", file=stdout)
         failed += bool(outcome.failures)
@@ -229,8 +246,7 @@ def _i18n(settings: Settings, action: str, stdout: TextIO) -> int:
             lines, ok = i18n_tools.check(flows, flows_dir, locales)
             for line in lines:
                 print(line, file=stdout)
-            print("All translations complete." if ok else "Translations are incomplete.",
-                  file=stdout)
+            print(
+                "All translations complete." if ok else "Translations are incomplete.", file=stdout
+            )
             return 0 if ok else 1
-
-

@@ -53,12 +53,16 @@ class Settings:
         problems: list[str] = []
         token = environ.get("HELPLINE_TELEGRAM_TOKEN", "").strip() or None
         if token is not None and ":" not in token:
-            problems.append("HELPLINE_TELEGRAM_TOKEN does not look like a bot token "
-                            "(BotFather gives one like 123456:ABC-DEF...)")
+            problems.append(
+                "HELPLINE_TELEGRAM_TOKEN does not look like a bot token "
+                "(BotFather gives one like 123456:ABC-DEF...)"
+            )
         api_url = environ.get("HELPLINE_TELEGRAM_API_URL", "").strip() or None
         if api_url is not None and not api_url.startswith(("http://", "https://")):
-            problems.append("HELPLINE_TELEGRAM_API_URL should start with http:// or https:// "
-                            "(for example http://127.0.0.1:8081/bot{token})")
+            problems.append(
+                "HELPLINE_TELEGRAM_API_URL should start with http:// or https:// "
+                "(for example http://127.0.0.1:8081/bot{token})"
+            )
         flows_dir = Path(environ.get("HELPLINE_FLOWS_DIR", "") or PROJECT_ROOT / "flows")
         if not flows_dir.is_dir():
             problems.append(f"HELPLINE_FLOWS_DIR: no folder at {flows_dir}")
@@ -67,9 +71,12 @@ class Settings:
             problems.append(f"HELPLINE_LOCALES_DIR: no folder at {locales_dir}")
         log_level = environ.get("HELPLINE_LOG_LEVEL", "INFO").strip().upper() or "INFO"
         if log_level not in logging.getLevelNamesMapping():
-            problems.append(f"HELPLINE_LOG_LEVEL: unknown level '{log_level}' "
-                            "(use DEBUG, INFO, WARNING or ERROR)")
+            problems.append(
+                f"HELPLINE_LOG_LEVEL: unknown level '{log_level}' "
+                "(use DEBUG, INFO, WARNING or ERROR)"
+            )
         if problems:
-            raise ConfigError("the configuration has problems:\n"
-                              + "\n".join(f"  - {p}" for p in problems))
+            raise ConfigError(
+                "the configuration has problems:\n" + "\n".join(f"  - {p}" for p in problems)
+            )
         return cls(Secret(token) if token else None, api_url, flows_dir, locales_dir, log_level)

@@ -95,11 +95,14 @@ class Console:
                     else:
                         self.buttons = ()
                 case DeskRequest(urgent=urgent):
-                    self.stdout.write(f"\n[the union desk would be asked to take over"
-                                      f"{' URGENTLY' if urgent else ''}]\n")
+                    self.stdout.write(
+                        f"\n[the union desk would be asked to take over"
+                        f"{' URGENTLY' if urgent else ''}]\n"
+                    )
                 case Wipe():
-                    self.stdout.write("\n[on Telegram, the whole chat is now deleted on both "
-                                      "sides]\n")
+                    self.stdout.write(
+                        "\n[on Telegram, the whole chat is now deleted on both sides]\n"
+                    )
         self.stdout.flush()
         return any(isinstance(item, Wipe) for item in turn.out)
 
@@ -115,9 +118,12 @@ class Console:
             # choice as two turns (open the chat, press the language) for a faithful replay.
             self.exchanges[0] = Exchange("start", lang, None, None)
             self.exchanges.insert(1, Exchange("press", NATIVE_NAMES[lang], None, None))
-        transcript = Transcript(path, path.stem.replace("_", " "), self.lang or "en",
-                                self.helpline.today(), ())
+        transcript = Transcript(
+            path, path.stem.replace("_", " "), self.lang or "en", self.helpline.today(), ()
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dump(transcript, self.exchanges), encoding="utf-8")
-        self.stdout.write(f"[saved the conversation as {path}; run 'helpline flows test "
-                          "--update' to fill in its replies]\n")
+        self.stdout.write(
+            f"[saved the conversation as {path}; run 'helpline flows test "
+            "--update' to fill in its replies]\n"
+        )

@@ -170,19 +170,31 @@ def _system(flows: m.FlowSet, key: str) -> Say:
     return Say(flows.system.get(key, m.Msg(f"system.{key}", key)))
 
 
-def _say(flow: str, node: m.Node, text: m.Msg, answers: Mapping[str, Value],
-         buttons: tuple[ButtonOut, ...] = (), expects: Kind | None = None) -> Say:
-    params = {name: answers[f"{flow}.{name}"] for name in m.placeholders(text.text)
-              if f"{flow}.{name}" in answers}
+def _say(
+    flow: str,
+    node: m.Node,
+    text: m.Msg,
+    answers: Mapping[str, Value],
+    *,
+    buttons: tuple[ButtonOut, ...] = (),
+    expects: Kind | None = None,
+) -> Say:
+    params = {
+        name: answers[f"{flow}.{name}"]
+        for name in m.placeholders(text.text)
+        if f"{flow}.{name}" in answers
+    }
     return Say(text, params, buttons, expects, f"{flow}.{node.id}")
 
 
 def _show(flow: str, node: m.Question | m.Ask, answers: Mapping[str, Value]) -> Say:
     """Return the Say that puts a waiting node's question on screen."""
     if isinstance(node, m.Question):
-        buttons = tuple(ButtonOut(b.label, m.callback_data(flow, node.id, i))
-                        for i, b in enumerate(node.buttons))
-        return _say(flow, node, node.say, answers, buttons)
+        buttons = tuple(
+            ButtonOut(b.label, m.callback_data(flow, node.id, i))
+            for i, b in enumerate(node.buttons)
+        )
+        return _say(flow, node, node.say, answers, buttons=buttons)
     return _say(flow, node, node.say, answers, expects=node.kind)
 
 
@@ -207,8 +219,9 @@ class _Run:
     def system(self, key: str) -> None:
         self.effects.append(_system(self.flows, key))
 
-    def start(self, flow: str, answers: Mapping[str, Value],
-              trail: tuple[tuple[str, str], ...]) -> State | None:
+    def start(
+        self, flow: str, answers: Mapping[str, Value], trail: tuple[tuple[str, str], ...]
+    ) -> State | None:
         found = self.flows.flows.get(flow)
         if found is None:
             self.effects.append(Flag("engine.flow_missing"))
@@ -216,8 +229,9 @@ class _Run:
             return None
         return self.go(flow, found.start, answers, trail)
 
-    def go(self, flow: str, nid: str, answers: Mapping[str, Value],
-           trail: tuple[tuple[str, str], ...]) -> State | None:
+    def go(
+        self, flow: str, nid: str, answers: Mapping[str, Value], trail: tuple[tuple[str, str], ...]
+    ) -> State | None:
         """Run nodes from ``flow.nid`` until one waits or the conversation ends."""
         answers = dict(answers)
         while True:
@@ -248,8 +262,11 @@ class _Run:
                     nid = node.next
                 case m.Decide():
                     variables = _variables(flow, answers)
-                    nid = next(c.next for c in node.cases
-                               if c.condition is None or holds(c.condition, variables))
+                    nid = next(
+                        c.next
+                        for c in node.cases
+                        if c.condition is None or holds(c.condition, variables)
+                    )
                 case m.Handoff():
                     self.effects.append(Handoff(node.urgent, "flow", flow, nid))
                     if say is not None:
@@ -265,8 +282,9 @@ class _Run:
                     self.effects.append(End())
                     return None
 
-    def compute(self, flow: str, node: m.Compute,
-                answers: Mapping[str, Value]) -> dict[str, Value] | None:
+    def compute(
+        self, flow: str, node: m.Compute, answers: Mapping[str, Value]
+    ) -> dict[str, Value] | None:
         calc = CALCULATORS[node.calculator]
         args: dict[str, Value] = {}
         for name, arg in node.args.items():
@@ -285,11 +303,12 @@ class _Run:
 
 def _variables(flow: str, answers: Mapping[str, Value]) -> dict[str, Value]:
     prefix = f"{flow}."
-    return {key[len(prefix):]: value for key, value in answers.items() if key.startswith(prefix)}
+    return {key[len(prefix) :]: value for key, value in answers.items() if key.startswith(prefix)}
 
 
-def _remember(flow: str, node: m.Question | m.Ask, value: Value,
-              answers: Mapping[str, Value]) -> dict[str, Value]:
+def _remember(
+    flow: str, node: m.Question | m.Ask, value: Value, answers: Mapping[str, Value]
+) -> dict[str, Value]:
     kept = dict(answers)
     if node.store is not m.Store.NEVER:
         kept[f"{flow}.{node.id}"] = value
@@ -298,8 +317,11 @@ def _remember(flow: str, node: m.Question | m.Ask, value: Value,
 
 def _press(run: _Run, state: State, node: m.Question, index: int) -> State | None:
     button = node.buttons[index]
-    answers = (_remember(state.flow, node, Choice(button.value), state.answers)
-               if button.value else dict(state.answers))
+    answers = (
+        _remember(state.flow, node, Choice(button.value), state.answers)
+        if button.value
+        else dict(state.answers)
+    )
     trail = (*state.trail, (state.flow, state.node))
     if button.danger or button.next is None:  # the loader gives every other button a next
         run.effects.append(Flag("engine.danger_answer"))
@@ -317,8 +339,9 @@ def _answer(run: _Run, state: State, node: m.Question | m.Ask, text: str) -> Sta
         run.system("use_buttons")
         run.show(state.flow, node, state.answers)
         return state
-    value = inputs.read(node.kind, text, prefectures=run.flows.data.prefectures,
-                        low=node.low, high=node.high)
+    value = inputs.read(
+        node.kind, text, prefectures=run.flows.data.prefectures, low=node.low, high=node.high
+    )
     if isinstance(value, inputs.Rejected):
         reason = value.reason
         if reason in (inputs.Reason.TOO_SMALL, inputs.Reason.TOO_LARGE, inputs.Reason.TOO_LONG):

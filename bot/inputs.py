@@ -46,7 +46,14 @@ class Rejected:
 
 
 _CURRENCY = re.compile(r"(¥|yen|yên|jpy|円|日元|日圆|元|en)$|^(¥|jpy)")
-_MULTIPLIERS = {"万": 10_000, "man": 10_000, "千": 1_000, "k": 1_000, "nghin": 1_000, "ngan": 1_000}
+_MULTIPLIERS = {
+    "万": 10_000,
+    "man": 10_000,
+    "千": 1_000,
+    "k": 1_000,
+    "nghin": 1_000,
+    "ngan": 1_000,
+}
 _MULTIPLIER = re.compile(r"^(?P<num>.*?)\s*(?P<mult>万|man|千|k|nghin|ngan)$")
 _GROUPED = re.compile(r"^\d{1,3}(?P<sep>[,.' ])\d{3}(?:(?P=sep)\d{3})*$")
 _DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$")
@@ -74,7 +81,9 @@ def _in_limits(
     return None
 
 
-def read_yen(text: str, low: Decimal | None = None, high: Decimal | None = None) -> Value | Rejected:
+def read_yen(
+    text: str, low: Decimal | None = None, high: Decimal | None = None
+) -> Value | Rejected:
     """Read an amount of yen."""
     folded = strip_marks(text).replace(" ", " ")
     if not folded:

@@ -33,8 +33,10 @@ LANGUAGE_DATA = "lang:"
 
 @dataclass(frozen=True, slots=True)
 class Conversation:
-    """What the service keeps per chat: the language, the engine state, and whether the
-    language picker is waiting for a choice."""
+    """What the service keeps per chat.
+
+    The language, the engine's state, and whether the language picker awaits a choice.
+    """
 
     lang: str
     state: engine.State | None = None

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Characters that change how text is displayed without being visible (Trojan Source, CVE-2021-42574),
-# and zero-width characters that can hide inside numbers and codes.
+# Characters that change how text is displayed without being visible (Trojan Source,
+# CVE-2021-42574), and zero-width characters that can hide inside numbers and codes.
 _INVISIBLE = frozenset(
     [
         *map(chr, range(0x202A, 0x202F)),  # LRE RLE PDF LRO RLO
@@ -33,13 +33,14 @@ _INVISIBLE = frozenset(
     ]
 )
 _KEEP_CONTROLS = frozenset("\n\t")
+SURROGATES = (0xD800, 0xDFFF)
 _SPACES = re.compile(r"\s+")
 
 
 def _visible(ch: str) -> bool:
     if ch in _INVISIBLE:
         return False
-    if 0xD800 <= ord(ch) <= 0xDFFF:  # a lone surrogate cannot be encoded, so it cannot be kept
+    if SURROGATES[0] <= ord(ch) <= SURROGATES[1]:  # cannot be encoded, so cannot be kept
         return False
     return not (unicodedata.category(ch) == "Cc" and ch not in _KEEP_CONTROLS)
 

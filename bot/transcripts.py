@@ -99,22 +99,31 @@ def read(path: Path) -> Transcript:
         actions = [key for key in ACTIONS if key in raw]
         unknown = [key for key in raw if key not in ACTIONS + CHECKS]
         if len(actions) != 1 or unknown:
-            raise TranscriptError(f"{path}:{line}: a turn has exactly one of "
-                                  f"{', '.join(ACTIONS)} and may have {', '.join(CHECKS)}")
+            raise TranscriptError(
+                f"{path}:{line}: a turn has exactly one of "
+                f"{', '.join(ACTIONS)} and may have {', '.join(CHECKS)}"
+            )
         action = actions[0]
         value = raw[action]
-        steps.append(Exchange(
-            action,
-            None if value is None else str(value),
-            tuple(raw["path"]) if "path" in raw else None,
-            raw.get("reply"),
-            _strings(raw.get("contains")),
-            _strings(raw.get("not_contains")),
-            raw.get("note"),
-            line,
-        ))
-    return Transcript(path, str(data.get("title", path.stem)), str(data.get("lang", "en")),
-                      data["today"], tuple(steps))
+        steps.append(
+            Exchange(
+                action,
+                None if value is None else str(value),
+                tuple(raw["path"]) if "path" in raw else None,
+                raw.get("reply"),
+                _strings(raw.get("contains")),
+                _strings(raw.get("not_contains")),
+                raw.get("note"),
+                line,
+            )
+        )
+    return Transcript(
+        path,
+        str(data.get("title", path.stem)),
+        str(data.get("lang", "en")),
+        data["today"],
+        tuple(steps),
+    )
 
 
 def render(out: Iterable[Outgoing]) -> str:
@@ -127,7 +136,9 @@ def render(out: Iterable[Outgoing]) -> str:
             case Wipe():
                 parts.append("(the chat is wiped on both sides)")
             case DeskRequest(urgent=urgent):
-                parts.append(f"(the union desk is asked to take over{': urgent' if urgent else ''})")
+                parts.append(
+                    f"(the union desk is asked to take over{': urgent' if urgent else ''})"
+                )
     return "\n---\n".join(parts) + "\n"
 
 
@@ -153,7 +164,7 @@ def _event(step: Exchange, last_buttons: tuple[tuple[str, str], ...]) -> Incomin
             return engine.MediaSent()
         case "command":
             try:
-                return engine.CommandGiven(engine.Command(step.value))
+                return engine.CommandGiven(engine.Command(step.value or ""))
             except ValueError:
                 return f"unknown command '{step.value}' (use {', '.join(engine.Command)})"
         case _:
@@ -191,25 +202,31 @@ def replay(helpline_factory: Callable[[date], Helpline], transcript: Transcript)
     conversation = helpline.store.load(CHAT)
     outcome.final_lang = conversation.lang if conversation else None
     if outcome.final_lang not in (None, transcript.lang):
-        outcome.failures.append(f"{transcript.path}: the conversation ended in "
-                                f"'{outcome.final_lang}', but the transcript says lang: "
-                                f"{transcript.lang}")
+        outcome.failures.append(
+            f"{transcript.path}: the conversation ended in "
+            f"'{outcome.final_lang}', but the transcript says lang: "
+            f"{transcript.lang}"
+        )
     return outcome
 
 
 def _compare(step: Exchange, turn: Turn, text: str) -> list[str]:
     problems = []
     if step.path is not None and tuple(step.path) != turn.path:
-        problems.append(f"the path differs:\n    expected {list(step.path)}\n"
-                        f"    actual   {list(turn.path)}")
+        problems.append(
+            f"the path differs:\n    expected {list(step.path)}\n    actual   {list(turn.path)}"
+        )
     if step.reply is not None and step.reply != text:
-        diff = difflib.unified_diff(step.reply.splitlines(), text.splitlines(),
-                                    "expected", "actual", lineterm="", n=1)
+        diff = difflib.unified_diff(
+            step.reply.splitlines(), text.splitlines(), "expected", "actual", lineterm="", n=1
+        )
         problems.append("the reply differs:\n    " + "\n    ".join(diff))
-    problems.extend(f"the reply does not contain {wanted!r}" for wanted in step.contains
-                    if wanted not in text)
-    problems.extend(f"the reply contains {unwanted!r}" for unwanted in step.not_contains
-                    if unwanted in text)
+    problems.extend(
+        f"the reply does not contain {wanted!r}" for wanted in step.contains if wanted not in text
+    )
+    problems.extend(
+        f"the reply contains {unwanted!r}" for unwanted in step.not_contains if unwanted in text
+    )
     return problems
 
 
@@ -244,12 +261,18 @@ def dump(transcript: Transcript, steps: Iterable[Exchange]) -> str:
         if step.reply is not None:
             turn["reply"] = _Literal(step.reply)
         turns.append(turn)
-    data = {"title": transcript.title, "lang": transcript.lang, "today": transcript.today,
-            "turns": turns}
+    data = {
+        "title": transcript.title,
+        "lang": transcript.lang,
+        "today": transcript.today,
+        "turns": turns,
+    }
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=99)
 
 
-def coverage(flows: FlowSet, outcomes: Iterable[Outcome]) -> Mapping[str, tuple[set[str], set[str]]]:
+def coverage(
+    flows: FlowSet, outcomes: Iterable[Outcome]
+) -> Mapping[str, tuple[set[str], set[str]]]:
     """Return, per language, (nodes reached, nodes never reached) across all flows."""
     every = {f"{flow.name}.{nid}" for flow in flows.flows.values() for nid in flow.nodes}
     reached: dict[str, set[str]] = {}

@@ -1,6 +1,7 @@
 """The minimum wage table and the rule for which figure applies on a given day.
 
-Pure data and lookups; ``bot.flowdefs.data`` loads the table from ``flows/data/minimum_wages.yaml``.
+Pure data and lookups; ``bot.flowdefs.data`` loads the table from
+``flows/data/minimum_wages.yaml``.
 
 Minimum wages in Japan are revised every fiscal year and only ever rise. A new figure takes effect
 in each prefecture on its own date, from October onward. So a figure from fiscal year N is known

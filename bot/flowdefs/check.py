@@ -17,8 +17,6 @@ from bot.flowdefs.model import (
     EMERGENCY_FLOW,
     MENU_FLOW,
     WAITING,
-    callback_data,
-    placeholders,
     Ask,
     Compute,
     Condition,
@@ -31,6 +29,8 @@ from bot.flowdefs.model import (
     Op,
     Question,
     Store,
+    callback_data,
+    placeholders,
     says,
     successors,
 )
@@ -145,8 +145,9 @@ class _FlowChecker:
         self.problems: list[Problem] = []
         self.variables = variables_of(flow)
 
-    def add(self, line: int, node: str | None, message: str,
-            severity: Severity = Severity.ERROR) -> None:
+    def add(
+        self, line: int, node: str | None, message: str, severity: Severity = Severity.ERROR
+    ) -> None:
         self.problems.append(Problem(self.flow.path, line, node, message, severity))
 
     def known(self, nid: str) -> bool:
@@ -155,8 +156,9 @@ class _FlowChecker:
     def link(self, line: int, node: str | None, target: str, what: str) -> None:
         if not self.known(target):
             hint = did_you_mean(target, [*self.flow.nodes, *self.flow.broken])
-            self.add(line, node, f"{what} goes to '{target}', which is not a node in this "
-                     f"flow.{hint}")
+            self.add(
+                line, node, f"{what} goes to '{target}', which is not a node in this flow.{hint}"
+            )
 
     def run(self) -> list[Problem]:
         flow = self.flow
@@ -170,23 +172,39 @@ class _FlowChecker:
         live = reachable(flow)
         for nid, node in flow.nodes.items():
             if nid not in live and flow.start in flow.nodes:
-                self.add(node.line, nid, "no path leads here from the start "
-                         f"('{flow.start}'); link it from another node or remove it",
-                         Severity.WARNING)
+                self.add(
+                    node.line,
+                    nid,
+                    "no path leads here from the start "
+                    f"('{flow.start}'); link it from another node or remove it",
+                    Severity.WARNING,
+                )
         return self.problems
 
     def check_header(self) -> None:
         reviewed = self.flow.reviewed
         if reviewed is None:
-            self.add(1, None, "add 'reviewed:' with the date the content was last checked "
-                     "against the law, like reviewed: 2026-11-27")
+            self.add(
+                1,
+                None,
+                "add 'reviewed:' with the date the content was last checked "
+                "against the law, like reviewed: 2026-11-27",
+            )
         elif reviewed > self.today:
-            self.add(1, None, f"'reviewed: {reviewed}' is in the future; use the date of the "
-                     "last review", Severity.WARNING)
+            self.add(
+                1,
+                None,
+                f"'reviewed: {reviewed}' is in the future; use the date of the last review",
+                Severity.WARNING,
+            )
         elif self.today - reviewed > REVIEW_PERIOD:
-            self.add(1, None, f"the content was last reviewed on {reviewed}, more than 12 "
-                     "months ago; check it against the law and update 'reviewed:'",
-                     Severity.WARNING)
+            self.add(
+                1,
+                None,
+                f"the content was last reviewed on {reviewed}, more than 12 "
+                "months ago; check it against the law and update 'reviewed:'",
+                Severity.WARNING,
+            )
 
     def check_links(self, node: Node) -> None:
         match node:
@@ -198,10 +216,13 @@ class _FlowChecker:
                 for case in node.cases:
                     self.link(case.line, node.id, case.next, "the branch")
             case Jump():
-                if node.flow not in self.flows.flows:
+                if node.flow not in self.flows.flows and node.flow not in self.flows.unreadable:
                     hint = did_you_mean(node.flow, self.flows.flows)
-                    self.add(node.line, node.id, f"'jump' goes to the flow '{node.flow}', which "
-                             f"does not exist.{hint}")
+                    self.add(
+                        node.line,
+                        node.id,
+                        f"'jump' goes to the flow '{node.flow}', which does not exist.{hint}",
+                    )
             case _:
                 target = getattr(node, "next", None)
                 if isinstance(target, str):
@@ -215,9 +236,14 @@ class _FlowChecker:
             case Ask():
                 self.check_store(node, node.store, node.purpose)
                 if node.store is Store.NEVER:
-                    self.add(node.line, node.id, "the answer to this question is thrown away "
-                             "('store: never'), so nothing can use it; keep it with "
-                             "'store: conversation'", Severity.WARNING)
+                    self.add(
+                        node.line,
+                        node.id,
+                        "the answer to this question is thrown away "
+                        "('store: never'), so nothing can use it; keep it with "
+                        "'store: conversation'",
+                        Severity.WARNING,
+                    )
                 if node.low is not None and node.high is not None and node.low > node.high:
                     self.add(node.line, node.id, "'min' is larger than 'max'")
             case Compute():
@@ -226,39 +252,69 @@ class _FlowChecker:
                 for i, case in enumerate(node.cases):
                     last = i == len(node.cases) - 1
                     if last and case.condition is not None:
-                        self.add(case.line, node.id, "a branch needs a last item with only "
-                                 "'- next: <node>' for when no condition holds")
+                        self.add(
+                            case.line,
+                            node.id,
+                            "a branch needs a last item with only "
+                            "'- next: <node>' for when no condition holds",
+                        )
                     if not last and case.condition is None:
-                        self.add(case.line, node.id, "only the last branch item may leave out "
-                                 "'if:'; the items after this one can never be reached")
+                        self.add(
+                            case.line,
+                            node.id,
+                            "only the last branch item may leave out "
+                            "'if:'; the items after this one can never be reached",
+                        )
 
     def check_store(self, node: Node, store: Store, purpose: str | None) -> None:
         if store is not Store.NEVER and not purpose:
-            self.add(node.line, node.id, f"answers kept with 'store: {store}' need a "
-                     "'purpose:' saying why we keep them (the trainee is told)")
+            self.add(
+                node.line,
+                node.id,
+                f"answers kept with 'store: {store}' need a "
+                "'purpose:' saying why we keep them (the trainee is told)",
+            )
 
     def check_buttons(self, node: Question) -> None:
         values: set[str] = set()
         for i, button in enumerate(node.buttons):
             data = callback_data(self.flow.name, node.id, i)
             if len(data.encode()) > MAX_CALLBACK_BYTES:
-                self.add(button.line, node.id, f"the button data '{data}' is "
-                         f"{len(data.encode())} bytes; Telegram allows {MAX_CALLBACK_BYTES}. "
-                         "Use a shorter flow or node name")
+                self.add(
+                    button.line,
+                    node.id,
+                    f"the button data '{data}' is "
+                    f"{len(data.encode())} bytes; Telegram allows {MAX_CALLBACK_BYTES}. "
+                    "Use a shorter flow or node name",
+                )
             if button.danger:
                 if button.next is not None:
-                    self.add(button.line, node.id, "a danger answer always goes to the "
-                             f"'{EMERGENCY_FLOW}' flow; remove its 'next:'")
-                if EMERGENCY_FLOW not in self.flows.flows:
-                    self.add(button.line, node.id, f"a danger answer needs flows/"
-                             f"{EMERGENCY_FLOW}.yaml, which is missing")
+                    self.add(
+                        button.line,
+                        node.id,
+                        "a danger answer always goes to the "
+                        f"'{EMERGENCY_FLOW}' flow; remove its 'next:'",
+                    )
+                flows = self.flows
+                if EMERGENCY_FLOW not in flows.flows and EMERGENCY_FLOW not in flows.unreadable:
+                    self.add(
+                        button.line,
+                        node.id,
+                        f"a danger answer needs flows/{EMERGENCY_FLOW}.yaml, which is missing",
+                    )
             if node.store is not Store.NEVER:
                 if button.value is None:
-                    self.add(button.line, node.id, f"button {i + 1} needs a 'value:' because "
-                             "this question's answer is kept")
+                    self.add(
+                        button.line,
+                        node.id,
+                        f"button {i + 1} needs a 'value:' because this question's answer is kept",
+                    )
                 elif button.value in values:
-                    self.add(button.line, node.id, f"two buttons have the value "
-                             f"'{button.value}'; give each its own")
+                    self.add(
+                        button.line,
+                        node.id,
+                        f"two buttons have the value '{button.value}'; give each its own",
+                    )
                 else:
                     values.add(button.value)
 
@@ -276,17 +332,24 @@ class _FlowChecker:
                 continue
             if arg.number is not None:
                 if param.kind not in NUMERIC_KINDS:
-                    self.add(node.line, node.id, f"input '{name}' takes a {param.kind}, "
-                             "not a number")
+                    self.add(
+                        node.line, node.id, f"input '{name}' takes a {param.kind}, not a number"
+                    )
                 continue
             info = self.variables.get(arg.variable or "")
             if info is not None and info.kind is not param.kind:
-                self.add(node.line, node.id, f"input '{name}' takes a {param.kind}, but "
-                         f"'{arg.variable}' is a {info.kind}")
+                self.add(
+                    node.line,
+                    node.id,
+                    f"input '{name}' takes a {param.kind}, but '{arg.variable}' is a {info.kind}",
+                )
         for name, param in calc.params.items():
             if param.required and name not in node.args:
-                self.add(node.line, node.id, f"'{calc.name}' needs the input '{name}' "
-                         f"({param.doc}); add it under 'with:'")
+                self.add(
+                    node.line,
+                    node.id,
+                    f"'{calc.name}' needs the input '{name}' ({param.doc}); add it under 'with:'",
+                )
 
     def check_texts(self, node: Node) -> None:
         for msg in says(node):
@@ -294,12 +357,20 @@ class _FlowChecker:
 
     def check_text(self, node: Node, msg: Msg) -> None:
         if len(msg.text) > MAX_MESSAGE:
-            self.add(msg.line, node.id, f"this text is {len(msg.text):,} characters; Telegram "
-                     f"shows at most {MAX_MESSAGE:,} in one message. Split it into two nodes")
+            self.add(
+                msg.line,
+                node.id,
+                f"this text is {len(msg.text):,} characters; Telegram "
+                f"shows at most {MAX_MESSAGE:,} in one message. Split it into two nodes",
+            )
         for name in placeholders(msg.text):
             if not VARIABLE.match(name):
-                self.add(msg.line, node.id, f"'{{{name}}}' is not a variable: write a node "
-                         "name like {monthly_pay} or a result like {check.hourly_base}")
+                self.add(
+                    msg.line,
+                    node.id,
+                    f"'{{{name}}}' is not a variable: write a node "
+                    "name like {monthly_pay} or a result like {check.hourly_base}",
+                )
 
     def check_condition(self, node: Node, line: int, condition: Condition) -> None:
         for part in condition.parts:
@@ -308,16 +379,35 @@ class _FlowChecker:
                 continue  # reported as an unknown variable
             literal = part.literal
             if part.op in ORDERING and info.kind not in NUMERIC_KINDS:
-                self.add(line, node.id, f"'{part.variable}' is a {info.kind}; only amounts "
-                         "and numbers can be compared with < or >")
+                self.add(
+                    line,
+                    node.id,
+                    f"'{part.variable}' is a {info.kind}; only amounts "
+                    "and numbers can be compared with < or >",
+                )
+            elif isinstance(literal, bool) and info.kind is Kind.CHOICE:
+                word = "yes" if literal else "no"
+                if word not in info.values:
+                    self.add(
+                        line,
+                        node.id,
+                        f"'{part.variable}' is never '{word}'; its buttons' "
+                        f"values are {', '.join(sorted(info.values))}",
+                    )
             elif isinstance(literal, bool) and info.kind is not Kind.FLAG:
-                self.add(line, node.id, f"'{part.variable}' is a {info.kind}, not a yes/no "
-                         "result")
-            elif isinstance(literal, str) and info.kind is Kind.CHOICE \
-                    and literal not in info.values:
+                self.add(line, node.id, f"'{part.variable}' is a {info.kind}, not a yes/no result")
+            elif (
+                isinstance(literal, str)
+                and info.kind is Kind.CHOICE
+                and literal not in info.values
+            ):
                 hint = did_you_mean(literal, info.values)
-                self.add(line, node.id, f"'{part.variable}' is never '{literal}'; its buttons' "
-                         f"values are {', '.join(sorted(info.values))}.{hint}")
+                self.add(
+                    line,
+                    node.id,
+                    f"'{part.variable}' is never '{literal}'; its buttons' "
+                    f"values are {', '.join(sorted(info.values))}.{hint}",
+                )
 
     def check_variables(self) -> None:
         before = definitely_set(self.flow, self.variables)
@@ -331,18 +421,28 @@ class _FlowChecker:
                     continue
                 if name not in self.variables:
                     hint = did_you_mean(name, self.variables)
-                    self.add(line, nid, f"the {where} uses '{name}', which this flow never "
-                             f"sets.{hint}")
+                    self.add(
+                        line, nid, f"the {where} uses '{name}', which this flow never sets.{hint}"
+                    )
                 elif must and nid in before and name not in before[nid]:
-                    self.add(line, nid, f"the {where} uses '{name}', but on some ways to this "
-                             "node it has not been answered yet")
+                    self.add(
+                        line,
+                        nid,
+                        f"the {where} uses '{name}', but on some ways to this "
+                        "node it has not been answered yet",
+                    )
                 elif where == "text" and self.variables[name].kind not in SHOWABLE:
-                    self.add(line, nid, f"'{{{name}}}' is a {self.variables[name].kind} and "
-                             "cannot be shown in a text; use a branch instead")
+                    self.add(
+                        line,
+                        nid,
+                        f"'{{{name}}}' is a {self.variables[name].kind} and "
+                        "cannot be shown in a text; use a branch instead",
+                    )
 
 
 def _cycles_without_wait(flows: FlowSet) -> list[Problem]:
     """Find loops of nodes that never wait for the trainee (they would spin forever)."""
+
     def edges(flow: Flow, node: Node) -> list[tuple[str, str]]:
         if isinstance(node, Jump) and node.flow in flows.flows:
             return [(node.flow, flows.flows[node.flow].start)]
@@ -365,15 +465,20 @@ def _cycles_without_wait(flows: FlowSet) -> list[Problem]:
             if nxt not in moving:
                 continue
             if state.get(nxt) == 1:
-                loop = path[path.index(nxt):]
+                loop = path[path.index(nxt) :]
                 if frozenset(loop) not in reported:
                     reported.add(frozenset(loop))
                     flow = flows.flows[nxt[0]]
-                    shown = " → ".join(f"{f}.{n}" if f != nxt[0] else n for f, n in
-                                       [*loop, nxt])
-                    problems.append(Problem(flow.path, moving[nxt].line, nxt[1],
-                                            f"these nodes go round in a circle without waiting "
-                                            f"for the trainee: {shown}. Put a question on the way"))
+                    shown = " → ".join(f"{f}.{n}" if f != nxt[0] else n for f, n in [*loop, nxt])
+                    problems.append(
+                        Problem(
+                            flow.path,
+                            moving[nxt].line,
+                            nxt[1],
+                            f"these nodes go round in a circle without waiting "
+                            f"for the trainee: {shown}. Put a question on the way",
+                        )
+                    )
             elif nxt not in state:
                 visit(nxt, path)
         path.pop()
@@ -388,11 +493,16 @@ def _cycles_without_wait(flows: FlowSet) -> list[Problem]:
 def check(flows: FlowSet, today: date, flows_dir: str = "flows") -> list[Problem]:
     """Return every problem in how the flows fit together, sorted by file and line."""
     problems: list[Problem] = []
-    for required, why in ((MENU_FLOW, "where every conversation starts"),
-                          (EMERGENCY_FLOW, "what a trainee in danger is shown")):
-        if required not in flows.flows:
-            problems.append(Problem(f"{flows_dir}/{required}.yaml", 0, None,
-                                    f"this flow is missing; it is {why}"))
+    for required, why in (
+        (MENU_FLOW, "where every conversation starts"),
+        (EMERGENCY_FLOW, "what a trainee in danger is shown"),
+    ):
+        if required not in flows.flows and required not in flows.unreadable:
+            problems.append(
+                Problem(
+                    f"{flows_dir}/{required}.yaml", 0, None, f"this flow is missing; it is {why}"
+                )
+            )
     for flow in flows.flows.values():
         problems.extend(_FlowChecker(flows, flow, today).run())
     problems.extend(_cycles_without_wait(flows))

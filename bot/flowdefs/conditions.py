@@ -56,6 +56,8 @@ def parse(source: str) -> Condition:
 
 
 def _compare(value: Value, op: Op, literal: Literal) -> bool:
+    if isinstance(literal, bool) and isinstance(value, Choice):
+        literal = "yes" if literal else "no"  # a button whose value is yes or no
     if isinstance(literal, bool):
         left: object = value.value if isinstance(value, Flag) else None
     elif isinstance(literal, Decimal):

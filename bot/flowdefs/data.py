@@ -29,54 +29,95 @@ def read_prefectures(path: str, doc: Document) -> tuple[PrefectureTable, list[Pr
     found = []
     for index, row in enumerate(rows):
         line = doc.line("prefectures", index)
-        if not (isinstance(row, dict) and isinstance(row.get("id"), str)
-                and isinstance(row.get("code"), int) and isinstance(row.get("names"), dict)):
-            problems.append(Problem(path, line, None, "each prefecture needs 'id', 'code' and "
-                                    "'names'"))
+        if not (
+            isinstance(row, dict)
+            and isinstance(row.get("id"), str)
+            and isinstance(row.get("code"), int)
+            and isinstance(row.get("names"), dict)
+        ):
+            problems.append(
+                Problem(path, line, None, "each prefecture needs 'id', 'code' and 'names'")
+            )
             continue
         names = {str(k): str(v) for k, v in row["names"].items()}
         aliases = tuple(str(a) for a in row.get("aliases") or ())
         found.append(PrefectureInfo(row["id"], row["code"], names, aliases))
     table = PrefectureTable(found)
     if len(table) != PREFECTURE_COUNT:
-        problems.append(Problem(path, 1, None, f"there should be {PREFECTURE_COUNT} "
-                                f"prefectures, but {len(table)} were read"))
+        problems.append(
+            Problem(
+                path,
+                1,
+                None,
+                f"there should be {PREFECTURE_COUNT} prefectures, but {len(table)} were read",
+            )
+        )
     return table, problems
 
 
-def _wage_row(path: str, doc: Document, section: str, index: int, row: Any,
-              prefectures: PrefectureTable) -> tuple[MinimumWage | None, list[Problem]]:
+def _wage_row(
+    *, path: str, doc: Document, section: str, index: int, row: Any, prefectures: PrefectureTable
+) -> tuple[MinimumWage | None, list[Problem]]:
     line = doc.line(section, index)
     keys = INDUSTRY_ROW_KEYS if section == "industry" else WAGE_ROW_KEYS
     if not isinstance(row, dict):
         return None, [Problem(path, line, None, f"each row needs {', '.join(keys)}")]
-    problems = [Problem(path, line, None, f"unknown key '{key}' in a {section} row")
-                for key in row if key not in keys]
+    problems = [
+        Problem(path, line, None, f"unknown key '{key}' in a {section} row")
+        for key in row
+        if key not in keys
+    ]
     missing = [key for key in keys if key not in row and key != "name_en"]
     if missing:
         problems.append(Problem(path, line, None, f"this row lacks {', '.join(missing)}"))
         return None, problems
     if row["prefecture"] not in prefectures:
-        problems.append(Problem(path, line, None, f"unknown prefecture '{row['prefecture']}' "
-                                "(use an id from prefectures.yaml)"))
+        problems.append(
+            Problem(
+                path,
+                line,
+                None,
+                f"unknown prefecture '{row['prefecture']}' (use an id from prefectures.yaml)",
+            )
+        )
     if not isinstance(row["effective"], date):
         problems.append(Problem(path, line, None, "'effective' should be a date like 2025-10-01"))
     if not (isinstance(row["hourly"], int) and 500 <= row["hourly"] <= 5000):  # noqa: PLR2004
-        problems.append(Problem(path, line, None, "'hourly' should be yen per hour, a whole "
-                                "number between 500 and 5000"))
+        problems.append(
+            Problem(
+                path,
+                line,
+                None,
+                "'hourly' should be yen per hour, a whole number between 500 and 5000",
+            )
+        )
     if row["confidence"] not in CONFIDENCE:
-        problems.append(Problem(path, line, None, "'confidence' should be V (seen on an official "
-                                "page) or S (secondary sources); unverified figures stay out"))
+        problems.append(
+            Problem(
+                path,
+                line,
+                None,
+                "'confidence' should be V (seen on an official "
+                "page) or S (secondary sources); unverified figures stay out",
+            )
+        )
     if problems:
         return None, problems
-    wage = MinimumWage(str(row["prefecture"]), int(row["fiscal_year"]), row["hourly"],
-                       row["effective"], str(row["source"]), row["confidence"],
-                       str(row["industry"]) if section == "industry" else None)
+    wage = MinimumWage(
+        str(row["prefecture"]),
+        int(row["fiscal_year"]),
+        row["hourly"],
+        row["effective"],
+        str(row["source"]),
+        row["confidence"],
+        str(row["industry"]) if section == "industry" else None,
+    )
     return wage, []
 
 
-def read_minimum_wages(path: str, doc: Document, prefectures: PrefectureTable,
-                       today: date) -> tuple[MinimumWageTable, list[Problem]]:
+def read_minimum_wages(
+    path: str, doc: Document, prefectures: PrefectureTable, today: date
+) -> tuple[MinimumWageTable, list[Problem]]:
     """Read ``minimum_wages.yaml`` and check that every prefecture has a figure in force."""
     problems: list[Problem] = []
     data = doc.data if isinstance(doc.data, dict) else {}
@@ -84,10 +125,14 @@ def read_minimum_wages(path: str, doc: Document, prefectures: PrefectureTable,
     for section in ("regional", "industry"):
         section_rows = data.get(section) or []
         if not isinstance(section_rows, list):
-            problems.append(Problem(path, doc.line(section), None, f"'{section}' should be a list"))
+            problems.append(
+                Problem(path, doc.line(section), None, f"'{section}' should be a list")
+            )
             continue
         for index, raw in enumerate(section_rows):
-            row, found = _wage_row(path, doc, section, index, raw, prefectures)
+            row, found = _wage_row(
+                path=path, doc=doc, section=section, index=index, row=raw, prefectures=prefectures
+            )
             problems.extend(found)
             if row is not None:
                 rows.append(row)
@@ -96,14 +141,25 @@ def read_minimum_wages(path: str, doc: Document, prefectures: PrefectureTable,
         key = (row.prefecture, row.industry, row.fiscal_year)
         seen[key] = seen.get(key, 0) + 1
     problems.extend(
-        Problem(path, 1, None, f"{pref} has {count} rows for fiscal year {fy}"
-                + (f" ({industry})" if industry else ""))
-        for (pref, industry, fy), count in seen.items() if count > 1
+        Problem(
+            path,
+            1,
+            None,
+            f"{pref} has {count} rows for fiscal year {fy}"
+            + (f" ({industry})" if industry else ""),
+        )
+        for (pref, industry, fy), count in seen.items()
+        if count > 1
     )
     table = MinimumWageTable(rows)
     problems.extend(
-        Problem(path, 1, None, f"no regional minimum wage for {pref} is in force on {today}; "
-                "add its row")
-        for pref in prefectures.ids if table.on(pref, today) is None
+        Problem(
+            path,
+            1,
+            None,
+            f"no regional minimum wage for {pref} is in force on {today}; add its row",
+        )
+        for pref in prefectures.ids
+        if table.on(pref, today) is None
     )
     return table, problems

@@ -15,7 +15,7 @@ from bot.calculators.minimum_wage import MinimumWageTable
 from bot.flowdefs.check import check
 from bot.flowdefs.data import read_minimum_wages, read_prefectures
 from bot.flowdefs.load import read_flow, read_system
-from bot.flowdefs.model import SYSTEM_KEYS, Flow, FlowSet
+from bot.flowdefs.model import SYSTEM_KEYS, Flow, FlowSet, Msg
 from bot.flowdefs.problems import Problem, errors
 from bot.flowdefs.yamlsafe import Document, YamlRefused, load
 from bot.prefectures import PrefectureTable
@@ -77,30 +77,40 @@ def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
     problems += found
     wages = MinimumWageTable([])
     if doc is not None:
-        wages, found = read_minimum_wages(display_path(flows_dir / MINIMUM_WAGES_FILE), doc,
-                                          prefectures, today)
+        wages, found = read_minimum_wages(
+            display_path(flows_dir / MINIMUM_WAGES_FILE), doc, prefectures, today
+        )
         problems += found
 
     system_path = display_path(flows_dir / SYSTEM_FILE)
     doc, found = _read(flows_dir / SYSTEM_FILE)
     problems += found
-    system = {}
+    system: dict[str, Msg] = {}
     if doc is not None:
         system, found = read_system(system_path, doc, SYSTEM_KEYS)
         problems += found
 
     flows: dict[str, Flow] = {}
+    unreadable: set[str] = set()
     for path in flow_files(flows_dir):
         doc, found = _read(path)
         problems += found
-        if doc is None:
-            continue
-        flow, found = read_flow(display_path(path), path.stem, doc)
-        problems += found
-        if flow is not None:
+        flow = None
+        if doc is not None:
+            flow, found = read_flow(display_path(path), path.stem, doc)
+            problems += found
+        if flow is None:
+            unreadable.add(path.stem)
+        else:
             flows[flow.name] = flow
 
-    flowset = FlowSet(flows, system, ReferenceData(prefectures, wages), system_path)
+    flowset = FlowSet(
+        flows,
+        system,
+        ReferenceData(prefectures, wages),
+        system_path,
+        frozenset(unreadable),
+    )
     problems += check(flowset, today, display_path(flows_dir))
     return flowset, sorted(set(problems))
 

@@ -53,11 +53,19 @@ def _edges(flow: Flow, node: Node) -> list[tuple[str, str, bool]]:
     """Return (target, label, danger) for every arrow out of ``node``."""
     match node:
         case Question():
-            return [(b.next if b.next and not b.danger else f"flow:{EMERGENCY_FLOW}",
-                     _short(b.label.text, 28), b.danger) for b in node.buttons]
+            return [
+                (
+                    b.next if b.next and not b.danger else f"flow:{EMERGENCY_FLOW}",
+                    _short(b.label.text, 28),
+                    b.danger,
+                )
+                for b in node.buttons
+            ]
         case Decide():
-            return [(c.next, c.condition.source if c.condition else "otherwise", False)
-                    for c in node.cases]
+            return [
+                (c.next, c.condition.source if c.condition else "otherwise", False)
+                for c in node.cases
+            ]
         case Ask() | Message() | Compute() | Handoff():
             return [(node.next, "", False)]
         case Jump():
@@ -128,19 +136,25 @@ def _dot_text(text: str) -> str:
 
 def dot(flow: Flow) -> str:
     """Return a Graphviz DOT graph of ``flow``."""
-    lines = [f'digraph "{flow.name}" {{', "  rankdir=TB;", '  node [fontname="sans-serif"];',
-             f'  "start" [shape=point]; "start" -> "{flow.start}";']
+    lines = [
+        f'digraph "{flow.name}" {{',
+        "  rankdir=TB;",
+        '  node [fontname="sans-serif"];',
+        f'  "start" [shape=point]; "start" -> "{flow.start}";',
+    ]
     outside: set[str] = set()
     for nid, node in flow.nodes.items():
-        lines.append(f'  "{nid}" [shape={_DOT_SHAPES[type(node)]}, '
-                     f'label="{_dot_text(_label(node))}"];')
+        lines.append(
+            f'  "{nid}" [shape={_DOT_SHAPES[type(node)]}, label="{_dot_text(_label(node))}"];'
+        )
     for nid, node in flow.nodes.items():
         for target, label, danger in _edges(flow, node):
             if target.startswith("flow:"):
                 outside.add(target)
             style = ", color=red, fontcolor=red" if danger else ""
             lines.append(f'  "{nid}" -> "{target}" [label="{_dot_text(label)}"{style}];')
-    lines.extend(f'  "{target}" [shape=folder, label="flow {target[5:]}"];'
-                 for target in sorted(outside))
+    lines.extend(
+        f'  "{target}" [shape=folder, label="flow {target[5:]}"];' for target in sorted(outside)
+    )
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -60,6 +61,12 @@ CASE_KEYS = ("if", "next")
 ASK_KINDS = (Kind.YEN, Kind.NUMBER, Kind.DATE, Kind.PREFECTURE, Kind.TEXT)
 
 
+def _yaml_word(value: bool | float) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
 class _Reader:
     """Collects problems for one file while reading its parts."""
 
@@ -72,43 +79,69 @@ class _Reader:
         self.problems.append(Problem(self.path, self.doc.line(*where), node, message))
 
     def unknown_keys(
-        self, data: Mapping[Any, Any], allowed: tuple[str, ...], where: tuple[str | int, ...],
-        node: str | None, what: str,
+        self,
+        data: Mapping[Any, Any],
+        allowed: tuple[str, ...],
+        where: tuple[str | int, ...],
+        node: str | None,
+        what: str,
     ) -> None:
         for key in data:
             if str(key) not in allowed:
                 hint = did_you_mean(str(key), allowed)
-                self.problem((*where, key), node,
-                             f"unknown key '{key}' in {what}.{hint or ' Known keys: '}"
-                             + ("" if hint else ", ".join(allowed)))
+                self.problem(
+                    (*where, key),
+                    node,
+                    f"unknown key '{key}' in {what}.{hint or ' Known keys: '}"
+                    + ("" if hint else ", ".join(allowed)),
+                )
 
-    def text(self, value: object, where: tuple[str | int, ...], node: str | None,
-             what: str) -> str | None:
+    def text(
+        self, value: object, where: tuple[str | int, ...], node: str | None, what: str
+    ) -> str | None:
         if isinstance(value, str) and value.strip():
             return value.strip()
-        shown = "nothing" if value is None else f"a {type(value).__name__}"
+        if isinstance(value, bool | int | float):
+            # YAML reads yes, no, on, off, true and false as true/false, and 12 as a number.
+            self.problem(
+                where,
+                node,
+                f"'{where[-1]}' should be {what}; YAML read it as "
+                f"{str(value).lower()}, so put it in quotes, like "
+                f'{where[-1]}: "{_yaml_word(value)}"',
+            )
+            return None
+        shown = {type(None): "nothing", list: "a list", dict: "a mapping"}.get(
+            type(value), f"a {type(value).__name__}"
+        )
         self.problem(where, node, f"'{where[-1]}' should be {what}, but it is {shown}")
         return None
 
-    def name(self, value: object, where: tuple[str | int, ...], node: str | None,
-             what: str) -> str | None:
+    def name(
+        self, value: object, where: tuple[str | int, ...], node: str | None, what: str
+    ) -> str | None:
         text = self.text(value, where, node, what)
         if text is not None and not NAME.match(text):
-            self.problem(where, node, f"'{text}' is not a valid {what}: use lowercase letters, "
-                         "digits and _ only, starting with a letter")
+            self.problem(
+                where,
+                node,
+                f"'{text}' is not a valid {what}: use lowercase letters, "
+                "digits and _ only, starting with a letter",
+            )
             return None
         return text
 
 
-def _msg(context: str, text: str, line: int) -> Msg:
-    return Msg(context, text, line)
-
-
-def _read_buttons(r: _Reader, flow: str, nid: str, raw: object,
-                  where: tuple[str | int, ...]) -> tuple[Button, ...] | None:
+def _read_buttons(
+    r: _Reader, flow: str, nid: str, raw: object, where: tuple[str | int, ...]
+) -> tuple[Button, ...] | None:
     if not isinstance(raw, list) or not raw:
-        r.problem(where, nid, "'buttons' should be a list with at least one button, like "
-                  "- {label: Yes, next: yes_node}")
+        r.problem(
+            where,
+            nid,
+            "'buttons' should be a list with at least one button, like "
+            "- {label: Yes, next: yes_node}",
+        )
         return None
     buttons = []
     ok = True
@@ -130,21 +163,35 @@ def _read_buttons(r: _Reader, flow: str, nid: str, raw: object,
         elif not danger:
             r.problem(at, nid, f"button {index + 1} ('{label}') leads nowhere: add 'next:'")
         value = item.get("value")
+        if isinstance(value, bool):  # value: yes / no is what a maintainer means
+            value = "yes" if value else "no"
         if value is not None:
             value = r.name(str(value), (*at, "value"), nid, "button value")
         if label is None:
             ok = False
             continue
-        buttons.append(Button(_msg(f"{flow}.{nid}", label, r.doc.line(*at, "label")),
-                              target, value, danger, r.doc.line(*at)))
+        buttons.append(
+            Button(
+                Msg(f"{flow}.{nid}", label, r.doc.line(*at, "label")),
+                target,
+                value,
+                danger,
+                r.doc.line(*at),
+            )
+        )
     return tuple(buttons) if ok else None
 
 
-def _read_cases(r: _Reader, nid: str, raw: object,
-                where: tuple[str | int, ...]) -> tuple[Case, ...] | None:
+def _read_cases(
+    r: _Reader, nid: str, raw: object, where: tuple[str | int, ...]
+) -> tuple[Case, ...] | None:
     if not isinstance(raw, list) or not raw:
-        r.problem(where, nid, "'branch' should be a list of '- if: <condition>' + 'next: <node>' "
-                  "items, ending with one '- next: <node>' for everything else")
+        r.problem(
+            where,
+            nid,
+            "'branch' should be a list of '- if: <condition>' + 'next: <node>' "
+            "items, ending with one '- next: <node>' for everything else",
+        )
         return None
     cases = []
     for index, item in enumerate(raw):
@@ -169,13 +216,18 @@ def _read_cases(r: _Reader, nid: str, raw: object,
     return tuple(cases)
 
 
-def _read_args(r: _Reader, nid: str, raw: object,
-               where: tuple[str | int, ...]) -> dict[str, Arg] | None:
+def _read_args(
+    r: _Reader, nid: str, raw: object, where: tuple[str | int, ...]
+) -> dict[str, Arg] | None:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        r.problem(where, nid, "'with' should map each calculator input to an answer, like "
-                  "'with: {monthly_pay: monthly_pay}'")
+        r.problem(
+            where,
+            nid,
+            "'with' should map each calculator input to an answer, like "
+            "'with: {monthly_pay: monthly_pay}'",
+        )
         return None
     args = {}
     for key, value in raw.items():
@@ -184,8 +236,9 @@ def _read_args(r: _Reader, nid: str, raw: object,
             return None
         if isinstance(value, int | float):
             args[str(key)] = Arg(number=Decimal(str(value)))
-        elif isinstance(value, str) and re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?",
-                                                      value):
+        elif isinstance(value, str) and re.fullmatch(
+            r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?", value
+        ):
             args[str(key)] = Arg(variable=value)
         else:
             r.problem((*where, key), nid, f"input '{key}' should be an answer's name or a number")
@@ -202,117 +255,178 @@ def _number(r: _Reader, raw: object, where: tuple[str | int, ...], nid: str) -> 
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """What every node kind reads the same way, and where to report a problem."""
+
+    r: _Reader
+    flow: str
+    nid: str
+    raw: dict[str, Any]
+    say: Msg | None
+    target: str | None
+    store: Store
+    purpose: str | None
+
+    @property
+    def where(self) -> tuple[str | int, ...]:
+        return ("nodes", self.nid)
+
+    @property
+    def line(self) -> int:
+        return self.r.doc.line(*self.where)
+
+    def problem(self, message: str, *key: str) -> None:
+        self.r.problem((*self.where, *key), self.nid, message)
+
+    def needs_next(self) -> bool:
+        """Report a missing 'next'; return whether there is a usable one."""
+        if "next" not in self.raw:
+            self.problem("leads nowhere: add 'next:' with the node that comes after it")
+        return self.target is not None
+
+
+def _question(p: _Parts) -> Node | None:
+    if p.say is None:
+        p.problem("a question with buttons needs 'say:' (the question)")
+    buttons = _read_buttons(p.r, p.flow, p.nid, p.raw["buttons"], (*p.where, "buttons"))
+    if p.say is None or buttons is None:
+        return None
+    return Question(p.nid, p.line, p.say, buttons, p.store, p.purpose)
+
+
+def _ask(p: _Parts) -> Node | None:
+    kind = next((k for k in ASK_KINDS if k.value == p.raw["ask"]), None)
+    if kind is None:
+        p.problem(f"'ask' should be one of {', '.join(ASK_KINDS)}, not '{p.raw['ask']}'", "ask")
+        return None
+    if p.say is None:
+        p.problem("a typed question needs 'say:' (the question)")
+    if "store" not in p.raw:
+        p.problem(
+            "every typed question says what is kept: add 'store:' (never, conversation "
+            "or case) and a 'purpose:'"
+        )
+    has_next = p.needs_next()
+    retry = None
+    if "retry" in p.raw:
+        text = p.r.text(p.raw["retry"], (*p.where, "retry"), p.nid, "the re-prompt text")
+        retry = Msg(f"{p.flow}.{p.nid}", text, p.r.doc.line(*p.where, "retry")) if text else None
+    low = _number(p.r, p.raw.get("min"), (*p.where, "min"), p.nid)
+    high = _number(p.r, p.raw.get("max"), (*p.where, "max"), p.nid)
+    if p.say is None or not has_next or p.target is None or "store" not in p.raw:
+        return None
+    return Ask(p.nid, p.line, p.say, kind, p.target, p.store, p.purpose, retry, low, high)
+
+
+def _compute(p: _Parts) -> Node | None:
+    calculator = p.r.name(p.raw["compute"], (*p.where, "compute"), p.nid, "calculator name")
+    args = _read_args(p.r, p.nid, p.raw.get("with"), (*p.where, "with"))
+    if not p.needs_next() or p.target is None or calculator is None or args is None:
+        return None
+    return Compute(p.nid, p.line, calculator, args, p.target)
+
+
+def _branch(p: _Parts) -> Node | None:
+    cases = _read_cases(p.r, p.nid, p.raw["branch"], (*p.where, "branch"))
+    return Decide(p.nid, p.line, cases) if cases else None
+
+
+def _handoff(p: _Parts) -> Node | None:
+    if p.raw["handoff"] not in ("urgent", "normal"):
+        p.problem("'handoff' should be 'urgent' or 'normal'", "handoff")
+        return None
+    if not p.needs_next() or p.target is None:
+        return None
+    return Handoff(p.nid, p.line, p.raw["handoff"] == "urgent", p.target, p.say)
+
+
+def _jump(p: _Parts) -> Node | None:
+    flow_name = p.r.name(p.raw["jump"], (*p.where, "jump"), p.nid, "flow name")
+    return Jump(p.nid, p.line, flow_name, p.say) if flow_name else None
+
+
+def _end(p: _Parts) -> Node | None:
+    if p.raw["end"] is not True:
+        p.problem("'end' can only be 'true'; to go on, use 'next:'", "end")
+        return None
+    return End(p.nid, p.line, p.say)
+
+
+def _message(p: _Parts) -> Node | None:
+    if "say" not in p.raw:
+        p.problem(
+            "this node does nothing: give it 'say:' and 'next:', or one of "
+            + ", ".join(ACTION_KEYS)
+        )
+        return None
+    if "next" not in p.raw:
+        p.problem(
+            "dead end: after saying this, the conversation has nowhere to go; add "
+            "'next:', 'buttons:' or 'end: true'"
+        )
+        return None
+    if p.say is None or p.target is None:
+        return None
+    return Message(p.nid, p.line, p.say, p.target)
+
+
+_READERS = {
+    "buttons": _question,
+    "ask": _ask,
+    "compute": _compute,
+    "branch": _branch,
+    "handoff": _handoff,
+    "jump": _jump,
+    "end": _end,
+    "say": _message,
+}
+
+
+def _store(r: _Reader, raw: dict[str, Any], where: tuple[str | int, ...], nid: str) -> Store:
+    if "store" not in raw:
+        return Store.NEVER
+    try:
+        return Store(str(raw["store"]))
+    except ValueError:
+        r.problem(
+            (*where, "store"),
+            nid,
+            f"'store' should be one of never, conversation, case, not '{raw['store']}'",
+        )
+        return Store.NEVER
+
+
 def _read_node(r: _Reader, flow: str, nid: str, raw: object) -> Node | None:
     where: tuple[str | int, ...] = ("nodes", nid)
-    line = r.doc.line(*where)
     if not isinstance(raw, dict):
         r.problem(where, nid, "a node should be a mapping of keys like 'say:' and 'next:'")
         return None
     r.unknown_keys(raw, NODE_KEYS, where, nid, "a node")
     actions = [key for key in ACTION_KEYS if key in raw]
     if len(actions) > 1:
-        r.problem(where, nid, f"a node does one thing, but this one has {' and '.join(actions)}; "
-                  "split it into separate nodes joined by 'next:'")
+        r.problem(
+            where,
+            nid,
+            f"a node does one thing, but this one has "
+            f"{' and '.join(actions)}; split it into separate nodes joined by 'next:'",
+        )
         return None
     kind = actions[0] if actions else "say"
     for key in raw:
         if key in NODE_KEYS and key not in KEYS_BY_KIND[kind]:
-            r.problem((*where, key), nid, f"'{key}' does not go with "
-                      f"{'a message' if kind == 'say' else repr(kind)}; remove it")
-    context = f"{flow}.{nid}"
+            what = "a message" if kind == "say" else repr(kind)
+            r.problem((*where, key), nid, f"'{key}' does not go with {what}; remove it")
     say = None
     if "say" in raw:
         text = r.text(raw["say"], (*where, "say"), nid, "the text to show")
-        say = _msg(context, text, r.doc.line(*where, "say")) if text else None
-    target = None
-    if "next" in raw:
-        target = r.name(raw["next"], (*where, "next"), nid, "node name")
-    store = Store.NEVER
-    if "store" in raw:
-        try:
-            store = Store(str(raw["store"]))
-        except ValueError:
-            r.problem((*where, "store"), nid, f"'store' should be one of never, conversation, "
-                      f"case, not '{raw['store']}'")
+        say = Msg(f"{flow}.{nid}", text, r.doc.line(*where, "say")) if text else None
+    target = r.name(raw["next"], (*where, "next"), nid, "node name") if "next" in raw else None
     purpose = raw.get("purpose")
     if purpose is not None:
         purpose = r.text(purpose, (*where, "purpose"), nid, "a short reason for keeping it")
-    dead_end = ("leads nowhere: add 'next:' with the node that comes after it")
-
-    match kind:
-        case "buttons":
-            if say is None:
-                r.problem(where, nid, "a question with buttons needs 'say:' (the question)")
-            buttons = _read_buttons(r, flow, nid, raw["buttons"], (*where, "buttons"))
-            if say is None or buttons is None:
-                return None
-            return Question(nid, line, say, buttons, store, purpose)
-        case "ask":
-            try:
-                ask = Kind(str(raw["ask"]))
-            except ValueError:
-                ask = None
-            if ask not in ASK_KINDS:
-                r.problem((*where, "ask"), nid, f"'ask' should be one of "
-                          f"{', '.join(ASK_KINDS)}, not '{raw['ask']}'")
-                return None
-            if say is None:
-                r.problem(where, nid, "a typed question needs 'say:' (the question)")
-            if "store" not in raw:
-                r.problem(where, nid, "every typed question says what is kept: add 'store:' "
-                          "(never, conversation or case) and a 'purpose:'")
-            if target is None and "next" not in raw:
-                r.problem(where, nid, dead_end)
-            retry = None
-            if "retry" in raw:
-                text = r.text(raw["retry"], (*where, "retry"), nid, "the re-prompt text")
-                retry = _msg(context, text, r.doc.line(*where, "retry")) if text else None
-            low = _number(r, raw.get("min"), (*where, "min"), nid)
-            high = _number(r, raw.get("max"), (*where, "max"), nid)
-            if say is None or target is None or "store" not in raw:
-                return None
-            return Ask(nid, line, say, ask, target, store, purpose, retry, low, high)
-        case "compute":
-            calculator = r.name(raw["compute"], (*where, "compute"), nid, "calculator name")
-            args = _read_args(r, nid, raw.get("with"), (*where, "with"))
-            if target is None and "next" not in raw:
-                r.problem(where, nid, dead_end)
-            if calculator is None or args is None or target is None:
-                return None
-            return Compute(nid, line, calculator, args, target)
-        case "branch":
-            cases = _read_cases(r, nid, raw["branch"], (*where, "branch"))
-            return Decide(nid, line, cases) if cases else None
-        case "handoff":
-            urgency = raw["handoff"]
-            if urgency not in ("urgent", "normal"):
-                r.problem((*where, "handoff"), nid, "'handoff' should be 'urgent' or 'normal'")
-                return None
-            if target is None and "next" not in raw:
-                r.problem(where, nid, dead_end)
-            if target is None:
-                return None
-            return Handoff(nid, line, urgency == "urgent", target, say)
-        case "jump":
-            flow_name = r.name(raw["jump"], (*where, "jump"), nid, "flow name")
-            return Jump(nid, line, flow_name, say) if flow_name else None
-        case "end":
-            if raw["end"] is not True:
-                r.problem((*where, "end"), nid, "'end' can only be 'true'; to go on, use 'next:'")
-                return None
-            return End(nid, line, say)
-        case _:
-            if say is None:
-                if "say" not in raw:
-                    r.problem(where, nid, "this node does nothing: give it 'say:' and 'next:', or "
-                              "one of " + ", ".join(ACTION_KEYS))
-                return None
-            if target is None:
-                if "next" not in raw:
-                    r.problem(where, nid, "dead end: after saying this, the conversation has "
-                              "nowhere to go; add 'next:', 'buttons:' or 'end: true'")
-                return None
-            return Message(nid, line, say, target)
+    parts = _Parts(r, flow, nid, raw, say, target, _store(r, raw, where, nid), purpose)
+    return _READERS[kind](parts)
 
 
 def _read_date(r: _Reader, raw: object) -> date | None:
@@ -332,17 +446,29 @@ def read_flow(path: str, stem: str, doc: Document) -> tuple[Flow | None, list[Pr
         return None, r.problems
     r.unknown_keys(data, FLOW_KEYS, (), None, "a flow file")
     if data.get("version") != FLOW_VERSION:
-        r.problem(("version",), None, f"'version' should be {FLOW_VERSION} (the flow format "
-                  f"this helpline reads), not {data.get('version')!r}")
-    name = r.name(data.get("flow"), ("flow",), None, "flow name")
-    if name is not None and name != stem:
-        r.problem(("flow",), None, f"the flow is called '{name}' but the file is '{stem}.yaml'; "
-                  "make them the same")
+        r.problem(
+            ("version",),
+            None,
+            f"'version' should be {FLOW_VERSION} (the flow format "
+            f"this helpline reads), not {data.get('version')!r}",
+        )
+    declared = r.name(data.get("flow"), ("flow",), None, "flow name")
+    if declared is not None and declared != stem:
+        r.problem(
+            ("flow",),
+            None,
+            f"the flow is called '{declared}' but the file is '{stem}.yaml'; make them the same",
+        )
+    name = stem  # the file name wins, so that other flows can still refer to this one
     title = r.text(data.get("title"), ("title",), None, "a short title")
     sources = data.get("sources")
     if not (isinstance(sources, list) and sources and all(isinstance(s, str) for s in sources)):
-        r.problem(("sources",), None, "'sources' should list the laws and pages this flow is "
-                  "based on, like [LSA Art. 24, https://...]")
+        r.problem(
+            ("sources",),
+            None,
+            "'sources' should list the laws and pages this flow is "
+            "based on, like [LSA Art. 24, https://...]",
+        )
         sources = []
     start = r.name(data.get("start"), ("start",), None, "node name")
     nodes_raw = data.get("nodes")
@@ -354,8 +480,12 @@ def read_flow(path: str, stem: str, doc: Document) -> tuple[Flow | None, list[Pr
         for raw_id, raw_node in nodes_raw.items():
             nid = str(raw_id)
             if not NAME.match(nid):
-                r.problem(("nodes", raw_id), nid, "a node name uses lowercase letters, digits "
-                          "and _ only, starting with a letter")
+                r.problem(
+                    ("nodes", raw_id),
+                    nid,
+                    "a node name uses lowercase letters, digits "
+                    "and _ only, starting with a letter",
+                )
                 broken.add(nid)
                 continue
             node = _read_node(r, stem, nid, raw_node)
@@ -364,15 +494,17 @@ def read_flow(path: str, stem: str, doc: Document) -> tuple[Flow | None, list[Pr
             else:
                 nodes[nid] = node
     reviewed = _read_date(r, data.get("reviewed"))
-    if name is None or title is None or start is None:
+    if title is None or start is None:
         return None, r.problems
-    flow = Flow(name, path, title, reviewed, tuple(sources), start, nodes,
-                broken=frozenset(broken))
+    flow = Flow(
+        name, path, title, reviewed, tuple(sources), start, nodes, broken=frozenset(broken)
+    )
     return flow, r.problems
 
 
-def read_system(path: str, doc: Document,
-                required: Mapping[str, str]) -> tuple[dict[str, Msg], list[Problem]]:
+def read_system(
+    path: str, doc: Document, required: Mapping[str, str]
+) -> tuple[dict[str, Msg], list[Problem]]:
     """Read ``flows/system.yaml``: the texts the code itself shows."""
     r = _Reader(path, doc)
     data = doc.data
@@ -386,10 +518,13 @@ def read_system(path: str, doc: Document,
         return {}, r.problems
     found: dict[str, Msg] = {}
     for key, value in messages.items():
-        key = str(key)
+        key = str(key)  # noqa: PLW2901 - YAML may give a number; messages need the text
         if key not in required:
-            r.problem(("messages", key), None, f"'{key}' is not a system text the helpline "
-                      f"uses.{did_you_mean(key, required)}")
+            r.problem(
+                ("messages", key),
+                None,
+                f"'{key}' is not a system text the helpline uses.{did_you_mean(key, required)}",
+            )
             continue
         text = r.text(value, ("messages", key), None, "the text to show")
         if text:

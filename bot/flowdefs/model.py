@@ -265,6 +265,8 @@ class FlowSet:
     system: Mapping[str, Msg]
     data: ReferenceData
     system_path: str = "flows/system.yaml"
+    unreadable: frozenset[str] = frozenset()
+    """Names of flow files that could not be read at all (already reported)."""
 
     def node(self, flow: str, node: str) -> Node | None:
         """Return a node, or None if the flow or node does not exist."""

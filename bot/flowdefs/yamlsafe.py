@@ -25,9 +25,7 @@ _HINTS = {
     "mapping values are not allowed here": (
         ". A text containing ': ' must be put in quotes, like say: \"For example: Aichi\""
     ),
-    "found character '\\t' that cannot start any token": (
-        ". Use spaces, not tabs, to indent"
-    ),
+    "found character '\\t' that cannot start any token": (". Use spaces, not tabs, to indent"),
 }
 
 
@@ -58,14 +56,18 @@ class Document:
 
 def _refuse_unsafe_events(text: str) -> None:
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 if event.start_mark else 0
         if isinstance(event, yaml.AliasEvent):
-            raise YamlRefused(line, f"'*{event.anchor}' repeats another part of the file; "
-                              "write the text out in full instead (aliases are not allowed)")
+            raise YamlRefused(
+                line,
+                f"'*{event.anchor}' repeats another part of the file; "
+                "write the text out in full instead (aliases are not allowed)",
+            )
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
-            raise YamlRefused(line, f"'&{anchor}' marks text for repeating; remove it "
-                              "(anchors are not allowed)")
+            raise YamlRefused(
+                line, f"'&{anchor}' marks text for repeating; remove it (anchors are not allowed)"
+            )
         tag = getattr(event, "tag", None)
         implicit = getattr(event, "implicit", True)
         explicit = tag is not None and (implicit is False or implicit == (False, False))
@@ -80,8 +82,11 @@ def _record_lines(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
             key = str(key_node.value)
             line = key_node.start_mark.line + 1
             if key in seen:
-                raise YamlRefused(line, f"'{key}' appears twice here (first on line "
-                                  f"{seen[key]}); YAML would silently keep only the last one")
+                raise YamlRefused(
+                    line,
+                    f"'{key}' appears twice here (first on line "
+                    f"{seen[key]}); YAML would silently keep only the last one",
+                )
             seen[key] = line
             lines[(*path, key)] = line
             _record_lines(value_node, (*path, key), lines)
@@ -95,8 +100,10 @@ def load(text: str) -> Document:
     """Parse ``text``; raise ``YamlRefused`` for anything but plain, safe YAML."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_BYTES:
-        raise YamlRefused(0, f"the file is {size:,} bytes; the limit is {MAX_BYTES:,}. "
-                          "Split it into several flows")
+        raise YamlRefused(
+            0,
+            f"the file is {size:,} bytes; the limit is {MAX_BYTES:,}. Split it into several flows",
+        )
     try:
         _refuse_unsafe_events(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)

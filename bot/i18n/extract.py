@@ -32,8 +32,10 @@ def _placeholder_notes(text: str, kinds: Mapping[str, Kind]) -> list[str]:
     notes = []
     for name in dict.fromkeys(placeholders(text)):
         kind = kinds.get(name)
-        notes.append(f"{{{name}}} is {KIND_WORDS.get(kind, 'a value') if kind else 'a value'}; "
-                     "keep it exactly as written")
+        notes.append(
+            f"{{{name}}} is {KIND_WORDS.get(kind, 'a value') if kind else 'a value'}; "
+            "keep it exactly as written"
+        )
     return notes
 
 

@@ -30,8 +30,12 @@ from bot.i18n.catalog import DOMAIN, po_path, read_catalog
 from bot.i18n.locales import TRAINEE_LANGUAGES
 
 PROJECT = "trainee-helpline"
-LANGUAGE_NAMES = {"vi": "Vietnamese", "zh_Hans": "Chinese (Simplified)", "ja": "Japanese",
-                  "en": "English"}
+LANGUAGE_NAMES = {
+    "vi": "Vietnamese",
+    "zh_Hans": "Chinese (Simplified)",
+    "ja": "Japanese",
+    "en": "English",
+}
 METHOD_MAP = [("*.yaml", "helpline_flows")]
 HEADER = """\
 # Translations of the trainee helpline.
@@ -48,10 +52,13 @@ def build_template(flows_dir: Path) -> Catalog:
     """Extract every text of ``flows_dir`` with the registered Babel extractor."""
     template = Catalog(project=PROJECT, domain=DOMAIN, header_comment=HEADER, fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(flows_dir), method_map=METHOD_MAP, keywords=DEFAULT_KEYWORDS,
+        str(flows_dir),
+        method_map=METHOD_MAP,
+        keywords=DEFAULT_KEYWORDS,
     ):
-        template.add(message, None, [(f"flows/{filename}", lineno)],
-                     auto_comments=comments, context=context)
+        template.add(
+            message, None, [(f"flows/{filename}", lineno)], auto_comments=comments, context=context
+        )
     return template
 
 
@@ -62,8 +69,12 @@ def _serialise(catalog: Catalog) -> bytes:
 
 
 def _signature(catalog: Catalog) -> list[tuple[object, ...]]:
-    return [(m.context, m.id, m.string, tuple(m.auto_comments), m.fuzzy, tuple(m.locations))
-            for m in catalog if m.id]
+    """What matters in a template: the texts, their notes and files (lines are not written)."""
+    return [
+        (m.context, m.id, " ".join(m.auto_comments), tuple(path for path, _ in m.locations))
+        for m in catalog
+        if m.id
+    ]
 
 
 def _read_signature(path: Path) -> list[tuple[object, ...]]:
@@ -94,12 +105,18 @@ def update(flows_dir: Path, locales_dir: Path, languages: Iterable[str]) -> list
             catalog.obsolete.clear()  # removed texts live on in git history, not in the file
             action = "updated"
         else:
-            catalog = Catalog(locale=lang, domain=DOMAIN, project=PROJECT,
-                              header_comment=HEADER, fuzzy=False)
+            catalog = Catalog(
+                locale=lang, domain=DOMAIN, project=PROJECT, header_comment=HEADER, fuzzy=False
+            )
             for message in template:
                 if message.id:
-                    catalog.add(message.id, "", list(message.locations),
-                                auto_comments=message.auto_comments, context=message.context)
+                    catalog.add(
+                        message.id,
+                        "",
+                        list(message.locations),
+                        auto_comments=message.auto_comments,
+                        context=message.context,
+                    )
             path.parent.mkdir(parents=True, exist_ok=True)
             action = "created"
         path.write_bytes(_serialise(catalog))
@@ -160,19 +177,28 @@ def _describe(finding: Finding) -> tuple[str, Severity]:
     po = f"locales/{finding.lang}/LC_MESSAGES/{DOMAIN}.po"
     match finding.what:
         case "missing":
-            return (f"no {name} translation yet for \"{_short(finding.msg.text)}\"; run "
-                    f"'helpline i18n update', then translate it in {po}", Severity.WARNING)
+            return (
+                f'no {name} translation yet for "{_short(finding.msg.text)}"; run '
+                f"'helpline i18n update', then translate it in {po}",
+                Severity.WARNING,
+            )
         case "fuzzy":
-            return (f"the {name} translation of \"{_short(finding.msg.text)}\" is marked fuzzy "
-                    "(the English changed): check it, then delete the '#, fuzzy' line",
-                    Severity.WARNING)
+            return (
+                f'the {name} translation of "{_short(finding.msg.text)}" is marked fuzzy '
+                "(the English changed): check it, then delete the '#, fuzzy' line",
+                Severity.WARNING,
+            )
         case "placeholders":
-            return (f"the {name} translation of \"{_short(finding.msg.text)}\" does not have the "
-                    f"same {{placeholders}} as the English: {sorted(placeholders(finding.msg.text))}",
-                    Severity.ERROR)
+            return (
+                f'the {name} translation of "{_short(finding.msg.text)}" does not have the '
+                f"same {{placeholders}} as the English: {sorted(placeholders(finding.msg.text))}",
+                Severity.ERROR,
+            )
         case _:
-            return (f"the {name} translation is longer than {MAX_MESSAGE:,} characters",
-                    Severity.ERROR)
+            return (
+                f"the {name} translation is longer than {MAX_MESSAGE:,} characters",
+                Severity.ERROR,
+            )
 
 
 def _short(text: str, width: int = 40) -> str:
@@ -180,8 +206,9 @@ def _short(text: str, width: int = 40) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def translation_problems(flowset: FlowSet, locales_dir: Path,
-                         languages: Iterable[str] = TRAINEE_LANGUAGES) -> list[Problem]:
+def translation_problems(
+    flowset: FlowSet, locales_dir: Path, languages: Iterable[str] = TRAINEE_LANGUAGES
+) -> list[Problem]:
     """Return translation findings as problems at the line of the text in its flow file."""
     catalogs = read_catalogs(locales_dir, languages)
     problems = []
@@ -192,8 +219,12 @@ def translation_problems(flowset: FlowSet, locales_dir: Path,
     return problems
 
 
-def check(flowset: FlowSet, flows_dir: Path, locales_dir: Path,
-          languages: Iterable[str] = TRAINEE_LANGUAGES) -> tuple[list[str], bool]:
+def check(
+    flowset: FlowSet,
+    flows_dir: Path,
+    locales_dir: Path,
+    languages: Iterable[str] = TRAINEE_LANGUAGES,
+) -> tuple[list[str], bool]:
     """Return a report (one line per language, then details) and whether all is complete."""
     languages = list(languages)
     catalogs = read_catalogs(locales_dir, languages)
@@ -203,18 +234,23 @@ def check(flowset: FlowSet, flows_dir: Path, locales_dir: Path,
     ok = True
     target = pot_path(locales_dir)
     if not target.exists() or _read_signature(target) != _signature(build_template(flows_dir)):
-        lines.append(f"{target}: out of date; run 'helpline i18n extract' and "
-                     "'helpline i18n update'")
+        lines.append(
+            f"{target}: out of date; run 'helpline i18n extract' and 'helpline i18n update'"
+        )
         ok = False
     for lang in languages:
         mine = [f for f in found if f.lang == lang]
-        counts = {what: sum(1 for f in mine if f.what == what)
-                  for what in ("missing", "fuzzy", "placeholders", "too_long")}
+        counts = {
+            what: sum(1 for f in mine if f.what == what)
+            for what in ("missing", "fuzzy", "placeholders", "too_long")
+        }
         translated = len(messages) - counts["missing"] - counts["fuzzy"]
-        lines.append(f"{lang:8} {translated}/{len(messages)} translated, "
-                     f"{counts['missing']} untranslated, {counts['fuzzy']} fuzzy, "
-                     f"{counts['placeholders']} placeholder mismatches"
-                     + (f", {counts['too_long']} too long" if counts["too_long"] else ""))
+        lines.append(
+            f"{lang:8} {translated}/{len(messages)} translated, "
+            f"{counts['missing']} untranslated, {counts['fuzzy']} fuzzy, "
+            f"{counts['placeholders']} placeholder mismatches"
+            + (f", {counts['too_long']} too long" if counts["too_long"] else "")
+        )
         ok = ok and not any(counts.values())
     for finding in found:
         message, _ = _describe(finding)

@@ -1,0 +1,198 @@
+"""The Telegram adapter: python-telegram-bot 22 in front of the helpline service.
+
+Thin: it turns updates into service events and service replies into Bot API calls, and holds
+no flow logic and no texts. What it already does for a trainee on a shared phone:
+
+* private chats only; inline keyboards only (a press leaves no message behind), every callback
+  answered;
+* every message sent with ``protect_content`` and link previews off;
+* a ledger of the message ids on both sides of each chat, so that ``/exit`` deletes them all
+  (bots may delete incoming messages in private chats, within 48 hours);
+* chats are keyed by a keyed hash; no Telegram id, name or text ever reaches a log.
+
+The ledger and conversations live in this process's memory for now; the durable inbox, the
+database, idle wipes, rate limiting and the union desk come with the issues that build them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Sequence
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot import engine
+from bot.assemble import build_helpline
+from bot.config import Settings
+from bot.service import DeskRequest, Helpline, Incoming, Opened, Reply, Wipe
+from bot.storage.memory import MemoryStore
+
+log = logging.getLogger(__name__)
+
+DELETE_BATCH = 100
+"""``deleteMessages`` takes at most 100 ids."""
+
+COMMANDS = {
+    "menu": engine.Command.MENU,
+    "back": engine.Command.BACK,
+    "language": engine.Command.LANGUAGE,
+    "talk": engine.Command.PERSON,
+    "exit": engine.Command.EXIT,
+}
+
+
+class TelegramFrontDesk:
+    """Carries updates to the service and replies back, and remembers message ids to wipe."""
+
+    def __init__(self, helpline: Helpline, chat_key: bytes | None = None) -> None:
+        self.helpline = helpline
+        self._key = chat_key or secrets.token_bytes(32)
+        self._ledger: dict[str, list[int]] = {}
+
+    def chat_ref(self, chat_id: int) -> str:
+        """Return the opaque key of a chat (HMAC-SHA256 of its id; never the id itself)."""
+        return hmac.new(self._key, str(chat_id).encode(), hashlib.sha256).hexdigest()
+
+    def remember(self, ref: str, message: Message | None) -> None:
+        """Add a message id to the chat's ledger."""
+        if message is not None:
+            self._ledger.setdefault(ref, []).append(message.message_id)
+
+    async def handle(self, update: Update, event: Incoming) -> None:
+        """Run one event through the service and send what it returns."""
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
+            return
+        ref = self.chat_ref(chat.id)
+        self.remember(ref, update.effective_message if update.callback_query is None else None)
+        turn = self.helpline.handle(ref, event)
+        for item in turn.out:
+            match item:
+                case Reply():
+                    sent = await update.get_bot().send_message(
+                        chat.id, item.text, reply_markup=_keyboard(item.buttons)
+                    )
+                    self.remember(ref, sent)
+                case Wipe():
+                    await self._wipe(update, chat.id, ref)
+                case DeskRequest(urgent=urgent, reason=reason):
+                    log.info("desk.requested", extra={"urgent": urgent, "reason": reason})
+
+    async def _wipe(self, update: Update, chat_id: int, ref: str) -> None:
+        ids = self._ledger.pop(ref, [])
+        for start in range(0, len(ids), DELETE_BATCH):
+            try:
+                await update.get_bot().delete_messages(chat_id, ids[start : start + DELETE_BATCH])
+            except TelegramError as error:  # older than 48 hours, or already gone
+                log.warning("wipe.failed", extra={"error": type(error).__name__})
+
+    # Handlers
+
+    async def on_start(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start: open the chat (the user's language code seeds the language picker)."""
+        user = update.effective_user
+        await self.handle(update, Opened(user.language_code if user else None))
+
+    async def on_command(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """/menu, /back, /language, /talk, /exit."""
+        message = update.effective_message
+        word = (message.text or "").split()[0].lstrip("/").split("@")[0].lower() if message else ""
+        command = COMMANDS.get(word)
+        if command is not None:
+            await self.handle(update, engine.CommandGiven(command))
+
+    async def on_text(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Typed text."""
+        message = update.effective_message
+        if message is not None and message.text is not None:
+            await self.handle(update, engine.TextEntered(message.text))
+
+    async def on_other(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, photos, voice, files, unknown commands: one kind re-prompt."""
+        await self.handle(update, engine.MediaSent())
+
+    async def on_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button press: answer the callback (so the client stops waiting), then handle it."""
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()
+        await self.handle(update, engine.ButtonPressed(query.data or ""))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure by class and update id only."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error(
+            "update.failed",
+            extra={"update_id": update_id, "error": type(context.error).__name__},
+        )
+
+
+def _keyboard(buttons: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data)] for label, data in buttons]
+    )
+
+
+def build_application(
+    settings: Settings, desk: TelegramFrontDesk, request: BaseRequest | None = None
+) -> Application:  # type: ignore[type-arg]
+    """Build the PTB application; tests pass a fake ``request`` and the same settings."""
+    if settings.telegram_token is None:
+        raise ValueError("a Telegram token is needed")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_token.reveal())
+        .defaults(
+            Defaults(
+                protect_content=True,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+    )
+    if settings.telegram_api_url:
+        builder = builder.base_url(settings.telegram_api_url)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request).updater(None)
+    app = builder.build()
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("start", desk.on_start, filters=private))
+    app.add_handler(CommandHandler(list(COMMANDS), desk.on_command, filters=private))
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, desk.on_text))
+    app.add_handler(CallbackQueryHandler(desk.on_button))
+    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, desk.on_other))
+    app.add_error_handler(desk.on_error)
+    return app
+
+
+def run_polling(settings: Settings) -> int:
+    """Start the helpline on Telegram and poll until stopped (Ctrl-C or SIGTERM)."""
+    helpline = build_helpline(settings.flows_dir, settings.locales_dir, MemoryStore())
+    app = build_application(settings, TelegramFrontDesk(helpline))
+    log.info("telegram.starting")
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
