@@ -89,11 +89,7 @@ class Console:
                     self.stdout.write("\n" + text + "\n")
                     for number, (label, _) in enumerate(buttons, start=1):
                         self.stdout.write(f"  {number}) {label}\n")
-                    if buttons:
-                        self.buttons = buttons
-                        self.stdout.write("(type a number)\n")
-                    else:
-                        self.buttons = ()
+                    self.buttons = buttons
                 case DeskRequest(urgent=urgent):
                     self.stdout.write(
                         f"\n[the union desk would be asked to take over"

@@ -16,11 +16,12 @@ from bot.textnorm import strip_marks
 # Whole words or endings that only say "prefecture"; removed before comparing.
 _SUFFIXES = re.compile(r"(prefecture|pref\.?|tinh|-ken|ken|県|县|都|府|道)$")
 _PREFIXES = re.compile(r"^(tinh|prefecture of)\s*")
+_ROMAJI_SUFFIX = re.compile(r"[-\s](ken|fu|to|do)$")  # Osaka-fu, Tokyo-to, Aichi ken
 _NOISE = re.compile(r"[\s\-・.·,]+")
 
 
 def _key(name: str) -> str:
-    text = strip_marks(name)
+    text = _ROMAJI_SUFFIX.sub("", strip_marks(name))
     text = _PREFIXES.sub("", text)
     text = _NOISE.sub("", text)
     stripped = _SUFFIXES.sub("", text)

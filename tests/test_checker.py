@@ -25,7 +25,9 @@ title: Test
 reviewed: 2026-11-01
 sources: [Labour Standards Act Art. 24]
 """
-MENU = HEADER.format(name="menu") + """start: topics
+MENU = (
+    HEADER.format(name="menu")
+    + """start: topics
 nodes:
   topics:
     say: Choose
@@ -35,13 +37,19 @@ nodes:
   go:
     jump: wages
 """
-EMERGENCY = HEADER.format(name="emergency") + """start: call
+)
+EMERGENCY = (
+    HEADER.format(name="emergency")
+    + """start: call
 nodes:
   call:
     say: Call 110
     end: true
 """
-GOOD = HEADER.format(name="wages") + """start: pay
+)
+GOOD = (
+    HEADER.format(name="wages")
+    + """start: pay
 nodes:
   pay:
     ask: yen
@@ -53,6 +61,7 @@ nodes:
     say: Thanks, {pay}
     end: true
 """
+)
 
 
 def run_checker(tmp_path: Path, files: dict[str, str]) -> list[str]:
@@ -84,24 +93,34 @@ CASES = {
     ),
     "custom tag": (
         flow("start: a\nnodes:\n  a:\n    say: !!python/object:os.system hi\n    end: true\n"),
-        ["wages.yaml:9: the tag 'tag:yaml.org,2002:python/object:os.system' is not allowed; "
-         "remove it"],
+        [
+            "wages.yaml:9: the tag 'tag:yaml.org,2002:python/object:os.system' is not allowed; "
+            "remove it"
+        ],
     ),
     "too large": (
         {"wages.yaml": "# " + "x" * 300_000},
-        ["wages.yaml: the file is 300,002 bytes; the limit is 262,144. "
-         "Split it into several flows"],
+        [
+            "wages.yaml: the file is 300,002 bytes; the limit is 262,144. "
+            "Split it into several flows"
+        ],
     ),
     "not yaml": (
         flow("start: a\nnodes:\n  a:\n    say: For example: Aichi\n    end: true\n"),
-        ["wages.yaml:9: this is not valid YAML: mapping values are not allowed here. A text "
-         "containing ': ' must be put in quotes, like say: \"For example: Aichi\""],
+        [
+            "wages.yaml:9: this is not valid YAML: mapping values are not allowed here. A text "
+            "containing ': ' must be put in quotes, like say: \"For example: Aichi\""
+        ],
     ),
     "duplicate key": (
-        flow("start: a\nnodes:\n  a:\n    say: hi\n    end: true\n  a:\n    say: ho\n"
-             "    end: true\n"),
-        ["wages.yaml:11: 'a' appears twice here (first on line 8); YAML would silently keep "
-         "only the last one"],
+        flow(
+            "start: a\nnodes:\n  a:\n    say: hi\n    end: true\n  a:\n    say: ho\n"
+            "    end: true\n"
+        ),
+        [
+            "wages.yaml:11: 'a' appears twice here (first on line 8); YAML would silently keep "
+            "only the last one"
+        ],
     ),
     "unknown key": (
         flow("start: a\nnodes:\n  a:\n    sya: hi\n    say: hi\n    end: true\n"),
@@ -112,145 +131,209 @@ CASES = {
         ["wages.yaml:9: node 'a': 'say' should be the text to show, but it is a list"],
     ),
     "yes read as true": (
-        flow("start: q\nnodes:\n  q:\n    say: Paid?\n    buttons:\n"
-             "      - {label: yes, next: e}\n  e:\n    end: true\n"),
-        ["wages.yaml:11: node 'q': 'label' should be the button's text; YAML read it as true, "
-         "so put it in quotes, like label: \"Yes\""],
+        flow(
+            "start: q\nnodes:\n  q:\n    say: Paid?\n    buttons:\n"
+            "      - {label: yes, next: e}\n  e:\n    end: true\n"
+        ),
+        [
+            "wages.yaml:11: node 'q': 'label' should be the button's text; YAML read it as true, "
+            'so put it in quotes, like label: "Yes"'
+        ],
     ),
     "dangling next": (
         flow("start: welcome\nnodes:\n  welcome:\n    say: hi\n    next: welcom\n"),
-        ["wages.yaml:8: node 'welcome': 'next' goes to 'welcom', which is not a node in this "
-         "flow. Did you mean 'welcome'?"],
+        [
+            "wages.yaml:8: node 'welcome': 'next' goes to 'welcom', which is not a node in this "
+            "flow. Did you mean 'welcome'?"
+        ],
     ),
     "unreachable": (
-        flow("start: a\nnodes:\n  a:\n    say: hi\n    end: true\n  lost:\n    say: ho\n"
-             "    end: true\n"),
-        ["wages.yaml:11: node 'lost': warning: no path leads here from the start ('a'); link "
-         "it from another node or remove it"],
+        flow(
+            "start: a\nnodes:\n  a:\n    say: hi\n    end: true\n  lost:\n    say: ho\n"
+            "    end: true\n"
+        ),
+        [
+            "wages.yaml:11: node 'lost': warning: no path leads here from the start ('a'); link "
+            "it from another node or remove it"
+        ],
     ),
     "dead end": (
         flow("start: a\nnodes:\n  a:\n    say: hi\n"),
-        ["wages.yaml:8: node 'a': dead end: after saying this, the conversation has nowhere "
-         "to go; add 'next:', 'buttons:' or 'end: true'"],
+        [
+            "wages.yaml:8: node 'a': dead end: after saying this, the conversation has nowhere "
+            "to go; add 'next:', 'buttons:' or 'end: true'"
+        ],
     ),
     "cycle without wait": (
-        flow("start: a\nnodes:\n  a:\n    say: hi\n    next: b\n  b:\n    say: ho\n"
-             "    next: a\n"),
-        ["wages.yaml:8: node 'a': these nodes go round in a circle without waiting for the "
-         "trainee: a → b → a. Put a question on the way"],
+        flow("start: a\nnodes:\n  a:\n    say: hi\n    next: b\n  b:\n    say: ho\n    next: a\n"),
+        [
+            "wages.yaml:8: node 'a': these nodes go round in a circle without waiting for the "
+            "trainee: a → b → a. Put a question on the way"
+        ],
     ),
     "callback data too long": (
-        flow("start: " + "q" * 60 + "\nnodes:\n  " + "q" * 60 + ":\n    say: hi\n    buttons:\n"
-             "      - {label: ok, next: e}\n  e:\n    end: true\n"),
-        ["wages.yaml:11: node '" + "q" * 60 + "': the button data 'wages." + "q" * 60 + ".0' "
-         "is 68 bytes; Telegram allows 64. Use a shorter flow or node name"],
+        flow(
+            "start: " + "q" * 60 + "\nnodes:\n  " + "q" * 60 + ":\n    say: hi\n    buttons:\n"
+            "      - {label: ok, next: e}\n  e:\n    end: true\n"
+        ),
+        [
+            "wages.yaml:11: node '" + "q" * 60 + "': the button data 'wages." + "q" * 60 + ".0' "
+            "is 68 bytes; Telegram allows 64. Use a shorter flow or node name"
+        ],
     ),
     "message too long": (
         flow("start: a\nnodes:\n  a:\n    say: " + "x" * 4097 + "\n    end: true\n"),
-        ["wages.yaml:9: node 'a': this text is 4,097 characters; Telegram shows at most "
-         "4,096 in one message. Split it into two nodes"],
+        [
+            "wages.yaml:9: node 'a': this text is 4,097 characters; Telegram shows at most "
+            "4,096 in one message. Split it into two nodes"
+        ],
     ),
     "store without purpose": (
-        flow("start: a\nnodes:\n  a:\n    ask: yen\n    say: How much?\n    store: case\n"
-             "    next: e\n  e:\n    end: true\n"),
-        ["wages.yaml:8: node 'a': answers kept with 'store: case' need a 'purpose:' saying "
-         "why we keep them (the trainee is told)"],
+        flow(
+            "start: a\nnodes:\n  a:\n    ask: yen\n    say: How much?\n    store: case\n"
+            "    next: e\n  e:\n    end: true\n"
+        ),
+        [
+            "wages.yaml:8: node 'a': answers kept with 'store: case' need a 'purpose:' saying "
+            "why we keep them (the trainee is told)"
+        ],
     ),
     "ask without store": (
-        flow("start: a\nnodes:\n  a:\n    ask: yen\n    say: How much?\n    next: e\n  e:\n"
-             "    end: true\n"),
-        ["wages.yaml:8: node 'a': every typed question says what is kept: add 'store:' "
-         "(never, conversation or case) and a 'purpose:'"],
+        flow(
+            "start: a\nnodes:\n  a:\n    ask: yen\n    say: How much?\n    next: e\n  e:\n"
+            "    end: true\n"
+        ),
+        [
+            "wages.yaml:8: node 'a': every typed question says what is kept: add 'store:' "
+            "(never, conversation or case) and a 'purpose:'"
+        ],
     ),
     "old review": (
         {"wages.yaml": GOOD.replace("reviewed: 2026-11-01", "reviewed: 2025-11-01")},
-        ["wages.yaml:1: warning: the content was last reviewed on 2025-11-01, more than 12 "
-         "months ago; check it against the law and update 'reviewed:'"],
+        [
+            "wages.yaml:1: warning: the content was last reviewed on 2025-11-01, more than 12 "
+            "months ago; check it against the law and update 'reviewed:'"
+        ],
     ),
     "no review date": (
         {"wages.yaml": GOOD.replace("reviewed: 2026-11-01\n", "")},
-        ["wages.yaml:1: add 'reviewed:' with the date the content was last checked against "
-         "the law, like reviewed: 2026-11-27"],
+        [
+            "wages.yaml:1: add 'reviewed:' with the date the content was last checked against "
+            "the law, like reviewed: 2026-11-27"
+        ],
     ),
     "no sources": (
         {"wages.yaml": GOOD.replace("sources: [Labour Standards Act Art. 24]\n", "")},
-        ["wages.yaml:1: 'sources' should list the laws and pages this flow is based on, like "
-         "[LSA Art. 24, https://...]"],
+        [
+            "wages.yaml:1: 'sources' should list the laws and pages this flow is based on, like "
+            "[LSA Art. 24, https://...]"
+        ],
     ),
     "two kinds in one node": (
-        flow("start: a\nnodes:\n  a:\n    say: hi\n    buttons: [{label: x, next: a}]\n"
-             "    end: true\n"),
-        ["wages.yaml:8: node 'a': a node does one thing, but this one has buttons and end; "
-         "split it into separate nodes joined by 'next:'"],
+        flow(
+            "start: a\nnodes:\n  a:\n    say: hi\n    buttons: [{label: x, next: a}]\n"
+            "    end: true\n"
+        ),
+        [
+            "wages.yaml:8: node 'a': a node does one thing, but this one has buttons and end; "
+            "split it into separate nodes joined by 'next:'"
+        ],
     ),
     "unknown calculator": (
-        flow("start: a\nnodes:\n  a:\n    compute: wage_chek\n    next: e\n  e:\n"
-             "    end: true\n"),
-        ["wages.yaml:8: node 'a': there is no calculator 'wage_chek'. Did you mean "
-         "'wage_check'?"],
+        flow("start: a\nnodes:\n  a:\n    compute: wage_chek\n    next: e\n  e:\n    end: true\n"),
+        ["wages.yaml:8: node 'a': there is no calculator 'wage_chek'. Did you mean 'wage_check'?"],
     ),
     "missing calculator input": (
-        flow("start: a\nnodes:\n  a:\n    compute: wage_check\n    next: e\n  e:\n"
-             "    end: true\n"),
-        ["wages.yaml:8: node 'a': 'wage_check' needs the input 'prefecture' (where the "
-         "trainee works); add it under 'with:'"],
+        flow(
+            "start: a\nnodes:\n  a:\n    compute: wage_check\n    next: e\n  e:\n    end: true\n"
+        ),
+        [
+            "wages.yaml:8: node 'a': 'wage_check' needs the input 'prefecture' (where the "
+            "trainee works); add it under 'with:'"
+        ],
     ),
     "variable not always set": (
-        flow("start: q\nnodes:\n  q:\n    say: Paid?\n    buttons:\n"
-             "      - {label: 'Yes', next: pay}\n      - {label: 'No', next: done}\n"
-             "  pay:\n    ask: yen\n    say: How much?\n    store: conversation\n"
-             "    purpose: check\n    next: done\n  done:\n    say: You said {pay}\n"
-             "    end: true\n"),
-        ["wages.yaml:20: node 'done': the text uses 'pay', but on some ways to this node it "
-         "has not been answered yet"],
+        flow(
+            "start: q\nnodes:\n  q:\n    say: Paid?\n    buttons:\n"
+            "      - {label: 'Yes', next: pay}\n      - {label: 'No', next: done}\n"
+            "  pay:\n    ask: yen\n    say: How much?\n    store: conversation\n"
+            "    purpose: check\n    next: done\n  done:\n    say: You said {pay}\n"
+            "    end: true\n"
+        ),
+        [
+            "wages.yaml:20: node 'done': the text uses 'pay', but on some ways to this node it "
+            "has not been answered yet"
+        ],
     ),
     "unknown variable": (
         flow("start: a\nnodes:\n  a:\n    say: You earn {monthly_pya}\n    end: true\n"),
         ["wages.yaml:9: node 'a': the text uses 'monthly_pya', which this flow never sets."],
     ),
     "bad condition": (
-        flow("start: a\nnodes:\n  a:\n    branch:\n      - if: pay is big\n        next: e\n"
-             "      - next: e\n  e:\n    end: true\n"),
-        ["wages.yaml:10: node 'a': cannot read the condition 'pay is big'; write it like "
-         "'check.below_minimum == yes' or 'overtime_hours > 0'"],
+        flow(
+            "start: a\nnodes:\n  a:\n    branch:\n      - if: pay is big\n        next: e\n"
+            "      - next: e\n  e:\n    end: true\n"
+        ),
+        [
+            "wages.yaml:10: node 'a': cannot read the condition 'pay is big'; write it like "
+            "'check.below_minimum == yes' or 'overtime_hours > 0'"
+        ],
     ),
     "branch without otherwise": (
-        flow("start: q\nnodes:\n  q:\n    say: Kind?\n    store: conversation\n"
-             "    purpose: route\n    buttons:\n      - {label: m, value: monthly, next: b}\n"
-             "  b:\n    branch:\n      - if: q == monthly\n        next: e\n  e:\n"
-             "    end: true\n"),
-        ["wages.yaml:16: node 'b': a branch needs a last item with only '- next: <node>' for "
-         "when no condition holds"],
+        flow(
+            "start: q\nnodes:\n  q:\n    say: Kind?\n    store: conversation\n"
+            "    purpose: route\n    buttons:\n      - {label: m, value: monthly, next: b}\n"
+            "  b:\n    branch:\n      - if: q == monthly\n        next: e\n  e:\n"
+            "    end: true\n"
+        ),
+        [
+            "wages.yaml:16: node 'b': a branch needs a last item with only '- next: <node>' for "
+            "when no condition holds"
+        ],
     ),
     "condition on an unknown button value": (
-        flow("start: q\nnodes:\n  q:\n    say: Kind?\n    store: conversation\n"
-             "    purpose: route\n    buttons:\n      - {label: m, value: monthly, next: b}\n"
-             "  b:\n    branch:\n      - if: q == montly\n        next: e\n      - next: e\n"
-             "  e:\n    end: true\n"),
-        ["wages.yaml:16: node 'b': 'q' is never 'montly'; its buttons' values are monthly. "
-         "Did you mean 'monthly'?"],
+        flow(
+            "start: q\nnodes:\n  q:\n    say: Kind?\n    store: conversation\n"
+            "    purpose: route\n    buttons:\n      - {label: m, value: monthly, next: b}\n"
+            "  b:\n    branch:\n      - if: q == montly\n        next: e\n      - next: e\n"
+            "  e:\n    end: true\n"
+        ),
+        [
+            "wages.yaml:16: node 'b': 'q' is never 'montly'; its buttons' values are monthly. "
+            "Did you mean 'monthly'?"
+        ],
     ),
     "danger button with next": (
-        flow("start: q\nnodes:\n  q:\n    say: Safe?\n    buttons:\n"
-             "      - {label: 'No', danger: true, next: e}\n  e:\n    end: true\n"),
-        ["wages.yaml:11: node 'q': a danger answer always goes to the 'emergency' flow; "
-         "remove its 'next:'"],
+        flow(
+            "start: q\nnodes:\n  q:\n    say: Safe?\n    buttons:\n"
+            "      - {label: 'No', danger: true, next: e}\n  e:\n    end: true\n"
+        ),
+        [
+            "wages.yaml:11: node 'q': a danger answer always goes to the 'emergency' flow; "
+            "remove its 'next:'"
+        ],
     ),
     "jump to unknown flow": (
         {"menu.yaml": MENU.replace("jump: wages", "jump: wage")},
-        ["menu.yaml:13: node 'go': 'jump' goes to the flow 'wage', which does not exist. Did "
-         "you mean 'wages'?"],
+        [
+            "menu.yaml:13: node 'go': 'jump' goes to the flow 'wage', which does not exist. Did "
+            "you mean 'wages'?"
+        ],
     ),
     "flow name differs from file": (
         {"wages.yaml": GOOD.replace("flow: wages", "flow: pay")},
-        ["wages.yaml:2: the flow is called 'pay' but the file is 'wages.yaml'; make them the "
-         "same"],
+        [
+            "wages.yaml:2: the flow is called 'pay' but the file is 'wages.yaml'; make them the "
+            "same"
+        ],
     ),
     "missing emergency flow": (
         {"emergency.yaml": None},
-        ["emergency.yaml: this flow is missing; it is what a trainee in danger is shown",
-         "menu.yaml:12: node 'topics': a danger answer needs flows/emergency.yaml, which is "
-         "missing"],
+        [
+            "emergency.yaml: this flow is missing; it is what a trainee in danger is shown",
+            "menu.yaml:12: node 'topics': a danger answer needs flows/emergency.yaml, which is "
+            "missing",
+        ],
     ),
 }
 
@@ -267,8 +350,7 @@ def test_unknown_system_text_and_missing_ones(tmp_path: Path) -> None:
     system = system.replace("  goodbye:", "  good_bye:")
     messages = run_checker(tmp_path, {"system.yaml": system})
     assert messages == [
-        "system.yaml:6: missing the system text 'goodbye' (the one neutral line left after "
-        "/exit)",
+        "system.yaml:6: missing the system text 'goodbye' (the one neutral line left after /exit)",
         "system.yaml:32: 'good_bye' is not a system text the helpline uses. Did you mean "
         "'goodbye'?",
     ]

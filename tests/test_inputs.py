@@ -89,8 +89,16 @@ def test_numbers_with_more_than_one_figure_are_rejected(typed: str) -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["2026-11-27", "2026/11/27", "2026.11.27", "2026年11月27日", "27/11/2026", "27-11-2026",
-     "ngày 27 tháng 11 năm 2026", "２０２６－１１－２７"],
+    [
+        "2026-11-27",
+        "2026/11/27",
+        "2026.11.27",
+        "2026年11月27日",
+        "27/11/2026",
+        "27-11-2026",
+        "ngày 27 tháng 11 năm 2026",
+        "２０２６－１１－２７",
+    ],
 )
 def test_dates_in_the_forms_trainees_use(typed: str) -> None:
     assert read_date(typed) == Day(date(2026, 11, 27))
@@ -120,6 +128,9 @@ def test_impossible_dates_are_rejected(typed: str) -> None:
         ("京都府", "kyoto"),
         ("北海道", "hokkaido"),
         ("Ｏｓａｋａ", "osaka"),  # full-width letters
+        ("osaka-fu", "osaka"),
+        ("Tokyo-to", "tokyo"),
+        ("Kyoto", "kyoto"),  # ends in "to", which is not a suffix here
     ],
 )
 def test_prefectures_in_any_language(flows: FlowSet, typed: str, pref: str) -> None:

@@ -33,14 +33,22 @@ AICHI = Prefecture("aichi")
         # ¥63,000 for a full-time month (173 scheduled hours) in Aichi: far below ¥1,140.
         (
             {"monthly_pay": Yen(63_000), "monthly_hours": n(173)},
-            {"hourly_base": Yen(364), "below_minimum": Flag(True),
-             "shortfall_hourly": Yen(776), "shortfall_monthly": Yen(134_220)},
+            {
+                "hourly_base": Yen(364),
+                "below_minimum": Flag(True),
+                "shortfall_hourly": Yen(776),
+                "shortfall_monthly": Yen(134_220),
+            },
         ),
         # Exactly the minimum: not below, nothing short.
         (
             {"hourly_pay": Yen(1_140)},
-            {"hourly_base": Yen(1_140), "below_minimum": Flag(False),
-             "shortfall_hourly": Yen(0), "overtime_rate": Yen(1_425)},
+            {
+                "hourly_base": Yen(1_140),
+                "below_minimum": Flag(False),
+                "shortfall_hourly": Yen(0),
+                "overtime_rate": Yen(1_425),
+            },
         ),
         # One yen below the minimum.
         (
@@ -50,8 +58,7 @@ AICHI = Prefecture("aichi")
         # Monthly pay that is exactly the minimum for 160 hours.
         (
             {"monthly_pay": Yen(182_400), "monthly_hours": n(160)},
-            {"hourly_base": Yen(1_140), "below_minimum": Flag(False),
-             "shortfall_monthly": Yen(0)},
+            {"hourly_base": Yen(1_140), "below_minimum": Flag(False), "shortfall_monthly": Yen(0)},
         ),
         # A fraction of a yen short per hour still counts as below.
         (
@@ -61,8 +68,12 @@ AICHI = Prefecture("aichi")
         # Overtime paid at ¥600 an hour instead of at least ¥1,425: 20 hours.
         (
             {"hourly_pay": Yen(1_140), "overtime_hours": n(20), "overtime_paid": Yen(12_000)},
-            {"overtime_owed": Yen(28_500), "overtime_shortfall": Yen(16_500),
-             "overtime_hours": n(20), "overtime_paid": Yen(12_000)},
+            {
+                "overtime_owed": Yen(28_500),
+                "overtime_shortfall": Yen(16_500),
+                "overtime_hours": n(20),
+                "overtime_paid": Yen(12_000),
+            },
         ),
         # Exactly 60 hours of overtime: all at +25%.
         (
@@ -77,8 +88,11 @@ AICHI = Prefecture("aichi")
         # Pay below the minimum: the overtime premium is reckoned on the minimum, not the pay.
         (
             {"hourly_pay": Yen(600), "overtime_hours": n(10), "overtime_paid": Yen(6_000)},
-            {"overtime_rate": Yen(1_425), "overtime_owed": Yen(14_250),
-             "overtime_shortfall": Yen(8_250)},
+            {
+                "overtime_rate": Yen(1_425),
+                "overtime_owed": Yen(14_250),
+                "overtime_shortfall": Yen(8_250),
+            },
         ),
         # Pay above the minimum: the premium is reckoned on the actual pay.
         (
@@ -90,6 +104,12 @@ AICHI = Prefecture("aichi")
             {"hourly_pay": Yen(1_200), "overtime_hours": n(1), "overtime_paid": Yen(5_000)},
             {"overtime_shortfall": Yen(0)},
         ),
+        # Rates are rounded to the yen and totals follow them: 250,000 / 160 h = ¥1,562.5,
+        # × 1.25 = ¥1,953.125 → ¥1,953 an hour, and 10 hours are ¥19,530.
+        (
+            {"monthly_pay": Yen(250_000), "monthly_hours": n(160), "overtime_hours": n(10)},
+            {"overtime_rate": Yen(1_953), "overtime_owed": Yen(19_530)},
+        ),
         # No overtime: nothing owed.
         (
             {"hourly_pay": Yen(1_200), "overtime_hours": n(0)},
@@ -97,8 +117,9 @@ AICHI = Prefecture("aichi")
         ),
     ],
 )
-def test_wage_check_in_aichi(flows: FlowSet, inputs: dict[str, Value],
-                             expected: dict[str, Value]) -> None:
+def test_wage_check_in_aichi(
+    flows: FlowSet, inputs: dict[str, Value], expected: dict[str, Value]
+) -> None:
     result = check(flows, prefecture=AICHI, **inputs)
     assert {key: result[key] for key in expected} == expected
     assert result["minimum"] == Yen(1_140)
@@ -112,20 +133,29 @@ def test_every_declared_output_is_always_returned(flows: FlowSet) -> None:
 
 
 def test_fy2025_figure_is_a_floor_after_the_next_revision_date(flows: FlowSet) -> None:
-    assert check(flows, date(2026, 9, 30), prefecture=AICHI,
-                 hourly_pay=Yen(1_200))["minimum_is_current"] == Flag(True)
-    assert check(flows, date(2026, 10, 1), prefecture=AICHI,
-                 hourly_pay=Yen(1_200))["minimum_is_current"] == Flag(False)
+    assert check(flows, date(2026, 9, 30), prefecture=AICHI, hourly_pay=Yen(1_200))[
+        "minimum_is_current"
+    ] == Flag(True)
+    assert check(flows, date(2026, 10, 1), prefecture=AICHI, hourly_pay=Yen(1_200))[
+        "minimum_is_current"
+    ] == Flag(False)
 
 
 @pytest.mark.parametrize(
     ("prefecture", "minimum"),
-    [("tokyo", 1_226), ("okinawa", 1_023), ("kochi", 1_023), ("nagano", 1_061),
-     ("gunma", 1_063), ("akita", 1_031)],
+    [
+        ("tokyo", 1_226),
+        ("okinawa", 1_023),
+        ("kochi", 1_023),
+        ("nagano", 1_061),
+        ("gunma", 1_063),
+        ("akita", 1_031),
+    ],
 )
 def test_prefecture_figures(flows: FlowSet, prefecture: str, minimum: int) -> None:
-    assert check(flows, prefecture=Prefecture(prefecture),
-                 hourly_pay=Yen(1_000))["minimum"] == Yen(minimum)
+    assert check(flows, prefecture=Prefecture(prefecture), hourly_pay=Yen(1_000))[
+        "minimum"
+    ] == Yen(minimum)
 
 
 def test_missing_inputs_raise_a_calculator_error(flows: FlowSet) -> None:
@@ -142,8 +172,9 @@ def row(fy: int, hourly: int, effective: date, industry: str | None = None) -> M
 
 
 def test_table_picks_the_figure_in_force_on_the_day() -> None:
-    table = MinimumWageTable([row(2025, 1_140, date(2025, 10, 18)),
-                              row(2026, 1_200, date(2026, 10, 10))])
+    table = MinimumWageTable(
+        [row(2025, 1_140, date(2025, 10, 18)), row(2026, 1_200, date(2026, 10, 10))]
+    )
     before = table.on("aichi", date(2026, 10, 9))
     after = table.on("aichi", date(2026, 10, 10))
     assert before is not None and before.rate.hourly == 1_140 and before.is_current
@@ -152,9 +183,13 @@ def test_table_picks_the_figure_in_force_on_the_day() -> None:
 
 
 def test_the_higher_of_industry_and_regional_minimum_applies() -> None:
-    table = MinimumWageTable([row(2025, 1_140, date(2025, 10, 18)),
-                              row(2025, 1_175, date(2025, 12, 16), "steel"),
-                              row(2025, 1_100, date(2025, 12, 16), "cheap")])
+    table = MinimumWageTable(
+        [
+            row(2025, 1_140, date(2025, 10, 18)),
+            row(2025, 1_175, date(2025, 12, 16), "steel"),
+            row(2025, 1_100, date(2025, 12, 16), "cheap"),
+        ]
+    )
     steel = table.on("aichi", date(2026, 1, 1), industry="steel")
     cheap = table.on("aichi", date(2026, 1, 1), industry="cheap")
     assert steel is not None and steel.rate.hourly == 1_175
@@ -164,3 +199,4 @@ def test_the_higher_of_industry_and_regional_minimum_applies() -> None:
 def test_overtime_pay_owed_at_the_60_hour_boundary() -> None:
     assert overtime_pay_owed(Decimal(1000), Decimal(60)) == Decimal(75_000)
     assert overtime_pay_owed(Decimal(1000), Decimal("60.5")) == Decimal(75_750)
+    assert overtime_pay_owed(Decimal(1000), Decimal("7.5")) == Decimal("9375.0")

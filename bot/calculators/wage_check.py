@@ -8,8 +8,10 @@ Pure arithmetic on exact decimals. Law behind it (``../shared/reference/rights-f
   25% on top of the hourly base; the part beyond 60 hours in a month at least 50% on top.
   The hourly base for the premium can never be below the minimum wage.
 
-Amounts shown to people are rounded half up to the yen; comparisons use exact values, so a
-shortfall of a fraction of a yen still counts.
+Hourly premium rates are rounded half up to the yen, as employers may round them, and totals are
+those rates times the hours, so that every figure a trainee sees adds up (10 hours at ¥1,953 is
+¥19,530). Comparisons with the minimum wage use exact values, so a shortfall of a fraction of a
+yen still counts; amounts owed are rounded up.
 """
 
 from __future__ import annotations
@@ -42,11 +44,19 @@ def _number(inputs: Inputs, name: str) -> Decimal | None:
     return None
 
 
+def premium_rate(hourly_base: Decimal, factor: Decimal) -> Decimal:
+    """Return the hourly rate with a premium, rounded half up to the yen."""
+    return (hourly_base * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
 def overtime_pay_owed(hourly_base: Decimal, hours: Decimal) -> Decimal:
     """Return the least pay for ``hours`` of overtime in one month at ``hourly_base``."""
     normal = min(hours, OVERTIME_THRESHOLD)
     beyond = max(hours - OVERTIME_THRESHOLD, Decimal(0))
-    return hourly_base * (normal * OVERTIME_PREMIUM + beyond * OVERTIME_OVER_60_PREMIUM)
+    return (
+        premium_rate(hourly_base, OVERTIME_PREMIUM) * normal
+        + premium_rate(hourly_base, OVERTIME_OVER_60_PREMIUM) * beyond
+    )
 
 
 def wage_check(inputs: Inputs, ctx: CalcContext) -> Outputs:
@@ -70,7 +80,7 @@ def wage_check(inputs: Inputs, ctx: CalcContext) -> Outputs:
     below = hourly_pay < minimum
     shortfall_hourly = max(minimum - hourly_pay, Decimal(0))
     base_for_overtime = max(hourly_pay, minimum)
-    overtime_rate = base_for_overtime * OVERTIME_PREMIUM
+    overtime_rate = premium_rate(base_for_overtime, OVERTIME_PREMIUM)
 
     outputs: dict[str, Yen | Number | Day | Flag] = {
         "hourly_base": _yen(hourly_pay),
