@@ -64,7 +64,9 @@ def build_template(flows_dir: Path) -> Catalog:
 
 def _serialise(catalog: Catalog) -> bytes:
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=99, include_previous=True, include_lineno=False)
+    # No "#| msgid" lines: Babel wraps them into ordinary comments that would then stay for
+    # ever. A fuzzy entry shows the new English beside the old translation, which is enough.
+    write_po(buffer, catalog, width=99, include_previous=False, include_lineno=False)
     return buffer.getvalue()
 
 

@@ -1,0 +1,150 @@
+"""The service: language picker, rendering in the chosen language, handoff, wipe."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot import engine
+from bot.service import Conversation, DeskRequest, Helpline, Opened, Reply, Turn, Wipe
+
+CHAT = "chat-1"
+
+
+def replies(turn: Turn) -> list[Reply]:
+    return [item for item in turn.out if isinstance(item, Reply)]
+
+
+def buttons(turn: Turn) -> list[tuple[str, str]]:
+    return list(replies(turn)[-1].buttons)
+
+
+@pytest.mark.parametrize(
+    ("code", "first"),
+    [("vi", "vi"), ("zh-hans", "zh_Hans"), ("zh-cn", "zh_Hans"), ("zh", "zh_Hans"),
+     ("zh-TW", "zh_Hans"), ("ja", "ja"), ("en-US", "en"), ("id", "en"), (None, "en"),
+     ("", "en"), ("not a code!", "en")],
+)
+def test_first_contact_shows_the_picker_with_the_guess_first(
+    helpline: Helpline, code: str | None, first: str
+) -> None:
+    turn = helpline.handle(CHAT, Opened(code))
+    picker = replies(turn)[0]
+    assert picker.buttons[0][1] == f"lang:{first}"
+    order = [first, *(lang for lang in ("vi", "zh_Hans", "ja", "en") if lang != first)]
+    assert [data for _, data in picker.buttons] == [f"lang:{lang}" for lang in order]
+    assert {label for label, _ in picker.buttons} == {"Tiếng Việt", "中文（简体）", "日本語",
+                                                       "English"}
+    stored = helpline.store.load(CHAT)
+    assert stored == Conversation(first, None, picking=True)
+
+
+def test_the_picker_prompt_is_written_in_every_language(helpline: Helpline) -> None:
+    prompt = replies(helpline.handle(CHAT, Opened("vi")))[0].text
+    lines = prompt.splitlines()
+    assert len(lines) == 4
+    assert lines[3] == "Choose your language:"
+    assert "ngôn ngữ" in lines[0]
+
+
+def test_picking_a_language_starts_the_menu_in_it(helpline: Helpline) -> None:
+    helpline.handle(CHAT, Opened("en"))
+    turn = helpline.handle(CHAT, engine.ButtonPressed("lang:vi"))
+    assert replies(turn)[0].node == "menu.topics"
+    assert replies(turn)[0].text.startswith("Xin chào")
+    assert helpline.store.load(CHAT) == Conversation("vi", engine.State("menu", "topics"))
+
+
+def test_typing_the_number_of_a_language_picks_it(helpline: Helpline) -> None:
+    helpline.handle(CHAT, Opened("ja"))  # order: ja, vi, zh_Hans, en
+    turn = helpline.handle(CHAT, engine.TextEntered("３"))
+    conversation = helpline.store.load(CHAT)
+    assert conversation is not None and conversation.lang == "zh_Hans"
+    assert replies(turn)[0].node == "menu.topics"
+
+
+def test_other_input_at_the_picker_shows_it_again(helpline: Helpline) -> None:
+    helpline.handle(CHAT, Opened(None))
+    for event in (engine.TextEntered("hello"), engine.MediaSent(),
+                  engine.ButtonPressed("lang:klingon"), engine.ButtonPressed("menu.topics.0")):
+        turn = helpline.handle(CHAT, event)
+        assert [r.node for r in replies(turn)] == ["system.choose_language"]
+
+
+def test_a_command_at_the_picker_keeps_the_guess_and_goes_on(helpline: Helpline) -> None:
+    helpline.handle(CHAT, Opened("ja"))
+    turn = helpline.handle(CHAT, engine.CommandGiven(engine.Command.MENU))
+    assert replies(turn)[0].node == "menu.topics"
+    assert replies(turn)[0].text.startswith("こんにちは")
+
+
+def test_changing_language_later_repeats_the_current_question(helpline: Helpline) -> None:
+    helpline.start_in(CHAT, "en")
+    helpline.handle(CHAT, engine.TextEntered("1"))  # wages.pay_kind
+    turn = helpline.handle(CHAT, engine.CommandGiven(engine.Command.LANGUAGE))
+    assert replies(turn)[0].node == "system.choose_language"
+    turn = helpline.handle(CHAT, engine.ButtonPressed("lang:zh_Hans"))
+    assert [r.node for r in replies(turn)] == ["wages.pay_kind"]
+    assert replies(turn)[0].buttons[0][0] == "固定月薪"
+
+
+def test_amounts_and_names_are_formatted_for_the_language(helpline: Helpline) -> None:
+    texts = {}
+    for lang in ("vi", "zh_Hans", "ja", "en"):
+        chat = f"chat-{lang}"
+        helpline.start_in(chat, lang)
+        for typed in ("1", "2", "600", "愛知", "0"):
+            turn = helpline.handle(chat, engine.TextEntered(typed))
+        texts[lang] = replies(turn)[0].text
+    assert "1.140\xa0¥" in texts["vi"] and "Aichi" in texts["vi"]
+    assert "JP¥1,140" in texts["zh_Hans"] and "爱知县" in texts["zh_Hans"]
+    assert "￥1,140" in texts["ja"] and "愛知県" in texts["ja"]
+    assert "¥1,140" in texts["en"] and "Aichi" in texts["en"]
+
+
+def test_asking_for_a_person_without_a_desk_says_so_honestly(helpline: Helpline) -> None:
+    helpline.start_in(CHAT, "en")
+    turn = helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
+    assert turn.out[0] == DeskRequest(urgent=False, reason="asked")
+    assert replies(turn)[0].node == "system.desk_unavailable"
+    assert "110" in replies(turn)[0].text
+
+
+def test_with_a_desk_the_trainee_is_told_a_volunteer_will_answer(helpline: Helpline) -> None:
+    helpline.desk_connected = True
+    helpline.start_in(CHAT, "en")
+    turn = helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
+    assert replies(turn)[0].node == "system.handoff_asked"
+
+
+def test_exit_wipes_the_chat_forgets_everything_and_leaves_one_neutral_line(
+    helpline: Helpline,
+) -> None:
+    helpline.start_in(CHAT, "vi")
+    turn = helpline.handle(CHAT, engine.CommandGiven(engine.Command.EXIT))
+    assert isinstance(turn.out[0], Wipe)
+    assert [r.node for r in replies(turn)] == ["system.goodbye"]
+    assert helpline.store.load(CHAT) is None
+
+
+def test_after_exit_the_next_message_starts_with_the_picker(helpline: Helpline) -> None:
+    helpline.start_in(CHAT, "vi")
+    helpline.handle(CHAT, engine.CommandGiven(engine.Command.EXIT))
+    turn = helpline.handle(CHAT, engine.TextEntered("hi"))
+    assert replies(turn)[0].node == "system.choose_language"
+
+
+def test_logs_carry_event_names_only(helpline: Helpline, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    secret = "Nguyễn Văn A 090-1234-5678"
+    helpline.handle(CHAT, Opened("vi"))
+    helpline.handle(CHAT, engine.ButtonPressed("lang:vi"))
+    helpline.handle(CHAT, engine.TextEntered(secret))
+    helpline.handle(CHAT, engine.ButtonPressed("menu.topics.1"))  # danger
+    helpline.handle(CHAT, engine.CommandGiven(engine.Command.EXIT))
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert secret not in logged and CHAT not in logged
+    assert {r.getMessage() for r in caplog.records} <= {
+        "conversation.opened", "handoff.requested", "engine.danger_answer", "conversation.ended",
+    }
