@@ -26,7 +26,7 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/helpline flows check --strict
 	$(BIN)/helpline i18n check
-	$(BIN)/helpline flows test
+	$(BIN)/helpline flows test --min-coverage 100
 	$(BIN)/pytest
 
 bench: $(STAMP)

@@ -88,8 +88,11 @@ def main(
     except ConfigError as error:
         print(f"helpline: {error}", file=sys.stderr)
         return 2
+    # Only the bot on Telegram logs events by default; the terminal chat and the maintainers'
+    # tools share the screen with people, so they only show problems.
+    quiet = not (args.command == "run" and settings.telegram_token is not None)
     logging.basicConfig(
-        level=settings.log_level,
+        level=settings.log_level or ("WARNING" if quiet else "INFO"),
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )

@@ -45,7 +45,8 @@ class Settings:
     telegram_api_url: str | None = None
     flows_dir: Path = PROJECT_ROOT / "flows"
     locales_dir: Path = PROJECT_ROOT / "locales"
-    log_level: str = "INFO"
+    log_level: str | None = None
+    """None: the command decides (INFO for the bot, WARNING for the terminal chat)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -69,8 +70,8 @@ class Settings:
         locales_dir = Path(environ.get("HELPLINE_LOCALES_DIR", "") or PROJECT_ROOT / "locales")
         if not locales_dir.is_dir():
             problems.append(f"HELPLINE_LOCALES_DIR: no folder at {locales_dir}")
-        log_level = environ.get("HELPLINE_LOG_LEVEL", "INFO").strip().upper() or "INFO"
-        if log_level not in logging.getLevelNamesMapping():
+        log_level = environ.get("HELPLINE_LOG_LEVEL", "").strip().upper() or None
+        if log_level is not None and log_level not in logging.getLevelNamesMapping():
             problems.append(
                 f"HELPLINE_LOG_LEVEL: unknown level '{log_level}' "
                 "(use DEBUG, INFO, WARNING or ERROR)"

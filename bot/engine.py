@@ -136,9 +136,14 @@ class End:
 
 @dataclass(frozen=True, slots=True)
 class Flag:
-    """Something unusual happened; an event name for the logs, never content."""
+    """Something worth logging happened: an event name, never content.
+
+    ``serious`` marks a fault in the flows (a loop, a missing node, a failed calculator) that a
+    maintainer must look at; the others are ordinary events (a stale button, a danger answer).
+    """
 
     event: str
+    serious: bool = False
 
 
 Effect: TypeAlias = Say | ChooseLanguage | Handoff | Erase | End | Flag
@@ -224,7 +229,7 @@ class _Run:
     ) -> State | None:
         found = self.flows.flows.get(flow)
         if found is None:
-            self.effects.append(Flag("engine.flow_missing"))
+            self.effects.append(Flag("engine.flow_missing", serious=True))
             self.system("sorry")
             return None
         return self.go(flow, found.start, answers, trail)
@@ -237,12 +242,12 @@ class _Run:
         while True:
             self.steps += 1
             if self.steps > MAX_STEPS:
-                self.effects.append(Flag("engine.loop_guard"))
+                self.effects.append(Flag("engine.loop_guard", serious=True))
                 self.system("sorry")
                 return None
             node = self.flows.node(flow, nid)
             if node is None:
-                self.effects.append(Flag("engine.node_missing"))
+                self.effects.append(Flag("engine.node_missing", serious=True))
                 self.system("sorry")
                 return None
             self.path.append(f"{flow}.{nid}")
@@ -295,7 +300,7 @@ class _Run:
         try:
             outputs = calc.run(args, CalcContext(self.today, self.flows.data))
         except CalculatorError:
-            self.effects.append(Flag("engine.calculator_failed"))
+            self.effects.append(Flag("engine.calculator_failed", serious=True))
             self.system("sorry")
             return None
         return {f"{flow}.{node.id}.{name}": value for name, value in outputs.items()}

@@ -179,8 +179,8 @@ class Helpline:
                     out.append(self._system("goodbye", lang))
                 case engine.End():
                     log.info("conversation.ended")
-                case engine.Flag(event=name):
-                    log.warning(name)
+                case engine.Flag(event=name, serious=serious):
+                    log.log(logging.ERROR if serious else logging.INFO, name)
         # Save before anything is sent (the adapter sends after this returns).
         if erase:
             self.store.delete(chat)

@@ -195,20 +195,26 @@ HEADER = "version: 1\nflow: wages\ntitle: t\nreviewed: 2026-11-01\nsources: [x]\
 
 
 def test_the_loop_guard_stops_a_flow_that_never_waits(tmp_path: Path) -> None:
-    flows = broken_flows(tmp_path, HEADER + "start: a\nnodes:\n  a:\n    say: A\n    next: b\n"
-                         "  b:\n    say: B\n    next: a\n")
+    flows = broken_flows(
+        tmp_path,
+        HEADER + "start: a\nnodes:\n  a:\n    say: A\n    next: b\n"
+        "  b:\n    say: B\n    next: a\n",
+    )
     step = walk(flows, press(walk(flows), 0))
-    assert Flag("engine.loop_guard") in step.effects
+    assert Flag("engine.loop_guard", serious=True) in step.effects
     assert step.state is None
     assert len(step.effects) < engine.MAX_STEPS + 5
 
 
 def test_a_calculator_without_data_says_sorry_and_returns_to_the_menu(tmp_path: Path) -> None:
-    flows = broken_flows(tmp_path, HEADER + "start: a\nnodes:\n  a:\n    compute: wage_check\n"
-                         "    with: {hourly_pay: 1000}\n    next: b\n  b:\n    say: done\n"
-                         "    end: true\n")
+    flows = broken_flows(
+        tmp_path,
+        HEADER + "start: a\nnodes:\n  a:\n    compute: wage_check\n"
+        "    with: {hourly_pay: 1000}\n    next: b\n  b:\n    say: done\n"
+        "    end: true\n",
+    )
     step = walk(flows, press(walk(flows), 0))
-    assert Flag("engine.calculator_failed") in step.effects
+    assert Flag("engine.calculator_failed", serious=True) in step.effects
     assert says(step) == ["system.sorry", "menu.topics"]
     assert step.state == State("menu", "topics")
 
@@ -220,9 +226,22 @@ def test_the_engine_is_deterministic(flows: FlowSet) -> None:
 
 @pytest.mark.parametrize(
     "hostile",
-    ["", " ", "a" * 5000, "\u202e\u202dtext", "\u200b" * 50, "\x00\x01\x02", "\ud800",
-     "<b>x</b>", "*_[]()~`>#+-=|{}.!", "/start@otherbot junk", "１２３４５６７８９０",
-     "٠١٢٣", "🏳️‍🌈" * 100, "\r\n\r\n"],
+    [
+        "",
+        " ",
+        "a" * 5000,
+        "\u202e\u202dtext",
+        "\u200b" * 50,
+        "\x00\x01\x02",
+        "\ud800",
+        "<b>x</b>",
+        "*_[]()~`>#+-=|{}.!",
+        "/start@otherbot junk",
+        "１２３４５６７８９０",
+        "٠١٢٣",
+        "🏳️‍🌈" * 100,
+        "\r\n\r\n",
+    ],
 )
 def test_hostile_text_never_breaks_any_question(flows: FlowSet, hostile: str) -> None:
     waiting = [
@@ -240,8 +259,13 @@ def test_hostile_text_never_breaks_any_question(flows: FlowSet, hostile: str) ->
 def test_today_decides_which_minimum_wage_applies(flows: FlowSet) -> None:
     def minimum_on(day: date) -> object:
         step = advance(flows, None, Started(), day)
-        for event in (TextEntered("1"), TextEntered("2"), TextEntered("1000"),
-                      TextEntered("Tokyo"), TextEntered("0")):
+        for event in (
+            TextEntered("1"),
+            TextEntered("2"),
+            TextEntered("1000"),
+            TextEntered("Tokyo"),
+            TextEntered("0"),
+        ):
             step = advance(flows, step.state, event, day)
         assert step.state is not None
         return step.state.answers["wages.check.minimum_is_current"]

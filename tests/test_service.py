@@ -22,9 +22,19 @@ def buttons(turn: Turn) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(
     ("code", "first"),
-    [("vi", "vi"), ("zh-hans", "zh_Hans"), ("zh-cn", "zh_Hans"), ("zh", "zh_Hans"),
-     ("zh-TW", "zh_Hans"), ("ja", "ja"), ("en-US", "en"), ("id", "en"), (None, "en"),
-     ("", "en"), ("not a code!", "en")],
+    [
+        ("vi", "vi"),
+        ("zh-hans", "zh_Hans"),
+        ("zh-cn", "zh_Hans"),
+        ("zh", "zh_Hans"),
+        ("zh-TW", "zh_Hans"),
+        ("ja", "ja"),
+        ("en-US", "en"),
+        ("id", "en"),
+        (None, "en"),
+        ("", "en"),
+        ("not a code!", "en"),
+    ],
 )
 def test_first_contact_shows_the_picker_with_the_guess_first(
     helpline: Helpline, code: str | None, first: str
@@ -34,8 +44,12 @@ def test_first_contact_shows_the_picker_with_the_guess_first(
     assert picker.buttons[0][1] == f"lang:{first}"
     order = [first, *(lang for lang in ("vi", "zh_Hans", "ja", "en") if lang != first)]
     assert [data for _, data in picker.buttons] == [f"lang:{lang}" for lang in order]
-    assert {label for label, _ in picker.buttons} == {"Tiếng Việt", "中文（简体）", "日本語",
-                                                       "English"}
+    assert {label for label, _ in picker.buttons} == {
+        "Tiếng Việt",
+        "中文（简体）",
+        "日本語",
+        "English",
+    }
     stored = helpline.store.load(CHAT)
     assert stored == Conversation(first, None, picking=True)
 
@@ -66,8 +80,12 @@ def test_typing_the_number_of_a_language_picks_it(helpline: Helpline) -> None:
 
 def test_other_input_at_the_picker_shows_it_again(helpline: Helpline) -> None:
     helpline.handle(CHAT, Opened(None))
-    for event in (engine.TextEntered("hello"), engine.MediaSent(),
-                  engine.ButtonPressed("lang:klingon"), engine.ButtonPressed("menu.topics.0")):
+    for event in (
+        engine.TextEntered("hello"),
+        engine.MediaSent(),
+        engine.ButtonPressed("lang:klingon"),
+        engine.ButtonPressed("menu.topics.0"),
+    ):
         turn = helpline.handle(CHAT, event)
         assert [r.node for r in replies(turn)] == ["system.choose_language"]
 
@@ -146,5 +164,8 @@ def test_logs_carry_event_names_only(helpline: Helpline, caplog: pytest.LogCaptu
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert secret not in logged and CHAT not in logged
     assert {r.getMessage() for r in caplog.records} <= {
-        "conversation.opened", "handoff.requested", "engine.danger_answer", "conversation.ended",
+        "conversation.opened",
+        "handoff.requested",
+        "engine.danger_answer",
+        "conversation.ended",
     }
