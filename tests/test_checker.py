@@ -211,7 +211,7 @@ CASES = {
     "old review": (
         {"wages.yaml": GOOD.replace("reviewed: 2026-11-01", "reviewed: 2025-11-01")},
         [
-            "wages.yaml:1: warning: the content was last reviewed on 2025-11-01, more than 12 "
+            "wages.yaml:4: warning: the content was last reviewed on 2025-11-01, more than 12 "
             "months ago; check it against the law and update 'reviewed:'"
         ],
     ),

@@ -155,14 +155,14 @@ def test_after_exit_the_next_message_starts_with_the_picker(helpline: Helpline) 
 
 def test_logs_carry_event_names_only(helpline: Helpline, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    secret = "Nguyễn Văn A 090-1234-5678"
+    identity = "Nguyễn Văn A 090-1234-5678"
     helpline.handle(CHAT, Opened("vi"))
     helpline.handle(CHAT, engine.ButtonPressed("lang:vi"))
-    helpline.handle(CHAT, engine.TextEntered(secret))
+    helpline.handle(CHAT, engine.TextEntered(identity))
     helpline.handle(CHAT, engine.ButtonPressed("menu.topics.1"))  # danger
     helpline.handle(CHAT, engine.CommandGiven(engine.Command.EXIT))
     logged = " ".join(record.getMessage() for record in caplog.records)
-    assert secret not in logged and CHAT not in logged
+    assert identity not in logged and CHAT not in logged
     assert {r.getMessage() for r in caplog.records} <= {
         "conversation.opened",
         "handoff.requested",

@@ -185,21 +185,21 @@ class _FlowChecker:
         reviewed = self.flow.reviewed
         if reviewed is None:
             self.add(
-                1,
+                self.flow.reviewed_line,
                 None,
                 "add 'reviewed:' with the date the content was last checked "
                 "against the law, like reviewed: 2026-11-27",
             )
         elif reviewed > self.today:
             self.add(
-                1,
+                self.flow.reviewed_line,
                 None,
                 f"'reviewed: {reviewed}' is in the future; use the date of the last review",
                 Severity.WARNING,
             )
         elif self.today - reviewed > REVIEW_PERIOD:
             self.add(
-                1,
+                self.flow.reviewed_line,
                 None,
                 f"the content was last reviewed on {reviewed}, more than 12 "
                 "months ago; check it against the law and update 'reviewed:'",

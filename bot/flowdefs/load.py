@@ -497,7 +497,15 @@ def read_flow(path: str, stem: str, doc: Document) -> tuple[Flow | None, list[Pr
     if title is None or start is None:
         return None, r.problems
     flow = Flow(
-        name, path, title, reviewed, tuple(sources), start, nodes, broken=frozenset(broken)
+        name,
+        path,
+        title,
+        reviewed,
+        tuple(sources),
+        start,
+        nodes,
+        broken=frozenset(broken),
+        reviewed_line=doc.line("reviewed"),
     )
     return flow, r.problems
 

@@ -255,6 +255,7 @@ class Flow:
     line: int = field(default=1, compare=False)
     broken: frozenset[str] = frozenset()
     """Ids of nodes that could not be read; the checker has already reported them."""
+    reviewed_line: int = 1
 
 
 @dataclass(frozen=True, slots=True)

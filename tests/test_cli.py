@@ -1,0 +1,245 @@
+"""The `helpline` command as maintainers and newcomers use it (called in process)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+from .conftest import FLOWS, LOCALES, ROOT
+
+
+def run(*argv: str, stdin: str = "") -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), stdin=io.StringIO(stdin), stdout=out)
+    return code, out.getvalue()
+
+
+@pytest.fixture(name="workspace")
+def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of flows/ and locales/ that a test may break, pointed at by the environment."""
+    shutil.copytree(FLOWS, tmp_path / "flows")
+    shutil.copytree(LOCALES, tmp_path / "locales")
+    monkeypatch.setenv("HELPLINE_FLOWS_DIR", str(tmp_path / "flows"))
+    monkeypatch.setenv("HELPLINE_LOCALES_DIR", str(tmp_path / "locales"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_check_passes_strictly_on_the_real_flows() -> None:
+    code, out = run("flows", "check", "--strict")
+    assert (code, out.splitlines()[-1]) == (0, "0 errors, 0 warnings in 6 files")
+
+
+def test_check_fails_on_errors_and_only_strictly_on_warnings(workspace: Path) -> None:
+    wages = workspace / "flows" / "wages.yaml"
+    wages.write_text(
+        wages.read_text(encoding="utf-8").replace("reviewed: 2026-11-27", "reviewed: 2024-01-01"),
+        encoding="utf-8",
+    )
+    code, out = run("flows", "check")
+    assert code == 0
+    assert "flows/wages.yaml:7: warning: the content was last reviewed on 2024-01-01" in out
+    assert run("flows", "check", "--strict")[0] == 1
+    wages.write_text(
+        wages.read_text(encoding="utf-8").replace("next: law_minimum", "next: law_minimun"),
+        encoding="utf-8",
+    )
+    code, out = run("flows", "check")
+    assert code == 1
+    assert (
+        "'next' goes to 'law_minimun', which is not a node in this flow. "
+        "Did you mean 'law_minimum'?"
+    ) in out
+
+
+def test_check_reports_a_missing_translation_at_its_line(workspace: Path) -> None:
+    po = workspace / "locales" / "vi" / "LC_MESSAGES" / "messages.po"
+    po.write_text(
+        po.read_text(encoding="utf-8").replace('msgstr "Trả lương theo giờ"', 'msgstr ""'),
+        encoding="utf-8",
+    )
+    code, out = run("flows", "check", "--strict")
+    assert code == 1
+    assert (
+        "flows/wages.yaml:21: node 'pay_kind': warning: no Vietnamese (vi) translation yet "
+        'for "By the hour"'
+    ) in out
+
+
+def test_graph_draws_mermaid_and_dot() -> None:
+    code, out = run("flows", "graph", "wages")
+    assert code == 0 and out.startswith("flowchart TD\n")
+    assert (
+        'n_verdict -->|"check.below_minimum == yes and pay_kind == monthly"| n_below_monthly'
+        in out
+    )
+    assert "n_to_menu" in out and "f_menu" in out
+    code, out = run("flows", "graph", "menu", "--format", "dot")
+    assert code == 0 and out.startswith('digraph "menu" {')
+    assert '"topics" -> "flow:emergency" [label="I am in danger now", color=red' in out
+    assert run("flows", "graph", "nope")[0] == 1
+
+
+def test_transcripts_pass_and_a_wrong_expectation_fails(workspace: Path) -> None:
+    code, out = run("flows", "test", "--min-coverage", "100")
+    assert code == 0, out
+    assert "8 transcripts, 0 failed" in out
+    transcript = workspace / "flows" / "tests" / "hourly_pay_en.yaml"
+    text = transcript.read_text(encoding="utf-8")
+    transcript.write_text(text.replace("  - 1,226\n", "  - 1,227\n"), encoding="utf-8")
+    code, out = run("flows", "test", str(transcript))
+    assert code == 1
+    assert "the reply does not contain '1,227'" in out
+
+
+def test_update_rewrites_replies_but_keeps_what_maintainers_assert(workspace: Path) -> None:
+    transcript = workspace / "flows" / "tests" / "hourly_pay_en.yaml"
+    text = transcript.read_text(encoding="utf-8")
+    transcript.write_text(
+        text.replace("Tokyo is ¥1,226 an hour", "Tokyo is ¥1 an hour"), encoding="utf-8"
+    )
+    assert run("flows", "test", str(transcript))[0] == 1
+    code, _ = run("flows", "test", "--update", str(transcript))
+    assert code == 0
+    assert transcript.read_text(encoding="utf-8") == text
+    assert "note: '¥900 an hour in Tokyo" in text
+
+
+def test_coverage_below_the_minimum_fails(workspace: Path) -> None:
+    for extra in (workspace / "flows" / "tests").glob("hourly_pay_*.yaml"):
+        extra.unlink()
+    code, out = run("flows", "test", "--min-coverage", "100")
+    assert code == 1
+    assert "not reached: wages.below_hourly, wages.current_figure" in out
+
+
+VIETNAMESE_WALK = "1\n1\n63000\n173\nAichi\n0\n"
+
+
+def test_a_newcomer_walks_the_wages_flow_in_vietnamese() -> None:
+    code, out = run("chat", "--lang", "vi", stdin=VIETNAMESE_WALK)
+    assert code == 0
+    assert "Lương tối thiểu ở Aichi là 1.140\xa0¥ một giờ" in out
+    assert "Luật Lương tối thiểu, Điều 4" in out
+
+
+def test_the_terminal_chat_starts_with_the_picker_and_ends_at_end_of_input() -> None:
+    code, out = run("chat", stdin="1\n")
+    assert code == 0
+    assert out.lstrip().startswith("Choose your language:")
+    assert "  1) Tiếng Việt" not in out.split("Choose your language:")[0]
+    assert "Xin chào" not in out  # English was first: 1 picked English
+
+
+def test_exit_in_the_terminal_chat_ends_it(workspace: Path) -> None:
+    code, out = run("chat", "--lang", "en", stdin="/exit\nthis is never read\n")
+    assert code == 0
+    assert "Goodbye." in out and "whole chat is now deleted" in out
+
+
+def test_record_saves_a_transcript_that_passes(workspace: Path) -> None:
+    target = workspace / "flows" / "tests" / "recorded.yaml"
+    assert (
+        run("chat", "--lang", "zh_Hans", "--record", str(target), stdin="1\n2\n900\n东京\n0\n")[0]
+        == 0
+    )
+    assert run("flows", "test", "--update", str(target))[0] == 0
+    code, out = run("flows", "test", str(target))
+    assert code == 0, out
+    assert "lang: zh_Hans" in target.read_text(encoding="utf-8")
+
+
+def test_i18n_check_fails_on_fuzzy_and_placeholder_mismatch(workspace: Path) -> None:
+    assert run("i18n", "check")[0] == 0
+    po = workspace / "locales" / "ja" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text(encoding="utf-8")
+    po.write_text(text.replace("{check.overtime_rate}です", "{check.rate}です"), encoding="utf-8")
+    code, out = run("i18n", "check")
+    assert code == 1
+    assert "ja       48/48 translated, 0 untranslated, 0 fuzzy, 1 placeholder mismatches" in out
+
+
+def test_editing_the_english_marks_translations_fuzzy(workspace: Path) -> None:
+    wages = workspace / "flows" / "wages.yaml"
+    wages.write_text(
+        wages.read_text(encoding="utf-8").replace(
+            "say: How are you paid?", "say: How are you usually paid?"
+        ),
+        encoding="utf-8",
+    )
+    code, out = run("i18n", "check")
+    assert code == 1 and "out of date" in out
+    assert run("i18n", "update")[0] == 0
+    code, out = run("i18n", "check")
+    assert code == 1
+    for lang in ("vi", "zh_Hans", "ja"):
+        assert f"{lang:8} 47/48 translated, 0 untranslated, 1 fuzzy" in out
+    po = (workspace / "locales" / "vi" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    assert '#, fuzzy\nmsgctxt "wages.pay_kind"\nmsgid "How are you usually paid?"' in po
+
+
+def test_i18n_compile_writes_mo_files(workspace: Path) -> None:
+    code, _ = run("i18n", "compile")
+    assert code == 0
+    assert (workspace / "locales" / "ja" / "LC_MESSAGES" / "messages.mo").stat().st_size > 1000
+
+
+def test_pybabel_uses_the_registered_extractor(tmp_path: Path) -> None:
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "pybabel"),
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    text = pot.read_text(encoding="utf-8")
+    assert 'msgctxt "wages.pay_kind"\nmsgid "How are you paid?"' in text
+
+
+def test_python_dash_m_bot_runs_the_same_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "flows", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.endswith("0 errors, 0 warnings in 6 files\n")
+
+
+def test_a_bad_setting_is_refused_with_every_problem(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HELPLINE_TELEGRAM_TOKEN", "not-a-token")
+    monkeypatch.setenv("HELPLINE_LOG_LEVEL", "LOUD")
+    assert run("flows", "check")[0] == 2
+    err = capsys.readouterr().err
+    assert "HELPLINE_TELEGRAM_TOKEN does not look like a bot token" in err
+    assert "HELPLINE_LOG_LEVEL: unknown level 'LOUD'" in err
+    assert "not-a-token" not in err
+
+
+def test_run_without_a_token_opens_the_terminal_chat(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("HELPLINE_TELEGRAM_TOKEN", raising=False)
+    code, out = run("run", stdin="1\n")
+    assert code == 0
+    assert "Hello. What would you like to ask about?" in out
+    assert "No HELPLINE_TELEGRAM_TOKEN is set" in capsys.readouterr().err
