@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.flowdefs.folder import load_or_fail
+from bot.flowdefs.model import FlowSet
 from bot.i18n.catalog import load_translations
 from bot.i18n.locales import LANGUAGES
 from bot.i18n.render import Renderer
@@ -25,6 +26,12 @@ def japan_today() -> date:
     return datetime.now(JAPAN).date()
 
 
+def load_content(flows_dir: Path, locales_dir: Path, today: date) -> tuple[FlowSet, Renderer]:
+    """Load and check the flows (refusing errors) and the translations."""
+    flows = load_or_fail(flows_dir, today)
+    return flows, Renderer(load_translations(locales_dir, LANGUAGES), flows.data.prefectures)
+
+
 def build_helpline(
     flows_dir: Path,
     locales_dir: Path,
@@ -33,6 +40,5 @@ def build_helpline(
     desk_connected: bool = False,
 ) -> Helpline:
     """Load and check the content, then return the service."""
-    flows = load_or_fail(flows_dir, today())
-    renderer = Renderer(load_translations(locales_dir, LANGUAGES), flows.data.prefectures)
+    flows, renderer = load_content(flows_dir, locales_dir, today())
     return Helpline(flows, renderer, store, today, desk_connected)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import __version__
-from bot.assemble import build_helpline, japan_today
+from bot.assemble import build_helpline, japan_today, load_content
 from bot.config import ConfigError, Settings
 from bot.console import Console
 from bot.flowdefs.folder import FlowError, display_path, flow_files, load_flowset
@@ -172,10 +172,10 @@ def _test(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
         print(f"No transcripts in {display_path(tests_dir)}.", file=stdout)
         return 1
 
+    flows, renderer = load_content(settings.flows_dir, settings.locales_dir, japan_today())
+
     def factory(day: date) -> Helpline:
-        return build_helpline(
-            settings.flows_dir, settings.locales_dir, MemoryStore(), today=lambda: day
-        )
+        return Helpline(flows, renderer, MemoryStore(), lambda: day)
 
     outcomes = []
     failed = 0
@@ -201,7 +201,6 @@ def _test(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
             print(f"  {failure}", file=stdout)
         failed += bool(outcome.failures)
 
-    flows, _ = load_flowset(settings.flows_dir, japan_today())
     print("Node coverage by language (nodes reached / all nodes):", file=stdout)
     short = False
     reached_by_lang = coverage(flows, outcomes)

@@ -89,7 +89,10 @@ def test_the_base_fixture_is_clean(tmp_path: Path) -> None:
 CASES = {
     "alias": (
         flow("start: a\nnodes:\n  a: &x\n    say: hi\n    end: true\n  b: *x\n"),
-        ["wages.yaml:8: '&x' marks text for repeating; remove it (anchors are not allowed)"],
+        [
+            "wages.yaml:8: this part is repeated elsewhere with '*' (a YAML alias); write it "
+            "out in full at each place instead (aliases are not allowed)"
+        ],
     ),
     "custom tag": (
         flow("start: a\nnodes:\n  a:\n    say: !!python/object:os.system hi\n    end: true\n"),

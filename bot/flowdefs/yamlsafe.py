@@ -1,8 +1,9 @@
 """Read maintainers' YAML files safely, remembering the line of every key.
 
-Only plain YAML is accepted: ``yaml.safe_load`` (never ``yaml.load``), no anchors or aliases (a
-254-byte alias bomb expands to 28 MB), no explicit tags, no duplicate keys (YAML would silently
-keep the last one), and at most ``MAX_BYTES`` per file. Every refusal says the line and why.
+Only plain YAML is accepted: PyYAML's safe loader (never ``yaml.load``), no aliases (a 254-byte
+alias bomb expands to 28 MB), no tags beyond plain text, numbers, dates, lists and mappings, no
+duplicate keys (YAML would silently keep the last one), and at most ``MAX_BYTES`` per file.
+Every refusal says the line and why. The file is parsed once, with libyaml when available.
 
 May import PyYAML; may not import the engine, babel or anything that does I/O beyond the text
 it is given.
@@ -21,12 +22,22 @@ MAX_BYTES = 256 * 1024
 
 Path = tuple[str | int, ...]
 
+# libyaml (the fast C parser, used when PyYAML has it) words some problems differently.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAME_PROBLEM = {
+    "mapping values are not allowed in this context": "mapping values are not allowed here"
+}
+PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+)
 _HINTS = {
     "mapping values are not allowed here": (
         ". A text containing ': ' must be put in quotes, like say: \"For example: Aichi\""
     ),
-    "found character '\\t' that cannot start any token": (". Use spaces, not tabs, to indent"),
 }
+_TAB_HINT = ". Use spaces, not tabs, to indent"
+_QUOTE_HINT = ". A text starting with @, ` or % must be put in quotes"
 
 
 class YamlRefused(ValueError):
@@ -54,46 +65,37 @@ class Document:
         return 1
 
 
-def _refuse_unsafe_events(text: str) -> None:
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        line = event.start_mark.line + 1 if event.start_mark else 0
-        if isinstance(event, yaml.AliasEvent):
-            raise YamlRefused(
-                line,
-                f"'*{event.anchor}' repeats another part of the file; "
-                "write the text out in full instead (aliases are not allowed)",
-            )
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise YamlRefused(
-                line, f"'&{anchor}' marks text for repeating; remove it (anchors are not allowed)"
-            )
-        tag = getattr(event, "tag", None)
-        implicit = getattr(event, "implicit", True)
-        explicit = tag is not None and (implicit is False or implicit == (False, False))
-        if explicit and isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
-            raise YamlRefused(line, f"the tag '{tag}' is not allowed; remove it")
-
-
-def _record_lines(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
+def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], seen: set[int]) -> None:
+    """Refuse aliases and custom tags, find duplicate keys, and note each key's line."""
+    line = node.start_mark.line + 1
+    if id(node) in seen:  # the composer hands out the same node again only for an alias
+        raise YamlRefused(
+            line,
+            "this part is repeated elsewhere with '*' (a YAML alias); write it out in full "
+            "at each place instead (aliases are not allowed)",
+        )
+    seen.add(id(node))
+    if node.tag not in PLAIN_TAGS:
+        raise YamlRefused(line, f"the tag '{node.tag}' is not allowed; remove it")
     if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
+        keys: dict[str, int] = {}
         for key_node, value_node in node.value:
+            _walk(key_node, path, {}, seen)
             key = str(key_node.value)
             line = key_node.start_mark.line + 1
-            if key in seen:
+            if key in keys:
                 raise YamlRefused(
                     line,
                     f"'{key}' appears twice here (first on line "
-                    f"{seen[key]}); YAML would silently keep only the last one",
+                    f"{keys[key]}); YAML would silently keep only the last one",
                 )
-            seen[key] = line
+            keys[key] = line
             lines[(*path, key)] = line
-            _record_lines(value_node, (*path, key), lines)
+            _walk(value_node, (*path, key), lines, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[(*path, index)] = item.start_mark.line + 1
-            _record_lines(item, (*path, index), lines)
+            _walk(item, (*path, index), lines, seen)
 
 
 def load(text: str) -> Document:
@@ -104,19 +106,26 @@ def load(text: str) -> Document:
             0,
             f"the file is {size:,} bytes; the limit is {MAX_BYTES:,}. Split it into several flows",
         )
+    loader = _Loader(text)
     try:
-        _refuse_unsafe_events(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = loader.get_single_node()
         lines: dict[Path, int] = {}
+        data = None
         if root is not None:
-            _record_lines(root, (), lines)
-        data = yaml.safe_load(text)
+            _walk(root, (), lines, set())
+            data = loader.construct_document(root)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 0
         problem = error.problem or str(error)
+        problem = _SAME_PROBLEM.get(problem, problem)
         hint = _HINTS.get(problem, "")
+        if "cannot start any token" in problem:
+            source = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+            hint = _TAB_HINT if "\t" in source else _QUOTE_HINT
         raise YamlRefused(line, f"this is not valid YAML: {problem}{hint}") from None
     except yaml.YAMLError as error:
         raise YamlRefused(0, f"this is not valid YAML: {error}") from None
+    finally:
+        loader.dispose()
     return Document(data, lines)
