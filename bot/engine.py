@@ -267,11 +267,19 @@ class _Run:
                     nid = node.next
                 case m.Decide():
                     variables = _variables(flow, answers)
-                    nid = next(
-                        c.next
-                        for c in node.cases
-                        if c.condition is None or holds(c.condition, variables)
+                    chosen = next(
+                        (
+                            c.next
+                            for c in node.cases
+                            if c.condition is None or holds(c.condition, variables)
+                        ),
+                        None,
                     )
+                    if chosen is None:  # the checker demands an "otherwise"; never crash
+                        self.effects.append(Flag("engine.no_branch", serious=True))
+                        self.system("sorry")
+                        return None
+                    nid = chosen
                 case m.Handoff():
                     self.effects.append(Handoff(node.urgent, "flow", flow, nid))
                     if say is not None:
@@ -290,7 +298,11 @@ class _Run:
     def compute(
         self, flow: str, node: m.Compute, answers: Mapping[str, Value]
     ) -> dict[str, Value] | None:
-        calc = CALCULATORS[node.calculator]
+        calc = CALCULATORS.get(node.calculator)
+        if calc is None:  # the checker refuses unknown calculators; never crash
+            self.effects.append(Flag("engine.calculator_missing", serious=True))
+            self.system("sorry")
+            return None
         args: dict[str, Value] = {}
         for name, arg in node.args.items():
             if arg.number is not None:

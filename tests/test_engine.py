@@ -219,6 +219,24 @@ def test_a_calculator_without_data_says_sorry_and_returns_to_the_menu(tmp_path: 
     assert step.state == State("menu", "topics")
 
 
+def test_flows_the_checker_would_refuse_still_never_crash(tmp_path: Path) -> None:
+    flows = broken_flows(
+        tmp_path,
+        HEADER + "start: a\nnodes:\n  a:\n    compute: nothing\n"
+        "    next: b\n  b:\n    branch:\n      - if: x == yes\n        next: a\n",
+    )
+    step = walk(flows, press(walk(flows), 0))
+    assert Flag("engine.calculator_missing", serious=True) in step.effects
+    assert step.state == State("menu", "topics")
+    flows = broken_flows(
+        tmp_path,
+        HEADER + "start: b\nnodes:\n  b:\n    branch:\n      - if: x == yes\n        next: b\n",
+    )
+    step = walk(flows, press(walk(flows), 0))
+    assert Flag("engine.no_branch", serious=True) in step.effects
+    assert step.state is None
+
+
 def test_the_engine_is_deterministic(flows: FlowSet) -> None:
     runs = [walk(flows, TextEntered("1"), TextEntered("2"), TextEntered("1200")) for _ in "ab"]
     assert runs[0] == runs[1]
