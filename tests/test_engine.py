@@ -229,7 +229,7 @@ def test_flows_the_checker_would_refuse_still_never_crash(tmp_path: Path) -> Non
     assert Flag("engine.calculator_missing", serious=True) in step.effects
     assert step.state == State("menu", "topics")
     flows = broken_flows(
-        tmp_path,
+        tmp_path / "second",
         HEADER + "start: b\nnodes:\n  b:\n    branch:\n      - if: x == yes\n        next: b\n",
     )
     step = walk(flows, press(walk(flows), 0))
