@@ -29,7 +29,7 @@ def japan_today() -> date:
 def load_content(flows_dir: Path, locales_dir: Path, today: date) -> tuple[FlowSet, Renderer]:
     """Load and check the flows (refusing errors) and the translations."""
     flows = load_or_fail(flows_dir, today)
-    return flows, Renderer(load_translations(locales_dir, LANGUAGES), flows.data.prefectures)
+    return flows, Renderer(load_translations(locales_dir, LANGUAGES), flows.data)
 
 
 def build_helpline(

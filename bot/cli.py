@@ -28,7 +28,7 @@ from bot import __version__
 from bot.assemble import build_helpline, japan_today, load_content
 from bot.config import ConfigError, Settings
 from bot.console import Console
-from bot.flowdefs.folder import FlowError, display_path, flow_files, load_flowset
+from bot.flowdefs.folder import DATA_FILES, FlowError, display_path, flow_files, load_flowset
 from bot.flowdefs.graph import dot, mermaid
 from bot.flowdefs.problems import errors, summary
 from bot.i18n import tools as i18n_tools
@@ -141,7 +141,7 @@ def _flows(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
             problems = sorted(set(problems))
             for problem in problems:
                 print(problem, file=stdout)
-            files = len(flow_files(settings.flows_dir)) + 3  # system.yaml and two data tables
+            files = len(flow_files(settings.flows_dir)) + 1 + len(DATA_FILES)  # + system.yaml
             print(summary(problems, files), file=stdout)
             failing = problems if args.strict else errors(problems)
             return 1 if failing else 0

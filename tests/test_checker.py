@@ -56,6 +56,7 @@ nodes:
     say: How much?
     store: conversation
     purpose: to check
+    staff_label: 金額
     next: done
   done:
     say: Thanks, {pay}
@@ -194,11 +195,42 @@ CASES = {
     "store without purpose": (
         flow(
             "start: a\nnodes:\n  a:\n    ask: yen\n    say: How much?\n    store: case\n"
-            "    next: e\n  e:\n    end: true\n"
+            "    staff_label: 金額\n    next: e\n  e:\n    end: true\n"
         ),
         [
             "wages.yaml:8: node 'a': answers kept with 'store: case' need a 'purpose:' saying "
             "why we keep them (the trainee is told)"
+        ],
+    ),
+    "stored answer without a staff label": (
+        flow(
+            "start: a\nnodes:\n  a:\n    ask: yen\n    say: How much?\n    store: case\n"
+            "    purpose: to check\n    next: e\n  e:\n    end: true\n"
+        ),
+        [
+            "wages.yaml:8: node 'a': kept answers need a 'staff_label:', a short Japanese label "
+            "for the union desk's case card, like staff_label: 月額基本給"
+        ],
+    ),
+    "phone number written out": (
+        flow("start: a\nnodes:\n  a:\n    say: Call 0120-811-610 now\n    end: true\n"),
+        [
+            "wages.yaml:9: node 'a': write the number 0120-811-610 as {phone.<id>}, so that it "
+            "comes from flows/data/contacts.yaml where it is checked and verified"
+        ],
+    ),
+    "unverified phone": (
+        flow("start: a\nnodes:\n  a:\n    say: 'Call {phone.otit_vi}'\n    end: true\n"),
+        [
+            "wages.yaml:9: node 'a': '{phone.otit_vi}': the number of 'otit_vi' is not marked "
+            "verified in flows/data/contacts.yaml, so it may not be shown"
+        ],
+    ),
+    "unknown phone": (
+        flow("start: a\nnodes:\n  a:\n    say: 'Call {phone.houterasuu}'\n    end: true\n"),
+        [
+            "wages.yaml:9: node 'a': '{phone.houterasuu}': there is no contact 'houterasuu' in "
+            "flows/data/contacts.yaml. Did you mean 'houterasu'?"
         ],
     ),
     "ask without store": (
@@ -260,11 +292,11 @@ CASES = {
             "start: q\nnodes:\n  q:\n    say: Paid?\n    buttons:\n"
             "      - {label: 'Yes', next: pay}\n      - {label: 'No', next: done}\n"
             "  pay:\n    ask: yen\n    say: How much?\n    store: conversation\n"
-            "    purpose: check\n    next: done\n  done:\n    say: You said {pay}\n"
+            "    purpose: check\n    staff_label: 金額\n    next: done\n  done:\n    say: You said {pay}\n"
             "    end: true\n"
         ),
         [
-            "wages.yaml:20: node 'done': the text uses 'pay', but on some ways to this node it "
+            "wages.yaml:21: node 'done': the text uses 'pay', but on some ways to this node it "
             "has not been answered yet"
         ],
     ),
@@ -285,24 +317,24 @@ CASES = {
     "branch without otherwise": (
         flow(
             "start: q\nnodes:\n  q:\n    say: Kind?\n    store: conversation\n"
-            "    purpose: route\n    buttons:\n      - {label: m, value: monthly, next: b}\n"
+            "    purpose: route\n    staff_label: 種類\n    buttons:\n      - {label: m, value: monthly, next: b}\n"
             "  b:\n    branch:\n      - if: q == monthly\n        next: e\n  e:\n"
             "    end: true\n"
         ),
         [
-            "wages.yaml:16: node 'b': a branch needs a last item with only '- next: <node>' for "
+            "wages.yaml:17: node 'b': a branch needs a last item with only '- next: <node>' for "
             "when no condition holds"
         ],
     ),
     "condition on an unknown button value": (
         flow(
             "start: q\nnodes:\n  q:\n    say: Kind?\n    store: conversation\n"
-            "    purpose: route\n    buttons:\n      - {label: m, value: monthly, next: b}\n"
+            "    purpose: route\n    staff_label: 種類\n    buttons:\n      - {label: m, value: monthly, next: b}\n"
             "  b:\n    branch:\n      - if: q == montly\n        next: e\n      - next: e\n"
             "  e:\n    end: true\n"
         ),
         [
-            "wages.yaml:16: node 'b': 'q' is never 'montly'; its buttons' values are monthly. "
+            "wages.yaml:17: node 'b': 'q' is never 'montly'; its buttons' values are monthly. "
             "Did you mean 'monthly'?"
         ],
     ),

@@ -34,7 +34,7 @@ def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_check_passes_strictly_on_the_real_flows() -> None:
     code, out = run("flows", "check", "--strict")
-    assert (code, out.splitlines()[-1]) == (0, "0 errors, 0 warnings in 6 files")
+    assert (code, out.splitlines()[-1]) == (0, "0 errors, 0 warnings in 7 files")
 
 
 def test_check_fails_on_errors_and_only_strictly_on_warnings(workspace: Path) -> None:
@@ -67,8 +67,10 @@ def test_check_reports_a_missing_translation_at_its_line(workspace: Path) -> Non
     )
     code, out = run("flows", "check", "--strict")
     assert code == 1
+    wages = (workspace / "flows" / "wages.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(wages, 1) if "label: By the hour" in text)
     assert (
-        "flows/wages.yaml:21: node 'pay_kind': warning: no Vietnamese (vi) translation yet "
+        f"flows/wages.yaml:{line}: node 'pay_kind': warning: no Vietnamese (vi) translation yet "
         'for "By the hour"'
     ) in out
 
@@ -220,7 +222,7 @@ def test_python_dash_m_bot_runs_the_same_command() -> None:
         check=False,
     )
     assert result.returncode == 0
-    assert result.stdout.endswith("0 errors, 0 warnings in 6 files\n")
+    assert result.stdout.endswith("0 errors, 0 warnings in 7 files\n")
 
 
 def test_a_bad_setting_is_refused_with_every_problem(

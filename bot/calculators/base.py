@@ -9,10 +9,11 @@ nodes before anyone talks to the bot.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.calculators.minimum_wage import MinimumWageTable
+from bot.contacts import ContactDirectory
 from bot.prefectures import PrefectureTable
 from bot.values import Kind, Value
 
@@ -23,10 +24,11 @@ class CalculatorError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ReferenceData:
-    """The tables calculators and typed questions read, loaded from ``flows/data/``."""
+    """The tables calculators, typed questions and texts read, loaded from ``flows/data/``."""
 
     prefectures: PrefectureTable
     minimum_wages: MinimumWageTable
+    contacts: ContactDirectory = field(default_factory=lambda: ContactDirectory([]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.calculators import CALCULATORS
+from bot.contacts import PHONE_NUMBER, PHONE_PLACEHOLDER
 from bot.flowdefs.model import (
     EMERGENCY_FLOW,
     MENU_FLOW,
@@ -123,7 +124,8 @@ def _uses(node: Node) -> Iterator[tuple[str, int, str, bool]]:
     """
     for msg in says(node):
         for name in placeholders(msg.text):
-            yield name, msg.line, "text", True
+            if not name.startswith(PHONE_PLACEHOLDER):
+                yield name, msg.line, "text", True
     if isinstance(node, Compute):
         calc = CALCULATORS.get(node.calculator)
         for name, arg in node.args.items():
@@ -231,10 +233,10 @@ class _FlowChecker:
     def check_node(self, node: Node) -> None:
         match node:
             case Question():
-                self.check_store(node, node.store, node.purpose)
+                self.check_store(node)
                 self.check_buttons(node)
             case Ask():
-                self.check_store(node, node.store, node.purpose)
+                self.check_store(node)
                 if node.store is Store.NEVER:
                     self.add(
                         node.line,
@@ -266,13 +268,22 @@ class _FlowChecker:
                             "'if:'; the items after this one can never be reached",
                         )
 
-    def check_store(self, node: Node, store: Store, purpose: str | None) -> None:
-        if store is not Store.NEVER and not purpose:
+    def check_store(self, node: Question | Ask) -> None:
+        if node.store is Store.NEVER:
+            return
+        if not node.purpose:
             self.add(
                 node.line,
                 node.id,
-                f"answers kept with 'store: {store}' need a "
+                f"answers kept with 'store: {node.store}' need a "
                 "'purpose:' saying why we keep them (the trainee is told)",
+            )
+        if not node.staff_label:
+            self.add(
+                node.line,
+                node.id,
+                "kept answers need a 'staff_label:', a short Japanese label for the union "
+                "desk's case card, like staff_label: 月額基本給",
             )
 
     def check_buttons(self, node: Question) -> None:
@@ -352,8 +363,45 @@ class _FlowChecker:
                 )
 
     def check_texts(self, node: Node) -> None:
+        if node.id == "phone":
+            self.add(
+                node.line,
+                node.id,
+                "'phone' is reserved for {phone.<id>} numbers; give the node another name",
+            )
         for msg in says(node):
             self.check_text(node, msg)
+            self.check_phones(node, msg)
+
+    def check_phones(self, node: Node, msg: Msg) -> None:
+        contacts = self.flows.data.contacts
+        for name in placeholders(msg.text):
+            if not name.startswith(PHONE_PLACEHOLDER):
+                continue
+            contact_id = name.removeprefix(PHONE_PLACEHOLDER)
+            contact = contacts.get(contact_id)
+            if contact is None:
+                hint = did_you_mean(contact_id, [c.id for c in contacts.verified])
+                self.add(
+                    msg.line,
+                    node.id,
+                    f"'{{{name}}}': there is no contact '{contact_id}' "
+                    f"in flows/data/contacts.yaml.{hint}",
+                )
+            elif not contact.verified or contact.phone is None:
+                self.add(
+                    msg.line,
+                    node.id,
+                    f"'{{{name}}}': the number of '{contact_id}' is not "
+                    "marked verified in flows/data/contacts.yaml, so it may not be shown",
+                )
+        for number in PHONE_NUMBER.findall(msg.text):
+            self.add(
+                msg.line,
+                node.id,
+                f"write the number {number} as {{phone.<id>}}, so that "
+                "it comes from flows/data/contacts.yaml where it is checked and verified",
+            )
 
     def check_text(self, node: Node, msg: Msg) -> None:
         if len(msg.text) > MAX_MESSAGE:

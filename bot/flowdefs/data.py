@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from bot.calculators.minimum_wage import MinimumWage, MinimumWageTable
+from bot.contacts import Contact, ContactDirectory
 from bot.flowdefs.problems import Problem
 from bot.flowdefs.yamlsafe import Document
 from bot.prefectures import PrefectureInfo, PrefectureTable
@@ -163,3 +164,72 @@ def read_minimum_wages(
         if table.on(pref, today) is None
     )
     return table, problems
+
+
+CONTACT_KEYS = (
+    "id",
+    "name",
+    "name_ja",
+    "phone",
+    "languages",
+    "hours",
+    "cost",
+    "verified",
+    "source",
+)
+
+
+def read_contacts(path: str, doc: Document) -> tuple[ContactDirectory, list[Problem]]:
+    """Read ``contacts.yaml``, the help directory."""
+    rows = doc.data.get("contacts") if isinstance(doc.data, dict) else None
+    if not isinstance(rows, list):
+        return ContactDirectory([]), [Problem(path, 1, None, "'contacts' should be a list")]
+    problems: list[Problem] = []
+    found: list[Contact] = []
+    for index, row in enumerate(rows):
+        line = doc.line("contacts", index)
+        if not isinstance(row, dict):
+            problems.append(Problem(path, line, None, "each contact is a mapping"))
+            continue
+        problems.extend(
+            Problem(path, line, None, f"unknown key '{key}' in a contact")
+            for key in row
+            if key not in CONTACT_KEYS
+        )
+        missing = [key for key in CONTACT_KEYS if key not in row]
+        if missing:
+            problems.append(Problem(path, line, None, f"this contact lacks {', '.join(missing)}"))
+            continue
+        if not isinstance(row["verified"], bool):
+            problems.append(Problem(path, line, None, "'verified' should be true or false"))
+            continue
+        phone = row["phone"]
+        if phone is not None and not isinstance(phone, str):
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    None,
+                    'write the phone number in quotes, like phone: "0120-811-610"',
+                )
+            )
+            continue
+        found.append(
+            Contact(
+                str(row["id"]),
+                str(row["name"]),
+                str(row["name_ja"]),
+                phone,
+                tuple(str(lang) for lang in row["languages"] or ()),
+                str(row["hours"]),
+                str(row["cost"]),
+                row["verified"],
+                str(row["source"]),
+            )
+        )
+    ids = [c.id for c in found]
+    problems.extend(
+        Problem(path, 1, None, f"the contact '{cid}' appears twice")
+        for cid in sorted({i for i in ids if ids.count(i) > 1})
+    )
+    return ContactDirectory(found), problems

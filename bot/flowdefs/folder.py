@@ -13,7 +13,8 @@ from pathlib import Path
 from bot.calculators.base import ReferenceData
 from bot.calculators.minimum_wage import MinimumWageTable
 from bot.flowdefs.check import check
-from bot.flowdefs.data import read_minimum_wages, read_prefectures
+from bot.contacts import ContactDirectory
+from bot.flowdefs.data import read_contacts, read_minimum_wages, read_prefectures
 from bot.flowdefs.load import read_flow, read_system
 from bot.flowdefs.model import SYSTEM_KEYS, Flow, FlowSet, Msg
 from bot.flowdefs.problems import Problem, errors
@@ -23,6 +24,8 @@ from bot.prefectures import PrefectureTable
 SYSTEM_FILE = "system.yaml"
 PREFECTURES_FILE = "data/prefectures.yaml"
 MINIMUM_WAGES_FILE = "data/minimum_wages.yaml"
+CONTACTS_FILE = "data/contacts.yaml"
+DATA_FILES = (PREFECTURES_FILE, MINIMUM_WAGES_FILE, CONTACTS_FILE)
 
 
 class FlowError(ValueError):
@@ -82,6 +85,13 @@ def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
         )
         problems += found
 
+    doc, found = _read(flows_dir / CONTACTS_FILE)
+    problems += found
+    contacts = ContactDirectory([])
+    if doc is not None:
+        contacts, found = read_contacts(display_path(flows_dir / CONTACTS_FILE), doc)
+        problems += found
+
     system_path = display_path(flows_dir / SYSTEM_FILE)
     doc, found = _read(flows_dir / SYSTEM_FILE)
     problems += found
@@ -107,7 +117,7 @@ def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
     flowset = FlowSet(
         flows,
         system,
-        ReferenceData(prefectures, wages),
+        ReferenceData(prefectures, wages, contacts),
         system_path,
         frozenset(unreadable),
     )

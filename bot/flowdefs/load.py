@@ -46,8 +46,8 @@ NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 FLOW_KEYS = ("version", "flow", "title", "reviewed", "sources", "start", "nodes", "description")
 ACTION_KEYS = ("buttons", "ask", "compute", "branch", "handoff", "jump", "end")
 KEYS_BY_KIND: Mapping[str, tuple[str, ...]] = {
-    "buttons": ("say", "buttons", "store", "purpose"),
-    "ask": ("say", "ask", "retry", "min", "max", "store", "purpose", "next"),
+    "buttons": ("say", "buttons", "store", "purpose", "staff_label"),
+    "ask": ("say", "ask", "retry", "min", "max", "store", "purpose", "staff_label", "next"),
     "compute": ("compute", "with", "next"),
     "branch": ("branch",),
     "handoff": ("handoff", "say", "next"),
@@ -267,6 +267,7 @@ class _Parts:
     target: str | None
     store: Store
     purpose: str | None
+    staff_label: str | None
 
     @property
     def where(self) -> tuple[str | int, ...]:
@@ -292,7 +293,7 @@ def _question(p: _Parts) -> Node | None:
     buttons = _read_buttons(p.r, p.flow, p.nid, p.raw["buttons"], (*p.where, "buttons"))
     if p.say is None or buttons is None:
         return None
-    return Question(p.nid, p.line, p.say, buttons, p.store, p.purpose)
+    return Question(p.nid, p.line, p.say, buttons, p.store, p.purpose, p.staff_label)
 
 
 def _ask(p: _Parts) -> Node | None:
@@ -316,7 +317,9 @@ def _ask(p: _Parts) -> Node | None:
     high = _number(p.r, p.raw.get("max"), (*p.where, "max"), p.nid)
     if p.say is None or not has_next or p.target is None or "store" not in p.raw:
         return None
-    return Ask(p.nid, p.line, p.say, kind, p.target, p.store, p.purpose, retry, low, high)
+    return Ask(
+        p.nid, p.line, p.say, kind, p.target, p.store, p.purpose, retry, low, high, p.staff_label
+    )
 
 
 def _compute(p: _Parts) -> Node | None:
@@ -425,7 +428,10 @@ def _read_node(r: _Reader, flow: str, nid: str, raw: object) -> Node | None:
     purpose = raw.get("purpose")
     if purpose is not None:
         purpose = r.text(purpose, (*where, "purpose"), nid, "a short reason for keeping it")
-    parts = _Parts(r, flow, nid, raw, say, target, _store(r, raw, where, nid), purpose)
+    label = raw.get("staff_label")
+    if label is not None:
+        label = r.text(label, (*where, "staff_label"), nid, "a short Japanese label")
+    parts = _Parts(r, flow, nid, raw, say, target, _store(r, raw, where, nid), purpose, label)
     return _READERS[kind](parts)
 
 

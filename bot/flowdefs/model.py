@@ -171,6 +171,8 @@ class Question(NodeBase):
     buttons: tuple[Button, ...]
     store: Store = Store.NEVER
     purpose: str | None = None
+    staff_label: str | None = None
+    """A short Japanese label for the union desk's case card (kept answers only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +187,8 @@ class Ask(NodeBase):
     retry: Msg | None = None
     low: Decimal | None = None
     high: Decimal | None = None
+    staff_label: str | None = None
+    """A short Japanese label for the union desk's case card."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 Translates with the catalogs and fills ``{placeholders}`` with values formatted for the
 language: yen with Babel's currency format (¥120,000 / 120.000 ¥), numbers with the local
-decimal mark, dates as "18 thg 10, 2025" or "2025年10月18日", prefectures by their local name.
+decimal mark, dates as "18 thg 10, 2025" or "2025年10月18日", prefectures by their local name,
+and ``{phone.<id>}`` with a verified number from the help directory.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from babel.numbers import format_currency, format_decimal
 from bot.flowdefs.model import PLACEHOLDER, Msg
 from bot.i18n.catalog import Translations
 from bot.i18n.locales import babel_locale
-from bot.prefectures import PrefectureTable
+from bot.calculators.base import ReferenceData
+from bot.contacts import PHONE_PLACEHOLDER
 from bot.values import Choice, Day, Flag, Number, Prefecture, Text, Value, Yen
 
 GROUPING_FROM = 10_000
@@ -29,9 +31,10 @@ MISSING = "…"
 class Renderer:
     """Renders texts and values in any of the helpline's languages."""
 
-    def __init__(self, translations: Translations, prefectures: PrefectureTable) -> None:
+    def __init__(self, translations: Translations, data: ReferenceData) -> None:
         self.translations = translations
-        self.prefectures = prefectures
+        self.prefectures = data.prefectures
+        self.contacts = data.contacts
 
     def value(self, value: Value, lang: str) -> str:
         """Format one value for ``lang``."""
@@ -60,7 +63,10 @@ class Renderer:
         values = params or {}
 
         def fill(match: re.Match[str]) -> str:
-            found = values.get(match.group(1))
+            name = match.group(1)
+            if name.startswith(PHONE_PLACEHOLDER):
+                return self.contacts.phone(name.removeprefix(PHONE_PLACEHOLDER)) or MISSING
+            found = values.get(name)
             return self.value(found, lang) if found is not None else MISSING
 
         return PLACEHOLDER.sub(fill, template)

@@ -26,7 +26,9 @@ from babel.messages.pofile import read_po, write_po
 from bot.flowdefs.check import MAX_MESSAGE
 from bot.flowdefs.model import FlowSet, Msg, all_messages, placeholders
 from bot.flowdefs.problems import Problem, Severity
+from bot.contacts import PHONE_NUMBER
 from bot.i18n.catalog import DOMAIN, po_path, read_catalog
+from bot.i18n.glossary import Term, missing_terms, read_glossary
 from bot.i18n.locales import TRAINEE_LANGUAGES
 
 PROJECT = "trainee-helpline"
@@ -37,6 +39,7 @@ LANGUAGE_NAMES = {
     "en": "English",
 }
 METHOD_MAP = [("*.yaml", "helpline_flows")]
+GLOSSARY_FILE = "glossary.yaml"
 HEADER = """\
 # Translations of the trainee helpline.
 # Keep every {placeholder} exactly as it is. Keep the first line of each text neutral:
@@ -144,11 +147,17 @@ class Finding:
 
     msg: Msg
     lang: str
-    what: str  # "missing", "fuzzy", "placeholders", "too_long"
+    what: str  # "missing", "fuzzy", "placeholders", "too_long", "phone", "glossary"
+    detail: str = ""
 
 
-def findings(messages: Iterable[Msg], catalogs: dict[str, Catalog]) -> Iterator[Finding]:
-    """Yield every missing, fuzzy, mismatched or too long translation."""
+KINDS = ("missing", "fuzzy", "placeholders", "too_long", "phone", "glossary")
+
+
+def findings(
+    messages: Iterable[Msg], catalogs: dict[str, Catalog], glossary: list[Term] | None = None
+) -> Iterator[Finding]:
+    """Yield every missing, fuzzy, mismatched, too long or off-glossary translation."""
     for msg in messages:
         want = sorted(placeholders(msg.text))
         for lang, catalog in catalogs.items():
@@ -158,11 +167,18 @@ def findings(messages: Iterable[Msg], catalogs: dict[str, Catalog]) -> Iterator[
                 continue
             if entry.fuzzy:
                 yield Finding(msg, lang, "fuzzy")
-            if isinstance(entry.string, str):
-                if sorted(placeholders(entry.string)) != want:
-                    yield Finding(msg, lang, "placeholders")
-                if len(entry.string) > MAX_MESSAGE:
-                    yield Finding(msg, lang, "too_long")
+            if not isinstance(entry.string, str):
+                continue
+            if sorted(placeholders(entry.string)) != want:
+                yield Finding(msg, lang, "placeholders")
+            if len(entry.string) > MAX_MESSAGE:
+                yield Finding(msg, lang, "too_long")
+            for number in PHONE_NUMBER.findall(entry.string):
+                yield Finding(msg, lang, "phone", number)
+            for term in missing_terms(msg.text, entry.string, lang, glossary or []):
+                yield Finding(
+                    msg, lang, "glossary", f"'{term.en}' ({' / '.join(term.agreed[lang])})"
+                )
 
 
 def read_catalogs(locales_dir: Path, languages: Iterable[str]) -> dict[str, Catalog]:
@@ -196,10 +212,22 @@ def _describe(finding: Finding) -> tuple[str, Severity]:
                 f"same {{placeholders}} as the English: {sorted(placeholders(finding.msg.text))}",
                 Severity.ERROR,
             )
-        case _:
+        case "too_long":
             return (
                 f"the {name} translation is longer than {MAX_MESSAGE:,} characters",
                 Severity.ERROR,
+            )
+        case "phone":
+            return (
+                f"the {name} translation writes out the number {finding.detail}; numbers come "
+                "only from {phone.<id>} placeholders, as in the English",
+                Severity.ERROR,
+            )
+        case _:
+            return (
+                f'the {name} translation of "{_short(finding.msg.text)}" does not use the '
+                f"agreed term for {finding.detail}; see locales/glossary.yaml",
+                Severity.WARNING,
             )
 
 
@@ -213,9 +241,10 @@ def translation_problems(
 ) -> list[Problem]:
     """Return translation findings as problems at the line of the text in its flow file."""
     catalogs = read_catalogs(locales_dir, languages)
+    glossary = read_glossary(locales_dir / GLOSSARY_FILE)
     problems = []
     for msg, path, node in all_messages(flowset):
-        for finding in findings([msg], catalogs):
+        for finding in findings([msg], catalogs, glossary):
             message, severity = _describe(finding)
             problems.append(Problem(path, msg.line, node, message, severity))
     return problems
@@ -231,7 +260,7 @@ def check(
     languages = list(languages)
     catalogs = read_catalogs(locales_dir, languages)
     messages = [msg for msg, _, _ in all_messages(flowset)]
-    found = list(findings(messages, catalogs))
+    found = list(findings(messages, catalogs, read_glossary(locales_dir / GLOSSARY_FILE)))
     lines = []
     ok = True
     target = pot_path(locales_dir)
@@ -242,16 +271,18 @@ def check(
         ok = False
     for lang in languages:
         mine = [f for f in found if f.lang == lang]
-        counts = {
-            what: sum(1 for f in mine if f.what == what)
-            for what in ("missing", "fuzzy", "placeholders", "too_long")
-        }
+        counts = {what: sum(1 for f in mine if f.what == what) for what in KINDS}
         translated = len(messages) - counts["missing"] - counts["fuzzy"]
+        rare = [
+            f"{counts[what]} {label}"
+            for what, label in (("too_long", "too long"), ("phone", "written-out phone numbers"))
+            if counts[what]
+        ]
         lines.append(
             f"{lang:8} {translated}/{len(messages)} translated, "
             f"{counts['missing']} untranslated, {counts['fuzzy']} fuzzy, "
-            f"{counts['placeholders']} placeholder mismatches"
-            + (f", {counts['too_long']} too long" if counts["too_long"] else "")
+            f"{counts['placeholders']} placeholder mismatches, "
+            f"{counts['glossary']} glossary misses" + "".join(f", {r}" for r in rare)
         )
         ok = ok and not any(counts.values())
     for finding in found:
