@@ -292,7 +292,8 @@ CASES = {
             "start: q\nnodes:\n  q:\n    say: Paid?\n    buttons:\n"
             "      - {label: 'Yes', next: pay}\n      - {label: 'No', next: done}\n"
             "  pay:\n    ask: yen\n    say: How much?\n    store: conversation\n"
-            "    purpose: check\n    staff_label: 金額\n    next: done\n  done:\n    say: You said {pay}\n"
+            "    purpose: check\n    staff_label: 金額\n    next: done\n"
+            "  done:\n    say: You said {pay}\n"
             "    end: true\n"
         ),
         [
@@ -317,7 +318,8 @@ CASES = {
     "branch without otherwise": (
         flow(
             "start: q\nnodes:\n  q:\n    say: Kind?\n    store: conversation\n"
-            "    purpose: route\n    staff_label: 種類\n    buttons:\n      - {label: m, value: monthly, next: b}\n"
+            "    purpose: route\n    staff_label: 種類\n    buttons:\n"
+            "      - {label: m, value: monthly, next: b}\n"
             "  b:\n    branch:\n      - if: q == monthly\n        next: e\n  e:\n"
             "    end: true\n"
         ),
@@ -329,7 +331,8 @@ CASES = {
     "condition on an unknown button value": (
         flow(
             "start: q\nnodes:\n  q:\n    say: Kind?\n    store: conversation\n"
-            "    purpose: route\n    staff_label: 種類\n    buttons:\n      - {label: m, value: monthly, next: b}\n"
+            "    purpose: route\n    staff_label: 種類\n    buttons:\n"
+            "      - {label: m, value: monthly, next: b}\n"
             "  b:\n    branch:\n      - if: q == montly\n        next: e\n      - next: e\n"
             "  e:\n    end: true\n"
         ),

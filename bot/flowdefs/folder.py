@@ -12,8 +12,8 @@ from pathlib import Path
 
 from bot.calculators.base import ReferenceData
 from bot.calculators.minimum_wage import MinimumWageTable
-from bot.flowdefs.check import check
 from bot.contacts import ContactDirectory
+from bot.flowdefs.check import check
 from bot.flowdefs.data import read_contacts, read_minimum_wages, read_prefectures
 from bot.flowdefs.load import read_flow, read_system
 from bot.flowdefs.model import SYSTEM_KEYS, Flow, FlowSet, Msg

@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from babel.dates import format_skeleton
 from babel.numbers import format_currency, format_decimal
 
+from bot.calculators.base import ReferenceData
+from bot.contacts import PHONE_PLACEHOLDER
 from bot.flowdefs.model import PLACEHOLDER, Msg
 from bot.i18n.catalog import Translations
 from bot.i18n.locales import babel_locale
-from bot.calculators.base import ReferenceData
-from bot.contacts import PHONE_PLACEHOLDER
 from bot.values import Choice, Day, Flag, Number, Prefecture, Text, Value, Yen
 
 GROUPING_FROM = 10_000

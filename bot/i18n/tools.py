@@ -23,10 +23,10 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
+from bot.contacts import PHONE_NUMBER
 from bot.flowdefs.check import MAX_MESSAGE
 from bot.flowdefs.model import FlowSet, Msg, all_messages, placeholders
 from bot.flowdefs.problems import Problem, Severity
-from bot.contacts import PHONE_NUMBER
 from bot.i18n.catalog import DOMAIN, po_path, read_catalog
 from bot.i18n.glossary import Term, missing_terms, read_glossary
 from bot.i18n.locales import TRAINEE_LANGUAGES
