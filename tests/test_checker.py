@@ -144,6 +144,17 @@ CASES = {
             'so put it in quotes, like label: "Yes"'
         ],
     ),
+    "comma in a button label": (
+        flow(
+            "start: q\nnodes:\n  q:\n    say: Which?\n    buttons:\n"
+            "      - {label: Passport, bank book, next: e}\n  e:\n    end: true\n"
+        ),
+        [
+            "wages.yaml:11: node 'q': 'bank book' looks like part of the button's label: a comma "
+            "inside {label: ...} starts a new key, so put the label in quotes, like "
+            '{label: "Passport, bank book", next: ...}'
+        ],
+    ),
     "dangling next": (
         flow("start: welcome\nnodes:\n  welcome:\n    say: hi\n    next: welcom\n"),
         [

@@ -9,11 +9,12 @@ import pytest
 
 from bot.calculators import CALCULATORS, CalcContext, CalculatorError
 from bot.calculators.minimum_wage import MinimumWage, MinimumWageTable
-from bot.calculators.wage_check import overtime_pay_owed
+from bot.calculators.premiums import Rates
 from bot.flowdefs.model import FlowSet
-from bot.values import Day, Flag, Number, Prefecture, Value, Yen
+from bot.values import Choice, Day, Flag, Number, Prefecture, Value, Yen
 
 TODAY = date(2026, 11, 27)
+AICHI = Prefecture("aichi")
 
 
 def check(flows: FlowSet, today: date = TODAY, **inputs: Value) -> dict[str, Value]:
@@ -24,99 +25,106 @@ def n(value: str | int) -> Number:
     return Number(Decimal(value))
 
 
-AICHI = Prefecture("aichi")
+CASES = {
+    "¥63,000 for a full-time month (173 scheduled hours) in Aichi": (
+        {"monthly_pay": Yen(63_000), "monthly_hours": n(173)},
+        {"hourly_base": Yen(364), "below_minimum": Flag(True), "shortfall_hourly": Yen(776),
+         "shortfall_monthly": Yen(134_220)},
+    ),
+    "exactly the minimum is not below it": (
+        {"hourly_pay": Yen(1_140)},
+        {"hourly_base": Yen(1_140), "below_minimum": Flag(False), "shortfall_hourly": Yen(0),
+         "overtime_rate": Yen(1_425)},
+    ),
+    "one yen below the minimum": (
+        {"hourly_pay": Yen(1_139)},
+        {"below_minimum": Flag(True), "shortfall_hourly": Yen(1)},
+    ),
+    "monthly pay exactly at the minimum for 160 hours": (
+        {"monthly_pay": Yen(182_400), "monthly_hours": n(160)},
+        {"hourly_base": Yen(1_140), "below_minimum": Flag(False), "shortfall_monthly": Yen(0)},
+    ),
+    "a fraction of a yen short per hour still counts": (
+        {"monthly_pay": Yen(182_399), "monthly_hours": n(160)},
+        {"below_minimum": Flag(True), "shortfall_monthly": Yen(1)},
+    ),
+    "overtime paid at ¥600 an hour instead of at least ¥1,425": (
+        {"hourly_pay": Yen(1_140), "overtime_hours": n(20), "extra_paid": Yen(12_000)},
+        {"extra_owed": Yen(28_500), "extra_shortfall": Yen(16_500), "extra_paid": Yen(12_000),
+         "has_extra": Flag(True)},
+    ),
+    "exactly 60 hours of overtime: all at +25%": (
+        {"hourly_pay": Yen(1_140), "overtime_hours": n(60), "extra_paid": Yen(85_500)},
+        {"extra_owed": Yen(85_500), "extra_shortfall": Yen(0)},
+    ),
+    "70 hours: the 10 beyond 60 at +50%": (
+        {"hourly_pay": Yen(1_140), "overtime_hours": n(70)},
+        {"extra_owed": Yen(85_500 + 17_100), "extra_shortfall": Yen(102_600)},
+    ),
+    "late-night overtime: +25% and +25%": (
+        {"hourly_pay": Yen(1_140), "overtime_hours": n(2), "night_hours": n(2)},
+        {"night_premium": Yen(285), "extra_owed": Yen(2 * 1_425 + 2 * 285)},
+    ),
+    "late-night overtime beyond 60 hours: +50% and +25% = +75%": (
+        {"hourly_pay": Yen(1_000), "overtime_hours": n(61), "night_hours": n(1)},
+        {"extra_owed": Yen(60 * 1_425 + 1 * 1_710 + 1 * 285)},
+    ),
+    "legal holiday: +35%, and not counted toward the 60 hours": (
+        {"hourly_pay": Yen(1_200), "overtime_hours": n(60), "holiday_hours": n(8)},
+        {"holiday_rate": Yen(1_620), "extra_owed": Yen(60 * 1_500 + 8 * 1_620)},
+    ),
+    "late-night work on the legal holiday: +35% and +25% = +60%": (
+        {"hourly_pay": Yen(1_200), "holiday_hours": n(1), "night_hours": n(1)},
+        {"extra_owed": Yen(1_620 + 300)},
+    ),
+    "pay below the minimum: premiums reckoned on the minimum": (
+        {"hourly_pay": Yen(600), "overtime_hours": n(10), "extra_paid": Yen(6_000)},
+        {"overtime_rate": Yen(1_425), "extra_owed": Yen(14_250), "extra_shortfall": Yen(8_250)},
+    ),
+    "pay above the minimum: premiums reckoned on the pay": (
+        {"hourly_pay": Yen(1_500), "overtime_hours": n(1)},
+        {"overtime_rate": Yen(1_875), "extra_owed": Yen(1_875)},
+    ),
+    "overpaid extra work owes nothing": (
+        {"hourly_pay": Yen(1_200), "overtime_hours": n(1), "extra_paid": Yen(5_000)},
+        {"extra_shortfall": Yen(0)},
+    ),
+    "no extra work": (
+        {"hourly_pay": Yen(1_200), "overtime_hours": n(0)},
+        {"extra_owed": Yen(0), "has_extra": Flag(False)},
+    ),
+    "rates rounded to the yen, totals follow them": (
+        {"monthly_pay": Yen(250_000), "monthly_hours": n(160), "overtime_hours": n(10)},
+        {"overtime_rate": Yen(1_953), "extra_owed": Yen(19_530)},
+    ),
+    "piece rate: base = pay ÷ all hours, only the premium is owed": (
+        {"piece_pay": Yen(200_000), "hours_worked": n(200), "overtime_hours": n(40)},
+        {"hourly_base": Yen(1_000), "piece_rate": Flag(True), "below_minimum": Flag(True),
+         "shortfall_monthly": Yen(28_000), "overtime_rate": Yen(285),
+         "extra_owed": Yen(40 * 285)},
+    ),
+    "piece rate above the minimum": (
+        {"piece_pay": Yen(300_000), "hours_worked": n(200), "overtime_hours": n(10)},
+        {"hourly_base": Yen(1_500), "below_minimum": Flag(False), "overtime_rate": Yen(375)},
+    ),
+    "deductions: amount, share and what is left": (
+        {"monthly_pay": Yen(160_000), "monthly_hours": n(160), "deductions": Yen(40_000)},
+        {"deductions": Yen(40_000), "deductions_share": n(25),
+         "pay_after_deductions": Yen(120_000)},
+    ),
+    "Aichi steel: the industry minimum is reported beside the regional one": (
+        {"hourly_pay": Yen(1_150), "industry": Choice("steel")},
+        {"below_minimum": Flag(False), "industry_minimum": Yen(1_175),
+         "below_industry_minimum": Flag(True)},
+    ),
+    "an industry without its own minimum": (
+        {"hourly_pay": Yen(1_150), "industry": Choice("other")},
+        {"industry_minimum": Yen(0), "below_industry_minimum": Flag(False)},
+    ),
+}
 
 
-@pytest.mark.parametrize(
-    ("inputs", "expected"),
-    [
-        # ¥63,000 for a full-time month (173 scheduled hours) in Aichi: far below ¥1,140.
-        (
-            {"monthly_pay": Yen(63_000), "monthly_hours": n(173)},
-            {
-                "hourly_base": Yen(364),
-                "below_minimum": Flag(True),
-                "shortfall_hourly": Yen(776),
-                "shortfall_monthly": Yen(134_220),
-            },
-        ),
-        # Exactly the minimum: not below, nothing short.
-        (
-            {"hourly_pay": Yen(1_140)},
-            {
-                "hourly_base": Yen(1_140),
-                "below_minimum": Flag(False),
-                "shortfall_hourly": Yen(0),
-                "overtime_rate": Yen(1_425),
-            },
-        ),
-        # One yen below the minimum.
-        (
-            {"hourly_pay": Yen(1_139)},
-            {"below_minimum": Flag(True), "shortfall_hourly": Yen(1)},
-        ),
-        # Monthly pay that is exactly the minimum for 160 hours.
-        (
-            {"monthly_pay": Yen(182_400), "monthly_hours": n(160)},
-            {"hourly_base": Yen(1_140), "below_minimum": Flag(False), "shortfall_monthly": Yen(0)},
-        ),
-        # A fraction of a yen short per hour still counts as below.
-        (
-            {"monthly_pay": Yen(182_399), "monthly_hours": n(160)},
-            {"below_minimum": Flag(True), "shortfall_monthly": Yen(1)},
-        ),
-        # Overtime paid at ¥600 an hour instead of at least ¥1,425: 20 hours.
-        (
-            {"hourly_pay": Yen(1_140), "overtime_hours": n(20), "overtime_paid": Yen(12_000)},
-            {
-                "overtime_owed": Yen(28_500),
-                "overtime_shortfall": Yen(16_500),
-                "overtime_hours": n(20),
-                "overtime_paid": Yen(12_000),
-            },
-        ),
-        # Exactly 60 hours of overtime: all at +25%.
-        (
-            {"hourly_pay": Yen(1_140), "overtime_hours": n(60), "overtime_paid": Yen(85_500)},
-            {"overtime_owed": Yen(85_500), "overtime_shortfall": Yen(0)},
-        ),
-        # 70 hours: 60 at +25%, the 10 beyond 60 at +50%.
-        (
-            {"hourly_pay": Yen(1_140), "overtime_hours": n(70), "overtime_paid": Yen(0)},
-            {"overtime_owed": Yen(85_500 + 17_100), "overtime_shortfall": Yen(102_600)},
-        ),
-        # Pay below the minimum: the overtime premium is reckoned on the minimum, not the pay.
-        (
-            {"hourly_pay": Yen(600), "overtime_hours": n(10), "overtime_paid": Yen(6_000)},
-            {
-                "overtime_rate": Yen(1_425),
-                "overtime_owed": Yen(14_250),
-                "overtime_shortfall": Yen(8_250),
-            },
-        ),
-        # Pay above the minimum: the premium is reckoned on the actual pay.
-        (
-            {"hourly_pay": Yen(1_500), "overtime_hours": n(1)},
-            {"overtime_rate": Yen(1_875), "overtime_owed": Yen(1_875)},
-        ),
-        # Overpaid overtime owes nothing (never a negative amount).
-        (
-            {"hourly_pay": Yen(1_200), "overtime_hours": n(1), "overtime_paid": Yen(5_000)},
-            {"overtime_shortfall": Yen(0)},
-        ),
-        # Rates are rounded to the yen and totals follow them: 250,000 / 160 h = ¥1,562.5,
-        # × 1.25 = ¥1,953.125 → ¥1,953 an hour, and 10 hours are ¥19,530.
-        (
-            {"monthly_pay": Yen(250_000), "monthly_hours": n(160), "overtime_hours": n(10)},
-            {"overtime_rate": Yen(1_953), "overtime_owed": Yen(19_530)},
-        ),
-        # No overtime: nothing owed.
-        (
-            {"hourly_pay": Yen(1_200), "overtime_hours": n(0)},
-            {"overtime_owed": Yen(0), "overtime_hours": n(0)},
-        ),
-    ],
-)
+@pytest.mark.parametrize(("inputs", "expected"), CASES.values(), ids=CASES.keys())
 def test_wage_check_in_aichi(
     flows: FlowSet, inputs: dict[str, Value], expected: dict[str, Value]
 ) -> None:
@@ -127,35 +135,29 @@ def test_wage_check_in_aichi(
     assert result["effective"] == Day(date(2025, 10, 18))
 
 
-def test_every_declared_output_is_always_returned(flows: FlowSet) -> None:
+def test_every_declared_output_is_always_returned_and_labelled(flows: FlowSet) -> None:
+    calc = CALCULATORS["wage_check"]
     result = check(flows, prefecture=AICHI, hourly_pay=Yen(1_000))
-    assert set(result) == set(CALCULATORS["wage_check"].outputs)
+    assert set(result) == set(calc.outputs) == set(calc.labels_ja)
+    assert all(result[name].kind is kind for name, kind in calc.outputs.items())
 
 
 def test_fy2025_figure_is_a_floor_after_the_next_revision_date(flows: FlowSet) -> None:
-    assert check(flows, date(2026, 9, 30), prefecture=AICHI, hourly_pay=Yen(1_200))[
-        "minimum_is_current"
-    ] == Flag(True)
-    assert check(flows, date(2026, 10, 1), prefecture=AICHI, hourly_pay=Yen(1_200))[
-        "minimum_is_current"
-    ] == Flag(False)
+    def current(day: date) -> Value:
+        return check(flows, day, prefecture=AICHI, hourly_pay=Yen(1_200))["minimum_is_current"]
+
+    assert current(date(2026, 9, 30)) == Flag(True)
+    assert current(date(2026, 10, 1)) == Flag(False)
 
 
 @pytest.mark.parametrize(
     ("prefecture", "minimum"),
-    [
-        ("tokyo", 1_226),
-        ("okinawa", 1_023),
-        ("kochi", 1_023),
-        ("nagano", 1_061),
-        ("gunma", 1_063),
-        ("akita", 1_031),
-    ],
+    [("tokyo", 1_226), ("okinawa", 1_023), ("kochi", 1_023), ("nagano", 1_061),
+     ("gunma", 1_063), ("akita", 1_031)],
 )
 def test_prefecture_figures(flows: FlowSet, prefecture: str, minimum: int) -> None:
-    assert check(flows, prefecture=Prefecture(prefecture), hourly_pay=Yen(1_000))[
-        "minimum"
-    ] == Yen(minimum)
+    result = check(flows, prefecture=Prefecture(prefecture), hourly_pay=Yen(1_000))
+    assert result["minimum"] == Yen(minimum)
 
 
 def test_missing_inputs_raise_a_calculator_error(flows: FlowSet) -> None:
@@ -184,11 +186,8 @@ def test_table_picks_the_figure_in_force_on_the_day() -> None:
 
 def test_the_higher_of_industry_and_regional_minimum_applies() -> None:
     table = MinimumWageTable(
-        [
-            row(2025, 1_140, date(2025, 10, 18)),
-            row(2025, 1_175, date(2025, 12, 16), "steel"),
-            row(2025, 1_100, date(2025, 12, 16), "cheap"),
-        ]
+        [row(2025, 1_140, date(2025, 10, 18)), row(2025, 1_175, date(2025, 12, 16), "steel"),
+         row(2025, 1_100, date(2025, 12, 16), "cheap")]
     )
     steel = table.on("aichi", date(2026, 1, 1), industry="steel")
     cheap = table.on("aichi", date(2026, 1, 1), industry="cheap")
@@ -196,7 +195,12 @@ def test_the_higher_of_industry_and_regional_minimum_applies() -> None:
     assert cheap is not None and cheap.rate.hourly == 1_140
 
 
-def test_overtime_pay_owed_at_the_60_hour_boundary() -> None:
-    assert overtime_pay_owed(Decimal(1000), Decimal(60)) == Decimal(75_000)
-    assert overtime_pay_owed(Decimal(1000), Decimal("60.5")) == Decimal(75_750)
-    assert overtime_pay_owed(Decimal(1000), Decimal("7.5")) == Decimal("9375.0")
+def test_premium_rates_for_time_and_piece_rate_pay() -> None:
+    time_rate = Rates.for_base(Decimal(1_000), piece_rate=False)
+    piece = Rates.for_base(Decimal(1_000), piece_rate=True)
+    assert (time_rate.overtime, time_rate.overtime_over_60, time_rate.holiday,
+            time_rate.late_night) == (1_250, 1_500, 1_350, 250)
+    assert (piece.overtime, piece.overtime_over_60, piece.holiday, piece.late_night) == (
+        250, 500, 350, 250)
+    assert time_rate.owed(Decimal("60.5"), Decimal(0), Decimal(0)) == Decimal(75_750)
+    assert time_rate.owed(Decimal("7.5"), Decimal(0), Decimal(0)) == Decimal("9375.0")

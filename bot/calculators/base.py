@@ -60,4 +60,6 @@ class Calculator:
     doc: str
     params: Mapping[str, Param]
     outputs: Mapping[str, Kind]
+    labels_ja: Mapping[str, str]
+    """A short Japanese label per output, for the union desk's case card."""
     run: Callable[[Inputs, CalcContext], Outputs]

@@ -446,6 +446,17 @@ class _FlowChecker:
                 self.add(line, node.id, f"'{part.variable}' is a {info.kind}, not a yes/no result")
             elif (
                 isinstance(literal, str)
+                and info.kind is Kind.PREFECTURE
+                and literal not in self.flows.data.prefectures
+            ):
+                hint = did_you_mean(literal, self.flows.data.prefectures.ids)
+                self.add(
+                    line,
+                    node.id,
+                    f"'{literal}' is not a prefecture id of flows/data/prefectures.yaml.{hint}",
+                )
+            elif (
+                isinstance(literal, str)
                 and info.kind is Kind.CHOICE
                 and literal not in info.values
             ):

@@ -7,7 +7,8 @@ A condition is one or more comparisons joined by ``and``::
 
 A comparison is ``<variable> <op> <value>``: the variable is an answer (a node id) or a calculator
 output (``<node>.<output>``); ``op`` is one of ``== != < <= > >=``; the value is a number, ``yes``
-or ``no``, or a word (a button's value). Pure; no imports beyond the standard library and values.
+or ``no``, or a word (a button's value, or a prefecture's id such as ``aichi``). Pure; no imports
+beyond the standard library and values.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from bot.flowdefs.model import Comparison, Condition, Literal, Op
-from bot.values import Choice, Flag, Text, Value, numeric
+from bot.values import Choice, Flag, Prefecture, Text, Value, numeric
 
 _COMPARISON = re.compile(
     r"^\s*(?P<var>[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\s*"
@@ -62,6 +63,8 @@ def _compare(value: Value, op: Op, literal: Literal) -> bool:
         left: object = value.value if isinstance(value, Flag) else None
     elif isinstance(literal, Decimal):
         left = numeric(value)
+    elif isinstance(value, Prefecture):
+        left = value.id
     else:
         left = value.value if isinstance(value, Choice | Text) else None
     if left is None:

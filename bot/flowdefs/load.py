@@ -87,7 +87,17 @@ class _Reader:
         what: str,
     ) -> None:
         for key in data:
-            if str(key) not in allowed:
+            if str(key) in allowed:
+                continue
+            if data[key] is None and what == "a button" and "label" in data:
+                self.problem(
+                    (*where, key),
+                    node,
+                    f"'{key}' looks like part of the button's label: "
+                    "a comma inside {label: ...} starts a new key, so put the label in "
+                    'quotes, like {label: "Passport, bank book", next: ...}',
+                )
+            else:
                 hint = did_you_mean(str(key), allowed)
                 self.problem(
                     (*where, key),
