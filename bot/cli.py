@@ -109,6 +109,11 @@ def main(
     except FlowError as error:
         print(f"helpline: the flows have errors; nothing was started.\n{error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`helpline flows check | head`): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 def _run(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:

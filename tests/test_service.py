@@ -99,6 +99,7 @@ def test_a_command_at_the_picker_keeps_the_guess_and_goes_on(helpline: Helpline)
 
 def test_changing_language_later_repeats_the_current_question(helpline: Helpline) -> None:
     helpline.start_in(CHAT, "en")
+    helpline.handle(CHAT, engine.TextEntered("1"))  # wages.topics
     helpline.handle(CHAT, engine.TextEntered("1"))  # wages.pay_kind
     turn = helpline.handle(CHAT, engine.CommandGiven(engine.Command.LANGUAGE))
     assert replies(turn)[0].node == "system.choose_language"
@@ -112,7 +113,9 @@ def test_amounts_and_names_are_formatted_for_the_language(helpline: Helpline) ->
     for lang in ("vi", "zh_Hans", "ja", "en"):
         chat = f"chat-{lang}"
         helpline.start_in(chat, lang)
-        for typed in ("1", "2", "600", "愛知", "0"):
+        # pay → minimum → by the hour → ¥600 → Aichi → another industry → no overtime →
+        # no night work → nothing deducted
+        for typed in ("1", "1", "2", "600", "愛知", "3", "0", "1", "0"):
             turn = helpline.handle(chat, engine.TextEntered(typed))
         texts[lang] = replies(turn)[0].text
     assert "1.140\xa0¥" in texts["vi"] and "Aichi" in texts["vi"]

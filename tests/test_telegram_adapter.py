@@ -53,10 +53,15 @@ async def test_a_trainee_walks_to_an_answer_and_exit_wipes_both_sides(bot: Any) 
     send, world = bot
     await send(world.user_sends(USER, "/start"))
     await send(world.user_presses(USER, "lang:vi"))
-    await send(world.user_presses(USER, world.last_buttons(USER)[0][1]))  # wages
+    await send(world.user_presses(USER, world.last_buttons(USER)[0][1]))  # pay
+    await send(world.user_presses(USER, world.last_buttons(USER)[0][1]))  # below the minimum?
     await send(world.user_presses(USER, world.last_buttons(USER)[1][1]))  # by the hour
-    for typed in ("900", "Aichi", "0"):
+    for typed in ("900", "Aichi"):
         await send(world.user_sends(USER, typed))
+    await send(world.user_presses(USER, world.last_buttons(USER)[2][1]))  # another industry
+    await send(world.user_sends(USER, "0"))  # no overtime
+    await send(world.user_presses(USER, world.last_buttons(USER)[0][1]))  # no night work
+    await send(world.user_sends(USER, "0"))  # nothing deducted
     assert any("Luật Lương tối thiểu, Điều 4" in text for text in world.bot_texts(USER))
     assert not world.unanswered_callbacks
     await send(world.user_sends(USER, "/exit"))

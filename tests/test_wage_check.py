@@ -28,13 +28,21 @@ def n(value: str | int) -> Number:
 CASES = {
     "¥63,000 for a full-time month (173 scheduled hours) in Aichi": (
         {"monthly_pay": Yen(63_000), "monthly_hours": n(173)},
-        {"hourly_base": Yen(364), "below_minimum": Flag(True), "shortfall_hourly": Yen(776),
-         "shortfall_monthly": Yen(134_220)},
+        {
+            "hourly_base": Yen(364),
+            "below_minimum": Flag(True),
+            "shortfall_hourly": Yen(776),
+            "shortfall_monthly": Yen(134_220),
+        },
     ),
     "exactly the minimum is not below it": (
         {"hourly_pay": Yen(1_140)},
-        {"hourly_base": Yen(1_140), "below_minimum": Flag(False), "shortfall_hourly": Yen(0),
-         "overtime_rate": Yen(1_425)},
+        {
+            "hourly_base": Yen(1_140),
+            "below_minimum": Flag(False),
+            "shortfall_hourly": Yen(0),
+            "overtime_rate": Yen(1_425),
+        },
     ),
     "one yen below the minimum": (
         {"hourly_pay": Yen(1_139)},
@@ -50,8 +58,12 @@ CASES = {
     ),
     "overtime paid at ¥600 an hour instead of at least ¥1,425": (
         {"hourly_pay": Yen(1_140), "overtime_hours": n(20), "extra_paid": Yen(12_000)},
-        {"extra_owed": Yen(28_500), "extra_shortfall": Yen(16_500), "extra_paid": Yen(12_000),
-         "has_extra": Flag(True)},
+        {
+            "extra_owed": Yen(28_500),
+            "extra_shortfall": Yen(16_500),
+            "extra_paid": Yen(12_000),
+            "has_extra": Flag(True),
+        },
     ),
     "exactly 60 hours of overtime: all at +25%": (
         {"hourly_pay": Yen(1_140), "overtime_hours": n(60), "extra_paid": Yen(85_500)},
@@ -99,9 +111,14 @@ CASES = {
     ),
     "piece rate: base = pay ÷ all hours, only the premium is owed": (
         {"piece_pay": Yen(200_000), "hours_worked": n(200), "overtime_hours": n(40)},
-        {"hourly_base": Yen(1_000), "piece_rate": Flag(True), "below_minimum": Flag(True),
-         "shortfall_monthly": Yen(28_000), "overtime_rate": Yen(285),
-         "extra_owed": Yen(40 * 285)},
+        {
+            "hourly_base": Yen(1_000),
+            "piece_rate": Flag(True),
+            "below_minimum": Flag(True),
+            "shortfall_monthly": Yen(28_000),
+            "overtime_rate": Yen(285),
+            "extra_owed": Yen(40 * 285),
+        },
     ),
     "piece rate above the minimum": (
         {"piece_pay": Yen(300_000), "hours_worked": n(200), "overtime_hours": n(10)},
@@ -109,13 +126,19 @@ CASES = {
     ),
     "deductions: amount, share and what is left": (
         {"monthly_pay": Yen(160_000), "monthly_hours": n(160), "deductions": Yen(40_000)},
-        {"deductions": Yen(40_000), "deductions_share": n(25),
-         "pay_after_deductions": Yen(120_000)},
+        {
+            "deductions": Yen(40_000),
+            "deductions_share": n(25),
+            "pay_after_deductions": Yen(120_000),
+        },
     ),
     "Aichi steel: the industry minimum is reported beside the regional one": (
         {"hourly_pay": Yen(1_150), "industry": Choice("steel")},
-        {"below_minimum": Flag(False), "industry_minimum": Yen(1_175),
-         "below_industry_minimum": Flag(True)},
+        {
+            "below_minimum": Flag(False),
+            "industry_minimum": Yen(1_175),
+            "below_industry_minimum": Flag(True),
+        },
     ),
     "an industry without its own minimum": (
         {"hourly_pay": Yen(1_150), "industry": Choice("other")},
@@ -152,8 +175,14 @@ def test_fy2025_figure_is_a_floor_after_the_next_revision_date(flows: FlowSet) -
 
 @pytest.mark.parametrize(
     ("prefecture", "minimum"),
-    [("tokyo", 1_226), ("okinawa", 1_023), ("kochi", 1_023), ("nagano", 1_061),
-     ("gunma", 1_063), ("akita", 1_031)],
+    [
+        ("tokyo", 1_226),
+        ("okinawa", 1_023),
+        ("kochi", 1_023),
+        ("nagano", 1_061),
+        ("gunma", 1_063),
+        ("akita", 1_031),
+    ],
 )
 def test_prefecture_figures(flows: FlowSet, prefecture: str, minimum: int) -> None:
     result = check(flows, prefecture=Prefecture(prefecture), hourly_pay=Yen(1_000))
@@ -186,8 +215,11 @@ def test_table_picks_the_figure_in_force_on_the_day() -> None:
 
 def test_the_higher_of_industry_and_regional_minimum_applies() -> None:
     table = MinimumWageTable(
-        [row(2025, 1_140, date(2025, 10, 18)), row(2025, 1_175, date(2025, 12, 16), "steel"),
-         row(2025, 1_100, date(2025, 12, 16), "cheap")]
+        [
+            row(2025, 1_140, date(2025, 10, 18)),
+            row(2025, 1_175, date(2025, 12, 16), "steel"),
+            row(2025, 1_100, date(2025, 12, 16), "cheap"),
+        ]
     )
     steel = table.on("aichi", date(2026, 1, 1), industry="steel")
     cheap = table.on("aichi", date(2026, 1, 1), industry="cheap")
@@ -198,9 +230,17 @@ def test_the_higher_of_industry_and_regional_minimum_applies() -> None:
 def test_premium_rates_for_time_and_piece_rate_pay() -> None:
     time_rate = Rates.for_base(Decimal(1_000), piece_rate=False)
     piece = Rates.for_base(Decimal(1_000), piece_rate=True)
-    assert (time_rate.overtime, time_rate.overtime_over_60, time_rate.holiday,
-            time_rate.late_night) == (1_250, 1_500, 1_350, 250)
+    assert (
+        time_rate.overtime,
+        time_rate.overtime_over_60,
+        time_rate.holiday,
+        time_rate.late_night,
+    ) == (1_250, 1_500, 1_350, 250)
     assert (piece.overtime, piece.overtime_over_60, piece.holiday, piece.late_night) == (
-        250, 500, 350, 250)
+        250,
+        500,
+        350,
+        250,
+    )
     assert time_rate.owed(Decimal("60.5"), Decimal(0), Decimal(0)) == Decimal(75_750)
     assert time_rate.owed(Decimal("7.5"), Decimal(0), Decimal(0)) == Decimal("9375.0")

@@ -224,7 +224,7 @@ class FakeRequest(BaseRequest):
     async def shutdown(self) -> None:
         return None
 
-    async def do_request(  # noqa: PLR0917 - the signature PTB defines
+    async def do_request(
         self,
         url: str,
         method: str,
