@@ -15,8 +15,12 @@ from dataclasses import dataclass
 PHONE_PLACEHOLDER = "phone."
 """``{phone.houterasu}`` shows the directory's number for the contact ``houterasu``."""
 
-PHONE_NUMBER = re.compile(r"(?<![\d-])(?:0\d{1,4}-\d{1,4}-\d{3,4}|0\d{9,10}|#\d{4})(?![\d-])")
-"""A Japanese phone number written out in a text (0120-811-610, 0570078377, #7119)."""
+PHONE_NUMBER = re.compile(
+    r"(?<![\d-])(?:0\d{1,4}-\d{1,4}-\d{3,4}|0\d{9,10}|#\d{4})(?![\d-])"
+    r"|(?<![\d¥.,第])(?<!Article )(?<!Điều )1(?:10|19)(?![\d%.,条])"
+)
+"""A Japanese phone number written out in a text (0120-811-610, 0570078377, #7119, 110, 119);
+article numbers such as "Article 119" or "第119条" are not numbers to call."""
 
 
 @dataclass(frozen=True, slots=True)

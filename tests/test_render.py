@@ -32,8 +32,8 @@ def test_an_unverified_or_unknown_number_is_never_shown(renderer: Renderer) -> N
 @pytest.mark.parametrize(
     ("lang", "amount", "year", "big", "day", "place"),
     [
-        ("en", "¥1,140", "2025", "12,345", "Oct 18, 2025", "Aichi"),
-        ("vi", "1.140\xa0¥", "2025", "12.345", "18 thg 10, 2025", "Aichi"),
+        ("en", "¥1,140", "2025", "12,345", "October 18, 2025", "Aichi"),
+        ("vi", "1.140\xa0¥", "2025", "12.345", "18 tháng 10 2025", "Aichi"),
         ("zh_Hans", "JP¥1,140", "2025", "12,345", "2025年10月18日", "爱知县"),
         ("ja", "￥1,140", "2025", "12,345", "2025年10月18日", "愛知県"),
     ],

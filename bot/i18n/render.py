@@ -2,7 +2,7 @@
 
 Translates with the catalogs and fills ``{placeholders}`` with values formatted for the
 language: yen with Babel's currency format (¥120,000 / 120.000 ¥), numbers with the local
-decimal mark, dates as "18 thg 10, 2025" or "2025年10月18日", prefectures by their local name,
+decimal mark, dates as "18 tháng 10 2025" or "2025年10月18日", prefectures by their local name,
 and ``{phone.<id>}`` with a verified number from the help directory.
 """
 
@@ -47,7 +47,7 @@ class Renderer:
                 pattern = "#,##0.##" if abs(number) >= GROUPING_FROM else "0.##"
                 return str(format_decimal(number, format=pattern, locale=locale))
             case Day(day):
-                return str(format_skeleton("yMMMd", day, locale=locale))
+                return str(format_skeleton("yMMMMd", day, locale=locale))
             case Prefecture(pref_id):
                 return self.prefectures.name(pref_id, lang)
             case Text(text) | Choice(text):

@@ -66,6 +66,10 @@ def build_template(flows_dir: Path) -> Catalog:
 
 
 def _serialise(catalog: Catalog) -> bytes:
+    # Babel guesses "python-format" from any "%" ("60% of") and "python-brace-format" from
+    # "{...}"; our texts use neither format, and the flags would mislead gettext tools.
+    for message in catalog:
+        message.flags.difference_update({"python-format", "python-brace-format"})
     buffer = io.BytesIO()
     # No "#| msgid" lines: Babel wraps them into ordinary comments that would then stay for
     # ever. A fuzzy entry shows the new English beside the old translation, which is enough.
