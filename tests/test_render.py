@@ -33,9 +33,9 @@ def test_an_unverified_or_unknown_number_is_never_shown(renderer: Renderer) -> N
     ("lang", "amount", "year", "big", "day", "place"),
     [
         ("en", "¥1,140", "2025", "12,345", "October 18, 2025", "Aichi"),
-        ("vi", "1.140\xa0¥", "2025", "12.345", "18 tháng 10 2025", "Aichi"),
-        ("zh_Hans", "JP¥1,140", "2025", "12,345", "2025年10月18日", "爱知县"),
-        ("ja", "￥1,140", "2025", "12,345", "2025年10月18日", "愛知県"),
+        ("vi", "1.140\xa0¥", "2025", "12.345", "18 tháng 10 năm 2025", "Aichi"),
+        ("zh_Hans", "1,140日元", "2025", "12,345", "2025年10月18日", "爱知县"),
+        ("ja", "1,140円", "2025", "12,345", "2025年10月18日", "愛知県"),
     ],
 )
 def test_values_are_formatted_for_the_language(

@@ -119,8 +119,8 @@ def test_amounts_and_names_are_formatted_for_the_language(helpline: Helpline) ->
             turn = helpline.handle(chat, engine.TextEntered(typed))
         texts[lang] = replies(turn)[0].text
     assert "1.140\xa0¥" in texts["vi"] and "Aichi" in texts["vi"]
-    assert "JP¥1,140" in texts["zh_Hans"] and "爱知县" in texts["zh_Hans"]
-    assert "￥1,140" in texts["ja"] and "愛知県" in texts["ja"]
+    assert "1,140日元" in texts["zh_Hans"] and "爱知县" in texts["zh_Hans"]
+    assert "1,140円" in texts["ja"] and "愛知県" in texts["ja"]
     assert "¥1,140" in texts["en"] and "Aichi" in texts["en"]
 
 

@@ -1,9 +1,10 @@
 """Turn the engine's language-free texts into strings in one language.
 
 Translates with the catalogs and fills ``{placeholders}`` with values formatted for the
-language: yen with Babel's currency format (¥120,000 / 120.000 ¥), numbers with the local
-decimal mark, dates as "18 tháng 10 2025" or "2025年10月18日", prefectures by their local name,
-and ``{phone.<id>}`` with a verified number from the help directory.
+language: yen as ¥120,000, 120.000 ¥, 120,000日元 or 120,000円; numbers with the local
+decimal mark; dates as "18 tháng 10 năm 2025", "October 18, 2025" or "2025年10月18日";
+prefectures by their local name; and ``{phone.<id>}`` with a verified number from the help
+directory.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from babel.dates import format_skeleton
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_currency, format_decimal
 
 from bot.calculators.base import ReferenceData
@@ -20,6 +21,12 @@ from bot.flowdefs.model import PLACEHOLDER, Msg
 from bot.i18n.catalog import Translations
 from bot.i18n.locales import babel_locale
 from bot.values import Choice, Day, Flag, Number, Prefecture, Text, Value, Yen
+
+YEN_WORD = {"zh_Hans": "日元", "ja": "円"}
+"""Languages that write yen as a word after the number."""
+
+DATE_PATTERNS = {"vi": "d 'tháng' M 'năm' y"}
+"""Date patterns where Babel's written-out form reads oddly ("18 tháng 10 năm 2025")."""
 
 GROUPING_FROM = 10_000
 """Numbers from here on get a thousands mark."""
@@ -41,12 +48,16 @@ class Renderer:
         locale = babel_locale(lang)
         match value:
             case Yen(amount):
+                if lang in YEN_WORD:  # "1,140円" reads better than "￥1,140" or "JP¥1,140"
+                    return f"{format_decimal(amount, locale=locale)}{YEN_WORD[lang]}"
                 return str(format_currency(amount, "JPY", locale=locale))
             case Number(number):
                 # Years and hours read best without a thousands mark (2025, not 2,025).
                 pattern = "#,##0.##" if abs(number) >= GROUPING_FROM else "0.##"
                 return str(format_decimal(number, format=pattern, locale=locale))
             case Day(day):
+                if lang in DATE_PATTERNS:
+                    return str(format_date(day, DATE_PATTERNS[lang], locale=locale))
                 return str(format_skeleton("yMMMMd", day, locale=locale))
             case Prefecture(pref_id):
                 return self.prefectures.name(pref_id, lang)

@@ -65,7 +65,8 @@ def build_template(flows_dir: Path) -> Catalog:
     return template
 
 
-def _serialise(catalog: Catalog) -> bytes:
+def serialise(catalog: Catalog) -> bytes:
+    """Return a catalog as .po bytes, wrapped and flagged the way this project writes them."""
     # Babel guesses "python-format" from any "%" ("60% of") and "python-brace-format" from
     # "{...}"; our texts use neither format, and the flags would mislead gettext tools.
     for message in catalog:
@@ -98,7 +99,7 @@ def extract(flows_dir: Path, locales_dir: Path) -> bool:
     if target.exists() and _read_signature(target) == _signature(template):
         return False
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(_serialise(template))
+    target.write_bytes(serialise(template))
     return True
 
 
@@ -128,7 +129,7 @@ def update(flows_dir: Path, locales_dir: Path, languages: Iterable[str]) -> list
                     )
             path.parent.mkdir(parents=True, exist_ok=True)
             action = "created"
-        path.write_bytes(_serialise(catalog))
+        path.write_bytes(serialise(catalog))
         report.append(f"{path}: {action}")
     return report
 
