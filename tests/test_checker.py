@@ -43,7 +43,7 @@ EMERGENCY = (
     + """start: call
 nodes:
   call:
-    say: Call 110
+    say: "Call {phone.police}"
     end: true
 """
 )

@@ -84,7 +84,12 @@ def test_a_whole_wage_check_below_the_minimum(flows: FlowSet) -> None:
     for typed in ("12000", "0"):
         step = advance(flows, step.state, TextEntered(typed), TODAY)
     said = says(step)
-    assert said[:3] == ["wages.below_monthly", "wages.law_minimum", "wages.newer_figure"]
+    assert said[:4] == [
+        "wages.below_monthly",
+        "wages.law_minimum",
+        "wages.equal_pay",
+        "wages.newer_figure",
+    ]
     assert "wages.extra_short" in said
     assert said[-1] == "wages.next_step"
     below = next(e for e in step.effects if isinstance(e, Say) and e.node == "wages.below_monthly")
