@@ -4,9 +4,10 @@ Run with `make bench` (or `.venv/bin/python bench/engine_bench.py`). Prints a Ma
 to paste into docs/benchmarks.md. Everything is measured in one run on one core, next to a
 baseline measured in the same run, because machines are noisy: compare ratios, not seconds.
 
-* Engine: scripted conversations (monthly pay below the minimum with overtime, hourly pay,
-  a danger answer, back and menu, mistyped answers) replayed through `engine.advance` on the
-  real flows. One step = one `advance` call. Baseline: the same events through a do-nothing
+* Engine: scripted conversations (monthly pay below the minimum with overtime; piece-rate pay
+  with night and day-off work, a mistyped amount, /back and /menu; answers on documents, fines
+  and firing; a danger answer and a stale button) replayed through `engine.advance` on the real
+  flows. One step = one `advance` call. Baseline: the same events through a do-nothing
   step function with the same loop.
 * Checker: `load_flowset` + translation checks, the work of `helpline flows check`, in process;
   baseline: a bare safe load of the same files with libyaml (what the checker itself uses).
@@ -27,7 +28,15 @@ from pathlib import Path
 import yaml
 
 from bot import engine
-from bot.engine import ButtonPressed, Command, CommandGiven, Started, State, Step, TextEntered
+from bot.engine import (
+    ButtonPressed,
+    Command,
+    CommandGiven,
+    Started,
+    State,
+    Step,
+    TextEntered,
+)
 from bot.flowdefs.folder import flow_files, load_flowset
 from bot.flowdefs.model import FlowSet
 from bot.i18n.tools import translation_problems
@@ -37,31 +46,38 @@ FLOWS = ROOT / "flows"
 LOCALES = ROOT / "locales"
 TODAY = date(2026, 11, 27)
 
+
+def _typed(*inputs: str) -> list[engine.Event]:
+    return [Started(), *(TextEntered(text) for text in inputs)]
+
+
 SCRIPTS: list[list[engine.Event]] = [
+    # ¥63,000 a month in Aichi, overtime underpaid: pay, minimum, monthly, amounts, Aichi, an
+    # industry without its own minimum, overtime, no night work, paid, deductions.
+    _typed("1", "1", "1", "63000", "173", "Aichi", "3", "20", "1", "12000", "0", "3"),
+    # Piece rate with night and day-off work, a mistyped amount, /back and /menu.
     [
-        Started(),
-        TextEntered("1"),
-        TextEntered("1"),
-        TextEntered("63000"),
-        TextEntered("173"),
-        TextEntered("Aichi"),
-        TextEntered("20"),
-        TextEntered("12000"),
-        TextEntered("3"),
-    ],
-    [
-        Started(),
-        TextEntered("1"),
-        TextEntered("2"),
-        TextEntered("a lot"),
-        TextEntered("900"),
-        TextEntered("東京都"),
-        TextEntered("0"),
-        TextEntered("2"),
+        *_typed(
+            "1",
+            "1",
+            "3",
+            "a lot",
+            "200000",
+            "200",
+            "東京都",
+            "40",
+            "2",
+            "10",
+            "8",
+            "30000",
+            "40000",
+        ),
         CommandGiven(Command.BACK),
         CommandGiven(Command.MENU),
     ],
-    [Started(), TextEntered("2"), TextEntered("1"), ButtonPressed("stale.data.0")],
+    # Documents, fines and firing answers; the danger check; a stale button.
+    _typed("2", "1", "2", "3", "1", "2", "3", "4", "1", "2", "1"),
+    [*_typed("5", "3"), ButtonPressed("stale.data.0")],
 ]
 EVENTS = sum(len(script) for script in SCRIPTS)
 

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from bot.flowdefs.model import PLACEHOLDER
@@ -58,14 +59,27 @@ def read_glossary(path: Path) -> list[Term]:
     return terms
 
 
+@cache
+def _pattern(term: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(term.casefold())}\b")
+
+
+def terms_in(english: str, terms: list[Term]) -> list[Term]:
+    """Return the glossary terms that an English text contains."""
+    source = _plain(english)
+    return [term for term in terms if _pattern(term.en).search(source)]
+
+
+def lacking(translation: str, lang: str, present: list[Term]) -> list[Term]:
+    """Return the terms of ``present`` whose agreed word a translation does not use."""
+    target = _plain(translation)
+    return [
+        term
+        for term in present
+        if term.agreed.get(lang) and not any(_plain(w) in target for w in term.agreed[lang])
+    ]
+
+
 def missing_terms(english: str, translation: str, lang: str, terms: list[Term]) -> list[Term]:
     """Return the glossary terms in ``english`` whose agreed word ``translation`` lacks."""
-    source, target = _plain(english), _plain(translation)
-    missing = []
-    for term in terms:
-        words = term.agreed.get(lang)
-        if not words or not re.search(rf"\b{re.escape(term.en.casefold())}\b", source):
-            continue
-        if not any(_plain(word) in target for word in words):
-            missing.append(term)
-    return missing
+    return lacking(translation, lang, terms_in(english, terms))

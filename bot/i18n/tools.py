@@ -28,7 +28,7 @@ from bot.flowdefs.check import MAX_MESSAGE
 from bot.flowdefs.model import FlowSet, Msg, all_messages, placeholders
 from bot.flowdefs.problems import Problem, Severity
 from bot.i18n.catalog import DOMAIN, po_path, read_catalog
-from bot.i18n.glossary import Term, missing_terms, read_glossary
+from bot.i18n.glossary import Term, lacking, read_glossary, terms_in
 from bot.i18n.locales import TRAINEE_LANGUAGES
 
 PROJECT = "trainee-helpline"
@@ -165,6 +165,7 @@ def findings(
     """Yield every missing, fuzzy, mismatched, too long or off-glossary translation."""
     for msg in messages:
         want = sorted(placeholders(msg.text))
+        present = terms_in(msg.text, glossary or [])
         for lang, catalog in catalogs.items():
             entry: Message | None = catalog.get(msg.text, context=msg.context)
             if entry is None or not entry.string:
@@ -180,7 +181,7 @@ def findings(
                 yield Finding(msg, lang, "too_long")
             for number in PHONE_NUMBER.findall(entry.string):
                 yield Finding(msg, lang, "phone", number)
-            for term in missing_terms(msg.text, entry.string, lang, glossary or []):
+            for term in lacking(entry.string, lang, present):
                 yield Finding(
                     msg, lang, "glossary", f"'{term.en}' ({' / '.join(term.agreed[lang])})"
                 )
