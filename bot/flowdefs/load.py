@@ -1,451 +1,31 @@
-"""Turn flow files into ``Flow`` values, reporting every shape mistake with its line.
+"""Turn flow files and ``system.yaml`` into model values, reporting every shape mistake.
 
-This module checks the *shape* of each file (known keys, right types, one kind per node) and
-builds the model; ``bot.flowdefs.check`` then checks how the pieces fit together. Loading never
-stops at the first problem: a maintainer sees them all in one run. A node that cannot be read is
-left out and remembered in ``Flow.broken``, so that it does not cause a cascade of messages.
+This module reads the file level (version, name, title, review date, sources, start, nodes) and
+leaves each node to ``bot.flowdefs.nodes``; ``bot.flowdefs.check`` then checks how the pieces
+fit together. Loading never stops at the first problem: a maintainer sees them all in one run.
+A node that cannot be read is left out and remembered in ``Flow.broken``, so that it does not
+cause a cascade of messages.
 
-May read files; may not import the engine, babel, telegram, sqlalchemy or cryptography.
+Pure: works on parsed documents. May not import the engine, babel, telegram, sqlalchemy or
+cryptography.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
-from typing import Any
 
-from bot.flowdefs.conditions import ConditionError
-from bot.flowdefs.conditions import parse as parse_condition
-from bot.flowdefs.model import (
-    Arg,
-    Ask,
-    Button,
-    Case,
-    Compute,
-    Decide,
-    End,
-    Flow,
-    Handoff,
-    Jump,
-    Message,
-    Msg,
-    Node,
-    Question,
-    Store,
-)
+from bot.flowdefs.model import Flow, Msg, Node
+from bot.flowdefs.nodes import read_node
 from bot.flowdefs.problems import Problem, did_you_mean
+from bot.flowdefs.reader import NAME, Reader
 from bot.flowdefs.yamlsafe import Document
-from bot.values import Kind
 
 FLOW_VERSION = 1
-NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
 FLOW_KEYS = ("version", "flow", "title", "reviewed", "sources", "start", "nodes", "description")
-ACTION_KEYS = ("buttons", "ask", "compute", "branch", "handoff", "jump", "end")
-KEYS_BY_KIND: Mapping[str, tuple[str, ...]] = {
-    "buttons": ("say", "buttons", "store", "purpose", "staff_label"),
-    "ask": ("say", "ask", "retry", "min", "max", "store", "purpose", "staff_label", "next"),
-    "compute": ("compute", "with", "next"),
-    "branch": ("branch",),
-    "handoff": ("handoff", "say", "next"),
-    "jump": ("jump", "say"),
-    "end": ("end", "say"),
-    "say": ("say", "next"),
-}
-NODE_KEYS = tuple(sorted({key for keys in KEYS_BY_KIND.values() for key in keys}))
-BUTTON_KEYS = ("label", "next", "value", "danger")
-CASE_KEYS = ("if", "next")
-ASK_KINDS = (Kind.YEN, Kind.NUMBER, Kind.DATE, Kind.PREFECTURE, Kind.TEXT)
 
 
-def _yaml_word(value: bool | float) -> str:
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    return str(value)
-
-
-class _Reader:
-    """Collects problems for one file while reading its parts."""
-
-    def __init__(self, path: str, doc: Document) -> None:
-        self.path = path
-        self.doc = doc
-        self.problems: list[Problem] = []
-
-    def problem(self, where: tuple[str | int, ...], node: str | None, message: str) -> None:
-        self.problems.append(Problem(self.path, self.doc.line(*where), node, message))
-
-    def unknown_keys(
-        self,
-        data: Mapping[Any, Any],
-        allowed: tuple[str, ...],
-        where: tuple[str | int, ...],
-        node: str | None,
-        what: str,
-    ) -> None:
-        for key in data:
-            if str(key) in allowed:
-                continue
-            if data[key] is None and what == "a button" and "label" in data:
-                self.problem(
-                    (*where, key),
-                    node,
-                    f"'{key}' looks like part of the button's label: "
-                    "a comma inside {label: ...} starts a new key, so put the label in "
-                    'quotes, like {label: "Passport, bank book", next: ...}',
-                )
-            else:
-                hint = did_you_mean(str(key), allowed)
-                self.problem(
-                    (*where, key),
-                    node,
-                    f"unknown key '{key}' in {what}.{hint or ' Known keys: '}"
-                    + ("" if hint else ", ".join(allowed)),
-                )
-
-    def text(
-        self, value: object, where: tuple[str | int, ...], node: str | None, what: str
-    ) -> str | None:
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        if isinstance(value, bool | int | float):
-            # YAML reads yes, no, on, off, true and false as true/false, and 12 as a number.
-            self.problem(
-                where,
-                node,
-                f"'{where[-1]}' should be {what}; YAML read it as "
-                f"{str(value).lower()}, so put it in quotes, like "
-                f'{where[-1]}: "{_yaml_word(value)}"',
-            )
-            return None
-        shown = {type(None): "nothing", list: "a list", dict: "a mapping"}.get(
-            type(value), f"a {type(value).__name__}"
-        )
-        self.problem(where, node, f"'{where[-1]}' should be {what}, but it is {shown}")
-        return None
-
-    def name(
-        self, value: object, where: tuple[str | int, ...], node: str | None, what: str
-    ) -> str | None:
-        text = self.text(value, where, node, what)
-        if text is not None and not NAME.match(text):
-            self.problem(
-                where,
-                node,
-                f"'{text}' is not a valid {what}: use lowercase letters, "
-                "digits and _ only, starting with a letter",
-            )
-            return None
-        return text
-
-
-def _read_buttons(
-    r: _Reader, flow: str, nid: str, raw: object, where: tuple[str | int, ...]
-) -> tuple[Button, ...] | None:
-    if not isinstance(raw, list) or not raw:
-        r.problem(
-            where,
-            nid,
-            "'buttons' should be a list with at least one button, like "
-            "- {label: Yes, next: yes_node}",
-        )
-        return None
-    buttons = []
-    ok = True
-    for index, item in enumerate(raw):
-        at = (*where, index)
-        if not isinstance(item, dict):
-            r.problem(at, nid, f"button {index + 1} should be a mapping with 'label' and 'next'")
-            ok = False
-            continue
-        r.unknown_keys(item, BUTTON_KEYS, at, nid, "a button")
-        label = r.text(item.get("label"), (*at, "label"), nid, "the button's text")
-        target = item.get("next")
-        danger = item.get("danger", False)
-        if not isinstance(danger, bool):
-            r.problem((*at, "danger"), nid, "'danger' should be true or false")
-            danger = False
-        if target is not None:
-            target = r.name(target, (*at, "next"), nid, "node name")
-        elif not danger:
-            r.problem(at, nid, f"button {index + 1} ('{label}') leads nowhere: add 'next:'")
-        value = item.get("value")
-        if isinstance(value, bool):  # value: yes / no is what a maintainer means
-            value = "yes" if value else "no"
-        if value is not None:
-            value = r.name(str(value), (*at, "value"), nid, "button value")
-        if label is None:
-            ok = False
-            continue
-        buttons.append(
-            Button(
-                Msg(f"{flow}.{nid}", label, r.doc.line(*at, "label")),
-                target,
-                value,
-                danger,
-                r.doc.line(*at),
-            )
-        )
-    return tuple(buttons) if ok else None
-
-
-def _read_cases(
-    r: _Reader, nid: str, raw: object, where: tuple[str | int, ...]
-) -> tuple[Case, ...] | None:
-    if not isinstance(raw, list) or not raw:
-        r.problem(
-            where,
-            nid,
-            "'branch' should be a list of '- if: <condition>' + 'next: <node>' "
-            "items, ending with one '- next: <node>' for everything else",
-        )
-        return None
-    cases = []
-    for index, item in enumerate(raw):
-        at = (*where, index)
-        if not isinstance(item, dict):
-            r.problem(at, nid, f"branch item {index + 1} should have 'if' and 'next'")
-            return None
-        r.unknown_keys(item, CASE_KEYS, at, nid, "a branch item")
-        target = r.name(item.get("next"), (*at, "next"), nid, "node name")
-        condition = None
-        if "if" in item:
-            source = r.text(item["if"], (*at, "if"), nid, "a condition")
-            if source is not None:
-                try:
-                    condition = parse_condition(source)
-                except ConditionError as error:
-                    r.problem((*at, "if"), nid, str(error))
-                    return None
-        if target is None:
-            return None
-        cases.append(Case(condition, target, r.doc.line(*at)))
-    return tuple(cases)
-
-
-def _read_args(
-    r: _Reader, nid: str, raw: object, where: tuple[str | int, ...]
-) -> dict[str, Arg] | None:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        r.problem(
-            where,
-            nid,
-            "'with' should map each calculator input to an answer, like "
-            "'with: {monthly_pay: monthly_pay}'",
-        )
-        return None
-    args = {}
-    for key, value in raw.items():
-        if isinstance(value, bool):
-            r.problem((*where, key), nid, f"input '{key}' should be an answer's name or a number")
-            return None
-        if isinstance(value, int | float):
-            args[str(key)] = Arg(number=Decimal(str(value)))
-        elif isinstance(value, str) and re.fullmatch(
-            r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?", value
-        ):
-            args[str(key)] = Arg(variable=value)
-        else:
-            r.problem((*where, key), nid, f"input '{key}' should be an answer's name or a number")
-            return None
-    return args
-
-
-def _number(r: _Reader, raw: object, where: tuple[str | int, ...], nid: str) -> Decimal | None:
-    if raw is None:
-        return None
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return Decimal(str(raw))
-    r.problem(where, nid, f"'{where[-1]}' should be a number")
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class _Parts:
-    """What every node kind reads the same way, and where to report a problem."""
-
-    r: _Reader
-    flow: str
-    nid: str
-    raw: dict[str, Any]
-    say: Msg | None
-    target: str | None
-    store: Store
-    purpose: str | None
-    staff_label: str | None
-
-    @property
-    def where(self) -> tuple[str | int, ...]:
-        return ("nodes", self.nid)
-
-    @property
-    def line(self) -> int:
-        return self.r.doc.line(*self.where)
-
-    def problem(self, message: str, *key: str) -> None:
-        self.r.problem((*self.where, *key), self.nid, message)
-
-    def needs_next(self) -> bool:
-        """Report a missing 'next'; return whether there is a usable one."""
-        if "next" not in self.raw:
-            self.problem("leads nowhere: add 'next:' with the node that comes after it")
-        return self.target is not None
-
-
-def _question(p: _Parts) -> Node | None:
-    if p.say is None:
-        p.problem("a question with buttons needs 'say:' (the question)")
-    buttons = _read_buttons(p.r, p.flow, p.nid, p.raw["buttons"], (*p.where, "buttons"))
-    if p.say is None or buttons is None:
-        return None
-    return Question(p.nid, p.line, p.say, buttons, p.store, p.purpose, p.staff_label)
-
-
-def _ask(p: _Parts) -> Node | None:
-    kind = next((k for k in ASK_KINDS if k.value == p.raw["ask"]), None)
-    if kind is None:
-        p.problem(f"'ask' should be one of {', '.join(ASK_KINDS)}, not '{p.raw['ask']}'", "ask")
-        return None
-    if p.say is None:
-        p.problem("a typed question needs 'say:' (the question)")
-    if "store" not in p.raw:
-        p.problem(
-            "every typed question says what is kept: add 'store:' (never, conversation "
-            "or case) and a 'purpose:'"
-        )
-    has_next = p.needs_next()
-    retry = None
-    if "retry" in p.raw:
-        text = p.r.text(p.raw["retry"], (*p.where, "retry"), p.nid, "the re-prompt text")
-        retry = Msg(f"{p.flow}.{p.nid}", text, p.r.doc.line(*p.where, "retry")) if text else None
-    low = _number(p.r, p.raw.get("min"), (*p.where, "min"), p.nid)
-    high = _number(p.r, p.raw.get("max"), (*p.where, "max"), p.nid)
-    if p.say is None or not has_next or p.target is None or "store" not in p.raw:
-        return None
-    return Ask(
-        p.nid, p.line, p.say, kind, p.target, p.store, p.purpose, retry, low, high, p.staff_label
-    )
-
-
-def _compute(p: _Parts) -> Node | None:
-    calculator = p.r.name(p.raw["compute"], (*p.where, "compute"), p.nid, "calculator name")
-    args = _read_args(p.r, p.nid, p.raw.get("with"), (*p.where, "with"))
-    if not p.needs_next() or p.target is None or calculator is None or args is None:
-        return None
-    return Compute(p.nid, p.line, calculator, args, p.target)
-
-
-def _branch(p: _Parts) -> Node | None:
-    cases = _read_cases(p.r, p.nid, p.raw["branch"], (*p.where, "branch"))
-    return Decide(p.nid, p.line, cases) if cases else None
-
-
-def _handoff(p: _Parts) -> Node | None:
-    if p.raw["handoff"] not in ("urgent", "normal"):
-        p.problem("'handoff' should be 'urgent' or 'normal'", "handoff")
-        return None
-    if not p.needs_next() or p.target is None:
-        return None
-    return Handoff(p.nid, p.line, p.raw["handoff"] == "urgent", p.target, p.say)
-
-
-def _jump(p: _Parts) -> Node | None:
-    flow_name = p.r.name(p.raw["jump"], (*p.where, "jump"), p.nid, "flow name")
-    return Jump(p.nid, p.line, flow_name, p.say) if flow_name else None
-
-
-def _end(p: _Parts) -> Node | None:
-    if p.raw["end"] is not True:
-        p.problem("'end' can only be 'true'; to go on, use 'next:'", "end")
-        return None
-    return End(p.nid, p.line, p.say)
-
-
-def _message(p: _Parts) -> Node | None:
-    if "say" not in p.raw:
-        p.problem(
-            "this node does nothing: give it 'say:' and 'next:', or one of "
-            + ", ".join(ACTION_KEYS)
-        )
-        return None
-    if "next" not in p.raw:
-        p.problem(
-            "dead end: after saying this, the conversation has nowhere to go; add "
-            "'next:', 'buttons:' or 'end: true'"
-        )
-        return None
-    if p.say is None or p.target is None:
-        return None
-    return Message(p.nid, p.line, p.say, p.target)
-
-
-_READERS = {
-    "buttons": _question,
-    "ask": _ask,
-    "compute": _compute,
-    "branch": _branch,
-    "handoff": _handoff,
-    "jump": _jump,
-    "end": _end,
-    "say": _message,
-}
-
-
-def _store(r: _Reader, raw: dict[str, Any], where: tuple[str | int, ...], nid: str) -> Store:
-    if "store" not in raw:
-        return Store.NEVER
-    try:
-        return Store(str(raw["store"]))
-    except ValueError:
-        r.problem(
-            (*where, "store"),
-            nid,
-            f"'store' should be one of never, conversation, case, not '{raw['store']}'",
-        )
-        return Store.NEVER
-
-
-def _read_node(r: _Reader, flow: str, nid: str, raw: object) -> Node | None:
-    where: tuple[str | int, ...] = ("nodes", nid)
-    if not isinstance(raw, dict):
-        r.problem(where, nid, "a node should be a mapping of keys like 'say:' and 'next:'")
-        return None
-    r.unknown_keys(raw, NODE_KEYS, where, nid, "a node")
-    actions = [key for key in ACTION_KEYS if key in raw]
-    if len(actions) > 1:
-        r.problem(
-            where,
-            nid,
-            f"a node does one thing, but this one has "
-            f"{' and '.join(actions)}; split it into separate nodes joined by 'next:'",
-        )
-        return None
-    kind = actions[0] if actions else "say"
-    for key in raw:
-        if key in NODE_KEYS and key not in KEYS_BY_KIND[kind]:
-            what = "a message" if kind == "say" else repr(kind)
-            r.problem((*where, key), nid, f"'{key}' does not go with {what}; remove it")
-    say = None
-    if "say" in raw:
-        text = r.text(raw["say"], (*where, "say"), nid, "the text to show")
-        say = Msg(f"{flow}.{nid}", text, r.doc.line(*where, "say")) if text else None
-    target = r.name(raw["next"], (*where, "next"), nid, "node name") if "next" in raw else None
-    purpose = raw.get("purpose")
-    if purpose is not None:
-        purpose = r.text(purpose, (*where, "purpose"), nid, "a short reason for keeping it")
-    label = raw.get("staff_label")
-    if label is not None:
-        label = r.text(label, (*where, "staff_label"), nid, "a short Japanese label")
-    parts = _Parts(r, flow, nid, raw, say, target, _store(r, raw, where, nid), purpose, label)
-    return _READERS[kind](parts)
-
-
-def _read_date(r: _Reader, raw: object) -> date | None:
+def _read_date(r: Reader, raw: object) -> date | None:
     if isinstance(raw, date):
         return raw
     if raw is not None:
@@ -455,7 +35,7 @@ def _read_date(r: _Reader, raw: object) -> date | None:
 
 def read_flow(path: str, stem: str, doc: Document) -> tuple[Flow | None, list[Problem]]:
     """Build a ``Flow`` from a parsed flow file, with every shape problem found."""
-    r = _Reader(path, doc)
+    r = Reader(path, doc)
     data = doc.data
     if not isinstance(data, dict):
         r.problem((), None, "a flow file should be a mapping starting with 'version: 1'")
@@ -504,7 +84,7 @@ def read_flow(path: str, stem: str, doc: Document) -> tuple[Flow | None, list[Pr
                 )
                 broken.add(nid)
                 continue
-            node = _read_node(r, stem, nid, raw_node)
+            node = read_node(r, stem, nid, raw_node)
             if node is None:
                 broken.add(nid)
             else:
@@ -530,7 +110,7 @@ def read_system(
     path: str, doc: Document, required: Mapping[str, str]
 ) -> tuple[dict[str, Msg], list[Problem]]:
     """Read ``flows/system.yaml``: the texts the code itself shows."""
-    r = _Reader(path, doc)
+    r = Reader(path, doc)
     data = doc.data
     if not isinstance(data, dict):
         r.problem((), None, "system.yaml should be a mapping with 'version: 1' and 'messages:'")
