@@ -8,6 +8,10 @@
     helpline flows graph FLOW [--format mermaid|dot]
     helpline flows test [--update] [--min-coverage PCT] [FILE ...]
     helpline i18n extract | update | compile | check
+    helpline db upgrade                  migrate the database to the newest version
+    helpline keys new | rotate           add a master key; re-wrap every data key with it
+    helpline purge                       remove cases and conversations past retention
+    helpline doctor                      check the installation, one line per check
 
 A composition root: reads the settings, builds the pieces and prints. ``main`` takes argv and
 streams so tests can call it directly.
@@ -20,22 +24,18 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 from bot import __version__
-from bot.assemble import build_helpline, japan_today, load_content
+from bot.assemble import build_helpline, open_database
 from bot.config import ConfigError, Settings
 from bot.console import Console
-from bot.flowdefs.folder import DATA_FILES, FlowError, display_path, flow_files, load_flowset
-from bot.flowdefs.graph import dot, mermaid
-from bot.flowdefs.problems import errors, summary
-from bot.i18n import tools as i18n_tools
-from bot.i18n.locales import LANGUAGES, TRAINEE_LANGUAGES
-from bot.service import Helpline
-from bot.storage.memory import MemoryStore
-from bot.transcripts import TranscriptError, coverage, dump, read, replay
+from bot.content_tools import flows_command, i18n_command
+from bot.flowdefs.folder import FlowError
+from bot.i18n.locales import LANGUAGES
+from bot.operator_tools import operator_command
+from bot.storage.keys import KeysError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
 
     i18n = commands.add_parser("i18n", help="extract, update, compile and check translations")
     i18n.add_argument("action", choices=("extract", "update", "compile", "check"))
+
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=("upgrade",))
+    keys = commands.add_parser("keys", help="master keys: add a new one, re-wrap data keys")
+    keys.add_argument("action", choices=("new", "rotate"))
+    commands.add_parser("purge", help="remove cases and conversations past their retention")
+    commands.add_parser("doctor", help="check configuration, database, keys and content")
     return parser
 
 
@@ -103,12 +110,17 @@ def main(
             case "chat":
                 return _chat(settings, stdin, stdout, args.lang, args.record)
             case "flows":
-                return _flows(settings, args, stdout)
+                return flows_command(settings, args, stdout)
+            case "i18n":
+                return i18n_command(settings, args.action, stdout)
             case _:
-                return _i18n(settings, args.action, stdout)
+                return operator_command(settings, args, stdout)
     except FlowError as error:
         print(f"helpline: the flows have errors; nothing was started.\n{error}", file=sys.stderr)
         return 1
+    except KeysError as error:
+        print(f"helpline: {error}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # The reader went away (`helpline flows check | head`): stop quietly, as Unix tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -133,127 +145,8 @@ def _run(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
 def _chat(
     settings: Settings, stdin: TextIO, stdout: TextIO, lang: str | None, record: Path | None
 ) -> int:
-    helpline = build_helpline(settings.flows_dir, settings.locales_dir, MemoryStore())
+    database = open_database(settings)
+    if database.notice:
+        print(database.notice, file=sys.stderr)
+    helpline = build_helpline(settings.flows_dir, settings.locales_dir, database.records)
     return Console(helpline, stdin, stdout).run(lang, record)
-
-
-def _flows(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
-    today = japan_today()
-    flows, problems = load_flowset(settings.flows_dir, today)
-    match args.flows_command:
-        case "check":
-            problems += i18n_tools.translation_problems(flows, settings.locales_dir)
-            problems = sorted(set(problems))
-            for problem in problems:
-                print(problem, file=stdout)
-            files = len(flow_files(settings.flows_dir)) + 1 + len(DATA_FILES)  # + system.yaml
-            print(summary(problems, files), file=stdout)
-            failing = problems if args.strict else errors(problems)
-            return 1 if failing else 0
-        case "graph":
-            if errors(problems):
-                print("The flows have errors; run 'helpline flows check' first.", file=stdout)
-                return 1
-            if args.flow not in flows.flows:
-                print(
-                    f"No flow '{args.flow}'. Flows: {', '.join(sorted(flows.flows))}", file=stdout
-                )
-                return 1
-            draw = dot if args.format == "dot" else mermaid
-            print(draw(flows.flows[args.flow]), end="", file=stdout)
-            return 0
-        case _:
-            if errors(problems):
-                for problem in errors(problems):
-                    print(problem, file=stdout)
-                return 1
-            return _test(settings, args, stdout)
-
-
-def _test(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
-    tests_dir = settings.flows_dir / "tests"
-    paths = args.files or sorted(tests_dir.glob("*.yaml"))
-    if not paths:
-        print(f"No transcripts in {display_path(tests_dir)}.", file=stdout)
-        return 1
-
-    flows, renderer = load_content(settings.flows_dir, settings.locales_dir, japan_today())
-
-    def factory(day: date) -> Helpline:
-        return Helpline(flows, renderer, MemoryStore(), lambda: day)
-
-    outcomes = []
-    failed = 0
-    for path in paths:
-        try:
-            transcript = read(path)
-        except TranscriptError as error:
-            print(error, file=stdout)
-            failed += 1
-            continue
-        outcome = replay(factory, transcript)
-        outcomes.append(outcome)
-        shown = display_path(path)
-        if args.update:
-            path.write_text(dump(transcript, outcome.actual), encoding="utf-8")
-            kept = [f for f in outcome.failures if "differs" not in f]
-            status = "updated" if not kept else "updated, but still FAILING"
-            outcome.failures = kept
-        else:
-            status = "ok" if not outcome.failures else "FAILED"
-        print(f"{shown}: {status} ({len(transcript.steps)} turns, {transcript.lang})", file=stdout)
-        for failure in outcome.failures:
-            print(f"  {failure}", file=stdout)
-        failed += bool(outcome.failures)
-
-    print("Node coverage by language (nodes reached / all nodes):", file=stdout)
-    short = False
-    reached_by_lang = coverage(flows, outcomes)
-    for lang in [*TRAINEE_LANGUAGES, "en"]:
-        reached, missing = reached_by_lang.get(lang, (set(), set()))
-        total = len(reached) + len(missing) or 1
-        percent = 100 * len(reached) / total
-        if lang not in reached_by_lang:
-            print(f"  {lang:8} no transcripts", file=stdout)
-            short = short or (args.min_coverage > 0 and lang in TRAINEE_LANGUAGES)
-            continue
-        line = f"  {lang:8} {len(reached)}/{total} ({percent:.0f}%)"
-        if missing:
-            line += "  not reached: " + ", ".join(sorted(missing))
-        print(line, file=stdout)
-        short = short or percent < args.min_coverage
-    print(f"{len(paths)} transcripts, {failed} failed", file=stdout)
-    if short:
-        print(f"Coverage is below {args.min_coverage:.0f}% for some language.", file=stdout)
-    return 1 if failed or short else 0
-
-
-def _i18n(settings: Settings, action: str, stdout: TextIO) -> int:
-    locales, flows_dir = settings.locales_dir, settings.flows_dir
-    match action:
-        case "extract":
-            changed = i18n_tools.extract(flows_dir, locales)
-            target = display_path(i18n_tools.pot_path(locales))
-            print(f"{target}: {'written' if changed else 'already up to date'}", file=stdout)
-            return 0
-        case "update":
-            i18n_tools.extract(flows_dir, locales)
-            for line in i18n_tools.update(flows_dir, locales, TRAINEE_LANGUAGES):
-                print(line, file=stdout)
-            return 0
-        case "compile":
-            for line in i18n_tools.compile_catalogs(locales, TRAINEE_LANGUAGES):
-                print(line, file=stdout)
-            return 0
-        case _:
-            flows, problems = load_flowset(flows_dir, japan_today())
-            if errors(problems):
-                print("The flows have errors; run 'helpline flows check' first.", file=stdout)
-                return 1
-            lines, ok = i18n_tools.check(flows, flows_dir, locales)
-            for line in lines:
-                print(line, file=stdout)
-            print(
-                "All translations complete." if ok else "Translations are incomplete.", file=stdout
-            )
-            return 0 if ok else 1

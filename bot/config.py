@@ -1,19 +1,21 @@
 """Settings from the environment: the only module that reads it.
 
 ``Settings.from_env(environ)`` collects every problem and raises one ``ConfigError`` listing them
-all, so an operator fixes everything in one go. Secrets are wrapped in ``Secret`` so they never
-appear in a log or a traceback.
+all, so an operator fixes everything in one go. Secrets (the bot token, the database URL, the
+keys) are wrapped in ``Secret`` so they never appear in a log or a traceback.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The checkout this package runs from; flows and locales default to its folders."""
+
+TRUE = ("1", "true", "yes", "on")
 
 
 class ConfigError(ValueError):
@@ -47,37 +49,92 @@ class Settings:
     locales_dir: Path = PROJECT_ROOT / "locales"
     log_level: str | None = None
     """None: the command decides (INFO for the bot, WARNING for the terminal chat)."""
+    data_dir: Path = Path("var")
+    database_url: Secret | None = None
+    """None: the embedded SQLite file in ``data_dir``."""
+    master_keys: Secret | None = None
+    index_key: Secret | None = None
+    key_file: Path = field(default=Path("var") / "keys.json")
+    require_keys: bool = False
+    retention_days: int = 90
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read settings from ``environ``; raise ``ConfigError`` listing every problem."""
-        problems: list[str] = []
-        token = environ.get("HELPLINE_TELEGRAM_TOKEN", "").strip() or None
+        read = _Reader(environ)
+        token = read.text("HELPLINE_TELEGRAM_TOKEN")
         if token is not None and ":" not in token:
-            problems.append(
-                "HELPLINE_TELEGRAM_TOKEN does not look like a bot token "
-                "(BotFather gives one like 123456:ABC-DEF...)"
+            read.problem(
+                "HELPLINE_TELEGRAM_TOKEN does not look like a bot token (BotFather "
+                "gives one like 123456:ABC-DEF...)"
             )
-        api_url = environ.get("HELPLINE_TELEGRAM_API_URL", "").strip() or None
+        api_url = read.text("HELPLINE_TELEGRAM_API_URL")
         if api_url is not None and not api_url.startswith(("http://", "https://")):
-            problems.append(
+            read.problem(
                 "HELPLINE_TELEGRAM_API_URL should start with http:// or https:// "
                 "(for example http://127.0.0.1:8081/bot{token})"
             )
-        flows_dir = Path(environ.get("HELPLINE_FLOWS_DIR", "") or PROJECT_ROOT / "flows")
-        if not flows_dir.is_dir():
-            problems.append(f"HELPLINE_FLOWS_DIR: no folder at {flows_dir}")
-        locales_dir = Path(environ.get("HELPLINE_LOCALES_DIR", "") or PROJECT_ROOT / "locales")
-        if not locales_dir.is_dir():
-            problems.append(f"HELPLINE_LOCALES_DIR: no folder at {locales_dir}")
-        log_level = environ.get("HELPLINE_LOG_LEVEL", "").strip().upper() or None
+        database_url = read.text("HELPLINE_DATABASE_URL")
+        if database_url is not None and not database_url.startswith(
+            ("sqlite:", "postgres://", "postgresql://", "postgresql+")
+        ):
+            read.problem("HELPLINE_DATABASE_URL should start with postgresql:// (or sqlite:///)")
+        log_level = (read.text("HELPLINE_LOG_LEVEL") or "").upper() or None
         if log_level is not None and log_level not in logging.getLevelNamesMapping():
-            problems.append(
-                f"HELPLINE_LOG_LEVEL: unknown level '{log_level}' "
-                "(use DEBUG, INFO, WARNING or ERROR)"
+            read.problem(
+                f"HELPLINE_LOG_LEVEL: unknown level '{log_level}' (use DEBUG, INFO, "
+                "WARNING or ERROR)"
             )
-        if problems:
+        data_dir = Path(read.text("HELPLINE_DATA_DIR") or "var")
+        settings = cls(
+            telegram_token=_secret(token),
+            telegram_api_url=api_url,
+            flows_dir=read.folder("HELPLINE_FLOWS_DIR", PROJECT_ROOT / "flows"),
+            locales_dir=read.folder("HELPLINE_LOCALES_DIR", PROJECT_ROOT / "locales"),
+            log_level=log_level,
+            data_dir=data_dir,
+            database_url=_secret(database_url),
+            master_keys=_secret(read.text("HELPLINE_MASTER_KEYS")),
+            index_key=_secret(read.text("HELPLINE_INDEX_KEY")),
+            key_file=Path(read.text("HELPLINE_KEY_FILE") or data_dir / "keys.json"),
+            require_keys=(read.text("HELPLINE_REQUIRE_KEYS") or "").lower() in TRUE,
+            retention_days=read.number("HELPLINE_RETENTION_DAYS", 90, low=1, high=3650),
+        )
+        if read.problems:
             raise ConfigError(
-                "the configuration has problems:\n" + "\n".join(f"  - {p}" for p in problems)
+                "the configuration has problems:\n" + "\n".join(f"  - {p}" for p in read.problems)
             )
-        return cls(Secret(token) if token else None, api_url, flows_dir, locales_dir, log_level)
+        return settings
+
+
+def _secret(value: str | None) -> Secret | None:
+    return Secret(value) if value else None
+
+
+class _Reader:
+    """Reads variables and collects every problem."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.problems: list[str] = []
+
+    def problem(self, message: str) -> None:
+        self.problems.append(message)
+
+    def text(self, name: str) -> str | None:
+        return self.environ.get(name, "").strip() or None
+
+    def folder(self, name: str, default: Path) -> Path:
+        path = Path(self.text(name) or default)
+        if not path.is_dir():
+            self.problem(f"{name}: no folder at {path}")
+        return path
+
+    def number(self, name: str, default: int, low: int, high: int) -> int:
+        text = self.text(name)
+        if text is None:
+            return default
+        if not text.isdigit() or not low <= int(text) <= high:
+            self.problem(f"{name} should be a whole number from {low} to {high}, not '{text}'")
+            return default
+        return int(text)

@@ -14,8 +14,19 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import engine
+from bot.events import (
+    DeleteAsked,
+    DeskRequest,
+    Incoming,
+    Opened,
+    Reply,
+    ResumeAsked,
+    Scrub,
+    Turn,
+    Wipe,
+)
 from bot.i18n.locales import NATIVE_NAMES
-from bot.service import DeskRequest, Helpline, Incoming, Opened, Reply, Turn, Wipe
+from bot.service import Helpline
 from bot.textnorm import fold
 from bot.transcripts import Exchange, Transcript, dump, render
 
@@ -73,6 +84,10 @@ class Console:
         word = fold(line)
         if word == "/start":
             return "start", None, Opened(None)
+        if word == "/resume":
+            return "command", "resume", ResumeAsked()
+        if word == "/delete":
+            return "command", "delete", DeleteAsked()
         if word in COMMANDS:
             command = COMMANDS[word]
             return "command", command.value, engine.CommandGiven(command)
@@ -95,6 +110,8 @@ class Console:
                         f"\n[the union desk would be asked to take over"
                         f"{' URGENTLY' if urgent else ''}]\n"
                     )
+                case Scrub():
+                    self.stdout.write("[on Telegram, the message you just sent is deleted]\n")
                 case Wipe():
                     self.stdout.write(
                         "\n[on Telegram, the whole chat is now deleted on both sides]\n"
@@ -104,7 +121,8 @@ class Console:
 
     def _note(self, action: str, value: str | None, turn: Turn) -> None:
         self.exchanges.append(Exchange(action, value, turn.path, render(turn.out)))
-        conversation = self.helpline.store.load(CHAT)
+        with self.helpline.records.unit() as unit:
+            conversation = unit.conversation(CHAT)
         if conversation is not None:
             self.lang = conversation.lang
 

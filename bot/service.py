@@ -1,29 +1,43 @@
 """The helpline service: one entry point per incoming event, the same for every adapter.
 
-Handling an event is a short script: load the conversation → run the engine (or the language
-picker) → save → then return the rendered replies for the adapter to send. Sending after
-saving means a crash never sends a reply for a state that was not kept.
+Handling an event is a short script: open a unit of work → load the conversation → run the
+engine or a dialog → save → commit → return the replies for the adapter to send. Sending after
+the commit means a crash never sends a reply for a state that was not kept.
 
-The service owns the language: the picker on first contact (an initial guess from Telegram's
-language code, each language named in itself), ``/language`` at any time, and rendering every
-text in the conversation's language. It knows nothing about Telegram or the terminal. Logs carry
-event names only, never text or identities.
+The service owns what is not a flow: the language (picker on first contact with a guess from
+Telegram's language code, ``/language`` at any time, rendering in the chat's language) and the
+case dialogs in ``bot.dialogs`` (consent before anything is kept, the PIN, ``/resume``,
+``/delete``). It knows nothing about Telegram or the terminal. Logs carry event names only,
+never text or identities.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import date
-from typing import Protocol, TypeAlias
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
-from bot import engine
+from bot import dialogs, engine
+from bot.conversation import Conversation, Mode
 from bot.engine import Event
+from bot.events import (
+    DeleteAsked,
+    Incoming,
+    Opened,
+    Outgoing,
+    Reply,
+    ResumeAsked,
+    Turn,
+    Wipe,
+)
 from bot.flowdefs.model import FlowSet, Msg
 from bot.i18n.locales import LANGUAGES, NATIVE_NAMES, SOURCE, guess
 from bot.i18n.render import Renderer
+from bot.records import Records, Unit
 from bot.textnorm import fold
+from bot.values import Value
 
 log = logging.getLogger(__name__)
 
@@ -31,194 +45,201 @@ LANGUAGE_DATA = "lang:"
 """Prefix of the language picker's button data (``lang:vi``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Conversation:
-    """What the service keeps per chat.
-
-    The language, the engine's state, and whether the language picker awaits a choice.
-    """
-
-    lang: str
-    state: engine.State | None = None
-    picking: bool = False
-
-
-class ConversationStore(Protocol):
-    """Where conversations are kept between events (memory now; the database later)."""
-
-    def load(self, chat: str) -> Conversation | None:
-        """Return the conversation of ``chat``, if any."""
-
-    def save(self, chat: str, conversation: Conversation) -> None:
-        """Keep ``conversation`` for ``chat``."""
-
-    def delete(self, chat: str) -> None:
-        """Forget everything about ``chat``."""
-
-
-@dataclass(frozen=True, slots=True)
-class Opened:
-    """A chat was opened (/start), with Telegram's language code if known."""
-
-    language_code: str | None = None
-
-
-Incoming: TypeAlias = Opened | Event
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A message to send: text and buttons as (label, data) pairs."""
-
-    text: str
-    buttons: tuple[tuple[str, str], ...] = ()
-    node: str = ""
-    """``<flow>.<node>`` that produced it, or ``system.<key>``; for transcripts, never sent."""
-
-
-@dataclass(frozen=True, slots=True)
-class Wipe:
-    """Delete this conversation from the chat, both sides."""
-
-
-@dataclass(frozen=True, slots=True)
-class DeskRequest:
-    """Ask the union desk to take over this chat."""
-
-    urgent: bool
-    reason: str
-
-
-Outgoing: TypeAlias = Reply | Wipe | DeskRequest
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """The result of one event: what to send, and the nodes the engine went through."""
-
-    out: tuple[Outgoing, ...]
-    path: tuple[str, ...] = ()
+def utcnow() -> datetime:
+    """Return the current time in UTC."""
+    return datetime.now(UTC)
 
 
 class Helpline:
-    """Runs conversations: the engine, the language picker and rendering."""
+    """Runs conversations: the engine, the dialogs, the language and rendering."""
 
     def __init__(
         self,
         flows: FlowSet,
         renderer: Renderer,
-        store: ConversationStore,
+        records: Records,
         today: Callable[[], date],
+        *,
         desk_connected: bool = False,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.flows = flows
         self.renderer = renderer
-        self.store = store
+        self.records = records
         self.today = today
         self.desk_connected = desk_connected
+        self.clock = clock
+        self.sleep = sleep
 
-    def handle(self, chat: str, event: Incoming) -> Turn:
-        """Handle one event from ``chat``; return what to send."""
-        conversation = self.store.load(chat)
-        if conversation is None:
-            guessed = event.language_code if isinstance(event, Opened) else None
-            return self._first_contact(chat, guessed)
-        if conversation.picking:
-            picked = self._picked(event, conversation.lang)
-            if picked is not None:
-                return self._language_chosen(chat, conversation, picked)
-            if isinstance(event, engine.TextEntered | engine.MediaSent | engine.ButtonPressed):
-                return Turn((self._picker(conversation.lang),))
-            conversation = replace(conversation, picking=False)
-        if isinstance(event, engine.ButtonPressed) and event.data.startswith(LANGUAGE_DATA):
-            picked = self._picked(event, conversation.lang)
-            if picked is not None:  # a picker button pressed again later: just switch
-                return self._language_chosen(chat, conversation, picked)
-        engine_event: Event = engine.Started() if isinstance(event, Opened) else event
-        return self._advance(chat, conversation, engine_event)
+    def handle(self, chat: str, event: Incoming, address: str | None = None) -> Turn:
+        """Handle one event from ``chat`` (a pseudonym); return what to send.
+
+        ``address`` is what the adapter needs to write to the chat later (the Telegram chat
+        id); it is kept sealed, and dropped when the conversation ends.
+        """
+        with self.records.unit() as unit:
+            call = Call(self, unit, chat, address)
+            call.run(event)
+        return call.turn()
 
     def start_in(self, chat: str, lang: str) -> Turn:
         """Start a conversation in ``lang`` without the picker (``helpline chat --lang``)."""
-        return self._advance(chat, Conversation(lang), engine.Started())
+        with self.records.unit() as unit:
+            call = Call(self, unit, chat, None)
+            call.advance(Conversation(lang), engine.Started())
+        return call.turn()
 
-    # Steps
 
-    def _first_contact(self, chat: str, language_code: str | None) -> Turn:
-        lang = guess(language_code) or SOURCE
-        conversation = Conversation(lang, None, picking=True)
-        self.store.save(chat, conversation)
+class Call:
+    """One event being handled: the unit of work, the chat, and what to send back."""
+
+    def __init__(self, helpline: Helpline, unit: Unit, chat: str, address: str | None) -> None:
+        self.helpline = helpline
+        self.flows = helpline.flows
+        self.unit = unit
+        self.chat = chat
+        self.address = address
+        self.out: list[Outgoing] = []
+        self.path: tuple[str, ...] = ()
+
+    def turn(self) -> Turn:
+        """Return what this call produced."""
+        return Turn(tuple(self.out), self.path)
+
+    # Dispatch.
+
+    def run(self, event: Incoming) -> None:
+        """Handle one event."""
+        conversation = self.unit.conversation(self.chat)
+        if conversation is None:
+            self.first_contact(event)
+            return
+        match event:
+            case ResumeAsked():
+                dialogs.start_resume(self, conversation)
+            case DeleteAsked():
+                dialogs.delete_everything(self, conversation)
+            case Opened():
+                self.advance(replace(conversation, mode=Mode.CHAT, scratch={}), engine.Started())
+            case engine.CommandGiven() if conversation.mode is not Mode.CHAT:
+                # A command leaves any dialog; /exit still wipes everything.
+                self.advance(replace(conversation, mode=Mode.CHAT, scratch={}), event)
+            case _ if conversation.mode is Mode.LANGUAGE:
+                self.pick_language(conversation, event)
+            case _ if conversation.mode is not Mode.CHAT:
+                dialogs.continue_dialog(self, conversation, event)
+            case engine.ButtonPressed(data=data) if data.startswith(LANGUAGE_DATA):
+                self.pick_language(conversation, event)
+            case _:
+                self.advance(conversation, event)
+
+    def first_contact(self, event: Incoming) -> None:
+        """A chat the helpline does not know: show the picker (or start the asked dialog)."""
+        lang = guess(event.language_code if isinstance(event, Opened) else None) or SOURCE
+        conversation = Conversation(lang, mode=Mode.LANGUAGE)
+        match event:
+            case DeleteAsked():
+                dialogs.delete_everything(self, conversation)
+                return
+            case ResumeAsked():
+                dialogs.start_resume(self, Conversation(lang))
+                return
+        self.save(conversation)
         log.info("conversation.opened")
-        return Turn((self._picker(lang),))
+        self.out.append(self.picker(lang))
 
-    def _language_chosen(self, chat: str, conversation: Conversation, lang: str) -> Turn:
-        conversation = replace(conversation, lang=lang, picking=False)
-        event: Event = engine.Repeat() if conversation.state else engine.Started()
-        return self._advance(chat, conversation, event)
+    # The language.
 
-    def _advance(self, chat: str, conversation: Conversation, event: Event) -> Turn:
-        step = engine.advance(self.flows, conversation.state, event, self.today())
-        lang = conversation.lang
-        out: list[Outgoing] = []
-        picking = False
-        erase = False
+    def pick_language(self, conversation: Conversation, event: Incoming) -> None:
+        """Handle an event while the picker waits (or a picker button pressed later)."""
+        picked = _picked(event, conversation.lang)
+        if picked is None:
+            self.out.append(self.picker(conversation.lang))
+            self.save(conversation)
+            return
+        chosen = replace(conversation, lang=picked, mode=Mode.CHAT)
+        self.advance(chosen, engine.Repeat() if chosen.state else engine.Started())
+
+    # The flows.
+
+    def advance(self, conversation: Conversation, event: Event) -> None:
+        """Run the engine for one event and carry out its effects."""
+        step = engine.advance(self.flows, conversation.state, event, self.helpline.today())
+        self.path = step.path
+        conversation = replace(conversation, state=step.state)
+        handoff: engine.Handoff | None = None
         for effect in step.effects:
             match effect:
                 case engine.Say():
-                    out.append(self._reply(effect, lang))
+                    self.out.append(self.render_say(effect, conversation.lang))
                 case engine.ChooseLanguage():
-                    picking = True
-                    out.append(self._picker(lang))
-                case engine.Handoff(urgent=urgent, reason=reason):
-                    out.append(DeskRequest(urgent, reason))
-                    key = "handoff_asked" if self.desk_connected else "desk_unavailable"
-                    out.append(self._system(key, lang))
-                    log.info("handoff.requested", extra={"urgent": urgent, "reason": reason})
+                    conversation = replace(conversation, mode=Mode.LANGUAGE)
+                    self.out.append(self.picker(conversation.lang))
+                case engine.Handoff():
+                    handoff = effect
                 case engine.Erase():
-                    erase = True
-                    out.append(Wipe())
-                    out.append(self._system("goodbye", lang))
+                    self.unit.end_conversation(self.chat)
+                    self.out += [Wipe(), self.system("goodbye", conversation.lang)]
+                    log.info("conversation.erased")
+                    return
                 case engine.End():
                     log.info("conversation.ended")
                 case engine.Flag(event=name, serious=serious):
                     log.log(logging.ERROR if serious else logging.INFO, name)
-        # Save before anything is sent (the adapter sends after this returns).
-        if erase:
-            self.store.delete(chat)
-        else:
-            self.store.save(chat, Conversation(lang, step.state, picking))
-        return Turn(tuple(out), step.path)
+        if handoff is not None:
+            conversation = dialogs.hand_off(self, conversation, handoff)
+        self.save(conversation)
 
-    # Rendering
+    def save(self, conversation: Conversation) -> None:
+        """Keep the conversation (before anything is sent)."""
+        self.unit.save_conversation(self.chat, conversation, self.address)
 
-    def _reply(self, say: engine.Say, lang: str) -> Reply:
-        text = self.renderer.text(say.text, lang, say.params)
-        buttons = tuple((self.renderer.text(b.label, lang), b.data) for b in say.buttons)
+    # Rendering.
+
+    def system(
+        self,
+        key: str,
+        lang: str,
+        params: Mapping[str, Value] | None = None,
+        buttons: tuple[tuple[str, str], ...] = (),
+    ) -> Reply:
+        """Return a system text (``flows/system.yaml``) in ``lang``."""
+        msg = self.flows.system.get(key, Msg(f"system.{key}", key))
+        return Reply(self.helpline.renderer.text(msg, lang, params), buttons, msg.context)
+
+    def label(self, key: str, lang: str) -> str:
+        """Return a system text used as a button label."""
+        return self.system(key, lang).text
+
+    def render_say(self, say: engine.Say, lang: str) -> Reply:
+        """Render a Say effect in ``lang``."""
+        renderer = self.helpline.renderer
+        text = renderer.text(say.text, lang, say.params)
+        buttons = tuple((renderer.text(b.label, lang), b.data) for b in say.buttons)
         return Reply(text, buttons, say.node or say.text.context)
 
-    def _system(self, key: str, lang: str) -> Reply:
-        msg = self.flows.system.get(key, Msg(f"system.{key}", key))
-        return Reply(self.renderer.text(msg, lang), (), msg.context)
-
-    def _picker(self, lang: str) -> Reply:
+    def picker(self, lang: str) -> Reply:
         """The language picker: its prompt in every language (the guess first), and buttons."""
         order = _picker_order(lang)
         msg = self.flows.system.get("choose_language", Msg("system.choose_language", "Language"))
-        prompt = "\n".join(dict.fromkeys(self.renderer.text(msg, each) for each in order))
+        renderer = self.helpline.renderer
+        prompt = "\n".join(dict.fromkeys(renderer.text(msg, each) for each in order))
         buttons = tuple((NATIVE_NAMES[each], f"{LANGUAGE_DATA}{each}") for each in order)
         return Reply(prompt, buttons, "system.choose_language")
 
-    @staticmethod
-    def _picked(event: Incoming, current: str) -> str | None:
-        """Return the language an event chooses: a picker button, or its number typed."""
-        if isinstance(event, engine.ButtonPressed) and event.data.startswith(LANGUAGE_DATA):
-            lang = event.data.removeprefix(LANGUAGE_DATA)
-            return lang if lang in LANGUAGES else None
-        if isinstance(event, engine.TextEntered):
-            typed = fold(event.text)
-            order = _picker_order(current)
-            if typed.isdigit() and 1 <= int(typed) <= len(order):
-                return order[int(typed) - 1]
-        return None
+
+def _picked(event: Incoming, current: str) -> str | None:
+    """Return the language an event chooses: a picker button, or its number typed."""
+    if isinstance(event, engine.ButtonPressed) and event.data.startswith(LANGUAGE_DATA):
+        lang = event.data.removeprefix(LANGUAGE_DATA)
+        return lang if lang in LANGUAGES else None
+    if isinstance(event, engine.TextEntered):
+        typed = fold(event.text)
+        order = _picker_order(current)
+        if typed.isdigit() and 1 <= int(typed) <= len(order):
+            return order[int(typed) - 1]
+    return None
 
 
 def _picker_order(lang: str) -> list[str]:

@@ -1,34 +1,28 @@
 """The Telegram adapter: python-telegram-bot 22 in front of the helpline service.
 
 Thin: it turns updates into service events and service replies into Bot API calls, and holds
-no flow logic and no texts. What it already does for a trainee on a shared phone:
+no flow logic and no texts. What it does for a trainee on a shared phone:
 
 * private chats only; inline keyboards only (a press leaves no message behind), every callback
   answered;
 * every message sent with ``protect_content`` and link previews off;
-* a ledger of the message ids on both sides of each chat, so that ``/exit`` deletes them all
-  (bots may delete incoming messages in private chats, within 48 hours);
-* chats are keyed by a keyed hash; no Telegram id, name or text ever reaches a log.
+* a ledger (in the database) of the message ids on both sides of each chat, so that ``/exit``
+  and ``/delete`` delete them all (bots may delete incoming messages in private chats, within
+  48 hours); a message holding a PIN or a case code is deleted at once;
+* chats are known by keyed pseudonym; the chat id needed to answer is kept sealed by the
+  service; no Telegram id, name or text ever reaches a log.
 
-The ledger and conversations live in this process's memory for now; the durable inbox, the
-database, idle wipes, rate limiting and the union desk come with the issues that build them.
+The service's database work runs in a worker thread, so it never blocks the event loop. The
+durable inbox, idle wipes, rate limiting and the union desk come with the issues that build them.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import asyncio
 import logging
-import secrets
 from collections.abc import Sequence
 
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
-    Update,
-)
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -44,41 +38,40 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import engine
-from bot.assemble import build_helpline
+from bot.assemble import build_helpline, open_database
 from bot.config import Settings
-from bot.service import DeskRequest, Helpline, Incoming, Opened, Reply, Wipe
-from bot.storage.memory import MemoryStore
+from bot.events import DeleteAsked, DeskRequest, Incoming, Opened, Reply, ResumeAsked, Scrub, Wipe
+from bot.service import Helpline
+from bot.storage.crypto import Keyring
+from bot.storage.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
 DELETE_BATCH = 100
 """``deleteMessages`` takes at most 100 ids."""
 
-COMMANDS = {
-    "menu": engine.Command.MENU,
-    "back": engine.Command.BACK,
-    "language": engine.Command.LANGUAGE,
-    "talk": engine.Command.PERSON,
-    "exit": engine.Command.EXIT,
+COMMANDS: dict[str, Incoming] = {
+    "menu": engine.CommandGiven(engine.Command.MENU),
+    "back": engine.CommandGiven(engine.Command.BACK),
+    "language": engine.CommandGiven(engine.Command.LANGUAGE),
+    "talk": engine.CommandGiven(engine.Command.PERSON),
+    "exit": engine.CommandGiven(engine.Command.EXIT),
+    "resume": ResumeAsked(),
+    "delete": DeleteAsked(),
 }
 
 
 class TelegramFrontDesk:
-    """Carries updates to the service and replies back, and remembers message ids to wipe."""
+    """Carries updates to the service and replies back, and keeps the message ledger."""
 
-    def __init__(self, helpline: Helpline, chat_key: bytes | None = None) -> None:
+    def __init__(self, helpline: Helpline, keyring: Keyring, ledger: Ledger) -> None:
         self.helpline = helpline
-        self._key = chat_key or secrets.token_bytes(32)
-        self._ledger: dict[str, list[int]] = {}
+        self.keyring = keyring
+        self.ledger = ledger
 
     def chat_ref(self, chat_id: int) -> str:
-        """Return the opaque key of a chat (HMAC-SHA256 of its id; never the id itself)."""
-        return hmac.new(self._key, str(chat_id).encode(), hashlib.sha256).hexdigest()
-
-    def remember(self, ref: str, message: Message | None) -> None:
-        """Add a message id to the chat's ledger."""
-        if message is not None:
-            self._ledger.setdefault(ref, []).append(message.message_id)
+        """Return the pseudonym of a chat (HMAC-SHA256 with the index key; never the id)."""
+        return self.keyring.pseudonym("chat", chat_id)
 
     async def handle(self, update: Update, event: Incoming) -> None:
         """Run one event through the service and send what it returns."""
@@ -86,25 +79,31 @@ class TelegramFrontDesk:
         if chat is None or chat.type != ChatType.PRIVATE:
             return
         ref = self.chat_ref(chat.id)
-        self.remember(ref, update.effective_message if update.callback_query is None else None)
-        turn = self.helpline.handle(ref, event)
+        incoming = update.effective_message if update.callback_query is None else None
+        if incoming is not None:
+            await asyncio.to_thread(self.ledger.note, ref, [incoming.message_id], False)
+        turn = await asyncio.to_thread(self.helpline.handle, ref, event, str(chat.id))
+        bot = update.get_bot()
         for item in turn.out:
             match item:
                 case Reply():
-                    sent = await update.get_bot().send_message(
+                    sent = await bot.send_message(
                         chat.id, item.text, reply_markup=_keyboard(item.buttons)
                     )
-                    self.remember(ref, sent)
+                    await asyncio.to_thread(self.ledger.note, ref, [sent.message_id], True)
+                case Scrub() if incoming is not None:
+                    await self._delete(chat.id, [incoming.message_id], bot)
                 case Wipe():
-                    await self._wipe(update, chat.id, ref)
+                    ids = await asyncio.to_thread(self.ledger.take, ref)
+                    await self._delete(chat.id, ids, bot)
                 case DeskRequest(urgent=urgent, reason=reason):
                     log.info("desk.requested", extra={"urgent": urgent, "reason": reason})
 
-    async def _wipe(self, update: Update, chat_id: int, ref: str) -> None:
-        ids = self._ledger.pop(ref, [])
+    @staticmethod
+    async def _delete(chat_id: int, ids: Sequence[int], bot: Bot) -> None:
         for start in range(0, len(ids), DELETE_BATCH):
             try:
-                await update.get_bot().delete_messages(chat_id, ids[start : start + DELETE_BATCH])
+                await bot.delete_messages(chat_id, ids[start : start + DELETE_BATCH])
             except TelegramError as error:  # older than 48 hours, or already gone
                 log.warning("wipe.failed", extra={"error": type(error).__name__})
 
@@ -116,12 +115,11 @@ class TelegramFrontDesk:
         await self.handle(update, Opened(user.language_code if user else None))
 
     async def on_command(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        """/menu, /back, /language, /talk, /exit."""
+        """/menu, /back, /language, /talk, /exit, /resume, /delete."""
         message = update.effective_message
         word = (message.text or "").split()[0].lstrip("/").split("@")[0].lower() if message else ""
-        command = COMMANDS.get(word)
-        if command is not None:
-            await self.handle(update, engine.CommandGiven(command))
+        if word in COMMANDS:
+            await self.handle(update, COMMANDS[word])
 
     async def on_text(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Typed text."""
@@ -191,8 +189,12 @@ def build_application(
 
 def run_polling(settings: Settings) -> int:
     """Start the helpline on Telegram and poll until stopped (Ctrl-C or SIGTERM)."""
-    helpline = build_helpline(settings.flows_dir, settings.locales_dir, MemoryStore())
-    app = build_application(settings, TelegramFrontDesk(helpline))
+    database = open_database(settings)
+    if database.notice:
+        log.warning("keys.created_key_file")
+    helpline = build_helpline(settings.flows_dir, settings.locales_dir, database.records)
+    desk = TelegramFrontDesk(helpline, database.keys.keyring, Ledger(database.engine))
+    app = build_application(settings, desk)
     log.info("telegram.starting")
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

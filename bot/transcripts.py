@@ -13,7 +13,7 @@ A transcript is what a trainee does, turn by turn, and what the bot should answe
         not_contains: [...]   # words it must not contain
         path: [...]           # nodes the engine went through (rewritten by --update)
         reply: |              # the whole reply (rewritten by --update)
-      - command: menu         # menu, back, language, person or exit
+      - command: menu         # menu, back, language, person, exit, resume or delete
       - media: sticker        # anything that is not text
 
 ``run`` replays a transcript through the real service (in memory) and reports differences;
@@ -32,11 +32,24 @@ from typing import Any
 import yaml
 
 from bot import engine
+from bot.events import (
+    DeleteAsked,
+    DeskRequest,
+    Incoming,
+    Opened,
+    Outgoing,
+    Reply,
+    ResumeAsked,
+    Scrub,
+    Turn,
+    Wipe,
+)
 from bot.flowdefs.model import FlowSet
 from bot.flowdefs.yamlsafe import YamlRefused, load
-from bot.service import DeskRequest, Helpline, Incoming, Opened, Outgoing, Reply, Turn, Wipe
+from bot.service import Helpline
 
 ACTIONS = ("start", "type", "press", "command", "media")
+SERVICE_COMMANDS: dict[str, Incoming] = {"resume": ResumeAsked(), "delete": DeleteAsked()}
 CHECKS = ("contains", "not_contains", "path", "reply", "note")
 CHAT = "transcript"
 
@@ -135,6 +148,8 @@ def render(out: Iterable[Outgoing]) -> str:
                 parts.append("\n".join([text, *(f"[{label}]" for label, _ in buttons)]))
             case Wipe():
                 parts.append("(the chat is wiped on both sides)")
+            case Scrub():
+                parts.append("(the message just sent is deleted)")
             case DeskRequest(urgent=urgent):
                 parts.append(
                     f"(the union desk is asked to take over{': urgent' if urgent else ''})"
@@ -163,10 +178,13 @@ def _event(step: Exchange, last_buttons: tuple[tuple[str, str], ...]) -> Incomin
         case "media":
             return engine.MediaSent()
         case "command":
+            if step.value in SERVICE_COMMANDS:
+                return SERVICE_COMMANDS[step.value]
             try:
                 return engine.CommandGiven(engine.Command(step.value or ""))
             except ValueError:
-                return f"unknown command '{step.value}' (use {', '.join(engine.Command)})"
+                names = [*engine.Command, *SERVICE_COMMANDS]
+                return f"unknown command '{step.value}' (use {', '.join(names)})"
         case _:
             wanted = (step.value or "").strip()
             labels = [label for label, _ in last_buttons]
@@ -199,7 +217,8 @@ def replay(helpline_factory: Callable[[date], Helpline], transcript: Transcript)
         text = render(turn.out)
         outcome.actual.append(replace(step, path=turn.path, reply=text))
         outcome.failures.extend(f"{where}: {problem}" for problem in _compare(step, turn, text))
-    conversation = helpline.store.load(CHAT)
+    with helpline.records.unit() as unit:
+        conversation = unit.conversation(CHAT)
     outcome.final_lang = conversation.lang if conversation else None
     if outcome.final_lang not in (None, transcript.lang):
         outcome.failures.append(

@@ -1,30 +1,110 @@
-"""Conversations kept in this process's memory: for the terminal chat and for tests.
+"""Records kept in this process's memory: for transcripts and unit tests only.
 
-Nothing survives a restart, which is what a one-off terminal session wants.
+Same contract as the database store (``bot.records``), but nothing is encrypted and nothing
+survives the process. Never used for a real helpline: the terminal chat and the Telegram bot use
+the database store.
 """
 
 from __future__ import annotations
 
-from bot.service import Conversation
+import secrets
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot.casecode import make_code
+from bot.conversation import Conversation
+from bot.records import CaseStatus, Unit
+from bot.values import Value
 
 
-class MemoryStore:
-    """A ``ConversationStore`` backed by a dict."""
+@dataclass
+class _Case:
+    public_id: str
+    lang: str
+    answers: dict[str, Value]
+    consent_version: str
+    opened_at: datetime
+    status: str = "open"
 
-    def __init__(self) -> None:
-        self._conversations: dict[str, Conversation] = {}
 
-    def load(self, chat: str) -> Conversation | None:
-        """Return the conversation of ``chat``, if any."""
-        return self._conversations.get(chat)
+@dataclass
+class MemoryRecords:
+    """A ``Records`` implementation in plain dicts."""
 
-    def save(self, chat: str, conversation: Conversation) -> None:
-        """Keep ``conversation`` for ``chat``."""
-        self._conversations[chat] = conversation
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    conversations: dict[str, Conversation] = field(default_factory=dict)
+    addresses: dict[str, str] = field(default_factory=dict)
+    cases: dict[str, _Case] = field(default_factory=dict)
+    resume: dict[str, str] = field(default_factory=dict)
+    failures: list[tuple[str, datetime]] = field(default_factory=list)
+    audit_log: list[tuple[str, str, str | None, str]] = field(default_factory=list)
 
-    def delete(self, chat: str) -> None:
-        """Forget ``chat``."""
-        self._conversations.pop(chat, None)
+    @contextmanager
+    def unit(self) -> Iterator[Unit]:
+        """Start a unit of work (memory needs no transaction)."""
+        yield self
 
-    def __len__(self) -> int:
-        return len(self._conversations)
+    def conversation(self, chat: str) -> Conversation | None:
+        """Return the conversation of a chat, if any."""
+        return self.conversations.get(chat)
+
+    def save_conversation(
+        self, chat: str, conversation: Conversation, address: str | None
+    ) -> None:
+        """Keep a conversation."""
+        self.conversations[chat] = conversation
+        if address is not None:
+            self.addresses[chat] = address
+
+    def end_conversation(self, chat: str) -> None:
+        """Forget a chat's conversation."""
+        self.conversations.pop(chat, None)
+        self.addresses.pop(chat, None)
+
+    def open_case(self, lang: str, answers: Mapping[str, Value], consent_version: str) -> str:
+        """Create a case."""
+        public_id = f"C-{secrets.token_hex(3).upper()}"
+        self.cases[public_id] = _Case(
+            public_id, lang, dict(answers), consent_version, self.clock()
+        )
+        return public_id
+
+    def set_pin(self, case: str, pin: str) -> str:
+        """Give a case a new code for this PIN."""
+        code = make_code(secrets.randbelow(3), f"{secrets.randbelow(10**7):07d}")
+        self.resume = {key: c for key, c in self.resume.items() if c != case}
+        self.resume[f"{code}|{pin}"] = case
+        return code
+
+    def find_case(self, code: str, pin: str) -> str | None:
+        """Return the case a code and PIN open."""
+        return self.resume.get(f"{code}|{pin}")
+
+    def failed_resumes(self, chat: str | None, since: datetime) -> int:
+        """Count failed resumes since a time."""
+        return sum(1 for who, at in self.failures if at >= since and chat in (None, who))
+
+    def record_failed_resume(self, chat: str) -> None:
+        """Note a failed resume."""
+        self.failures.append((chat, self.clock()))
+
+    def case_status(self, case: str) -> CaseStatus | None:
+        """Return a case's status."""
+        found = self.cases.get(case)
+        return CaseStatus(found.public_id, found.status, found.opened_at) if found else None
+
+    def delete_case(self, case: str) -> None:
+        """Forget a case."""
+        self.cases.pop(case, None)
+        self.resume = {key: c for key, c in self.resume.items() if c != case}
+        for chat, conversation in list(self.conversations.items()):
+            if conversation.case == case:
+                self.conversations[chat] = Conversation(
+                    conversation.lang, conversation.state, conversation.mode, conversation.scratch
+                )
+
+    def audit(self, actor: str, action: str, case: str | None = None, detail: str = "") -> None:
+        """Note an audit event."""
+        self.audit_log.append((actor, action, case, detail))

@@ -1,0 +1,146 @@
+"""The maintainers' commands: ``helpline flows check|graph|test`` and ``helpline i18n ...``.
+
+Called by ``bot.cli`` with parsed arguments; prints to the given stream and returns the exit
+status. Transcripts run on in-memory records: they test the conversation, not the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from typing import TextIO
+
+from bot.assemble import japan_today, load_content
+from bot.config import Settings
+from bot.flowdefs.folder import DATA_FILES, display_path, flow_files, load_flowset
+from bot.flowdefs.graph import dot, mermaid
+from bot.flowdefs.problems import errors, summary
+from bot.i18n import tools as i18n_tools
+from bot.i18n.locales import TRAINEE_LANGUAGES
+from bot.service import Helpline
+from bot.storage.memory import MemoryRecords
+from bot.transcripts import TranscriptError, coverage, dump, read, replay
+
+
+def flows_command(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
+    """Run ``helpline flows check|graph|test``."""
+    today = japan_today()
+    flows, problems = load_flowset(settings.flows_dir, today)
+    match args.flows_command:
+        case "check":
+            problems += i18n_tools.translation_problems(flows, settings.locales_dir)
+            problems = sorted(set(problems))
+            for problem in problems:
+                print(problem, file=stdout)
+            files = len(flow_files(settings.flows_dir)) + 1 + len(DATA_FILES)  # + system.yaml
+            print(summary(problems, files), file=stdout)
+            failing = problems if args.strict else errors(problems)
+            return 1 if failing else 0
+        case "graph":
+            if errors(problems):
+                print("The flows have errors; run 'helpline flows check' first.", file=stdout)
+                return 1
+            if args.flow not in flows.flows:
+                print(
+                    f"No flow '{args.flow}'. Flows: {', '.join(sorted(flows.flows))}", file=stdout
+                )
+                return 1
+            draw = dot if args.format == "dot" else mermaid
+            print(draw(flows.flows[args.flow]), end="", file=stdout)
+            return 0
+        case _:
+            if errors(problems):
+                for problem in errors(problems):
+                    print(problem, file=stdout)
+                return 1
+            return _test(settings, args, stdout)
+
+
+def _test(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
+    tests_dir = settings.flows_dir / "tests"
+    paths = args.files or sorted(tests_dir.glob("*.yaml"))
+    if not paths:
+        print(f"No transcripts in {display_path(tests_dir)}.", file=stdout)
+        return 1
+
+    flows, renderer = load_content(settings.flows_dir, settings.locales_dir, japan_today())
+
+    def factory(day: date) -> Helpline:
+        return Helpline(flows, renderer, MemoryRecords(), lambda: day)
+
+    outcomes = []
+    failed = 0
+    for path in paths:
+        try:
+            transcript = read(path)
+        except TranscriptError as error:
+            print(error, file=stdout)
+            failed += 1
+            continue
+        outcome = replay(factory, transcript)
+        outcomes.append(outcome)
+        shown = display_path(path)
+        if args.update:
+            path.write_text(dump(transcript, outcome.actual), encoding="utf-8")
+            kept = [f for f in outcome.failures if "differs" not in f]
+            status = "updated" if not kept else "updated, but still FAILING"
+            outcome.failures = kept
+        else:
+            status = "ok" if not outcome.failures else "FAILED"
+        print(f"{shown}: {status} ({len(transcript.steps)} turns, {transcript.lang})", file=stdout)
+        for failure in outcome.failures:
+            print(f"  {failure}", file=stdout)
+        failed += bool(outcome.failures)
+
+    print("Node coverage by language (nodes reached / all nodes):", file=stdout)
+    short = False
+    reached_by_lang = coverage(flows, outcomes)
+    for lang in [*TRAINEE_LANGUAGES, "en"]:
+        reached, missing = reached_by_lang.get(lang, (set(), set()))
+        total = len(reached) + len(missing) or 1
+        percent = 100 * len(reached) / total
+        if lang not in reached_by_lang:
+            print(f"  {lang:8} no transcripts", file=stdout)
+            short = short or (args.min_coverage > 0 and lang in TRAINEE_LANGUAGES)
+            continue
+        line = f"  {lang:8} {len(reached)}/{total} ({percent:.0f}%)"
+        if missing:
+            line += "  not reached: " + ", ".join(sorted(missing))
+        print(line, file=stdout)
+        short = short or percent < args.min_coverage
+    print(f"{len(paths)} transcripts, {failed} failed", file=stdout)
+    if short:
+        print(f"Coverage is below {args.min_coverage:.0f}% for some language.", file=stdout)
+    return 1 if failed or short else 0
+
+
+def i18n_command(settings: Settings, action: str, stdout: TextIO) -> int:
+    """Run ``helpline i18n extract|update|compile|check``."""
+    locales, flows_dir = settings.locales_dir, settings.flows_dir
+    match action:
+        case "extract":
+            changed = i18n_tools.extract(flows_dir, locales)
+            target = display_path(i18n_tools.pot_path(locales))
+            print(f"{target}: {'written' if changed else 'already up to date'}", file=stdout)
+            return 0
+        case "update":
+            i18n_tools.extract(flows_dir, locales)
+            for line in i18n_tools.update(flows_dir, locales, TRAINEE_LANGUAGES):
+                print(line, file=stdout)
+            return 0
+        case "compile":
+            for line in i18n_tools.compile_catalogs(locales, TRAINEE_LANGUAGES):
+                print(line, file=stdout)
+            return 0
+        case _:
+            flows, problems = load_flowset(flows_dir, japan_today())
+            if errors(problems):
+                print("The flows have errors; run 'helpline flows check' first.", file=stdout)
+                return 1
+            lines, ok = i18n_tools.check(flows, flows_dir, locales)
+            for line in lines:
+                print(line, file=stdout)
+            print(
+                "All translations complete." if ok else "Translations are incomplete.", file=stdout
+            )
+            return 0 if ok else 1

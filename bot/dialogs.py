@@ -1,0 +1,242 @@
+"""The case dialogs: consent, the PIN and case code, ``/resume`` and ``/delete``.
+
+These are not flows that maintainers edit: they decide what is kept and who can come back to
+it, so they live in code, with their texts in ``flows/system.yaml``.
+
+* **Consent.** When a trainee first asks for a person (or gives a danger answer), nothing is
+  kept with a case until they agree to a short purpose statement; the consent text's version
+  and the time are recorded. Declining keeps nothing.
+* **PIN and code.** After consent the trainee may choose a 6-digit PIN (typed twice; guessable
+  ones refused); the helpline then makes a case code that looks like a phone number and shows
+  it once. Messages holding a PIN or a code are deleted from the chat.
+* **Resume.** ``/resume`` asks for the code, then the PIN; one Argon2id lookup either opens the
+  case or not, with the same reply for an unknown code and a wrong PIN. At most 10 failures an
+  hour (30 a day) per chat; past 200 failures an hour across the helpline every answer slows
+  down. No past conversation is shown, only the case's status.
+* **Delete.** ``/delete`` destroys the case (its key first) and the conversation at once, wipes
+  the chat and confirms neutrally.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot import engine
+from bot.casecode import is_weak, read_code, read_pin
+from bot.conversation import Conversation, Mode
+from bot.events import DeskRequest, Reply, Scrub, Wipe
+from bot.flowdefs.model import Msg
+from bot.records import case_answers
+from bot.values import Text
+
+if TYPE_CHECKING:
+    from bot.service import Call
+
+log = logging.getLogger(__name__)
+
+YES, NO, SKIP = "dialog:yes", "dialog:no", "dialog:skip"
+PER_CHAT_HOUR, PER_CHAT_DAY = 10, 30
+FLEET_HOUR = 200
+SLOWDOWN_SECONDS = 2.0
+
+
+def consent_version(call: Call) -> str:
+    """Return the version of the consent text: a hash of its English wording."""
+    msg = call.flows.system.get("consent", Msg("system.consent", ""))
+    return hashlib.sha256(msg.text.encode()).hexdigest()[:12]
+
+
+def _choice(event: engine.Event | object) -> str | None:
+    """Return the dialog button an event chooses (by press or by its number typed)."""
+    if isinstance(event, engine.ButtonPressed) and event.data.startswith("dialog:"):
+        return event.data
+    if isinstance(event, engine.TextEntered):
+        return {"1": YES, "2": NO}.get(event.text.strip())
+    return None
+
+
+# Handoff and consent.
+
+
+def hand_off(call: Call, conversation: Conversation, handoff: engine.Handoff) -> Conversation:
+    """The flow asks for a person: go to the desk, or first ask for consent."""
+    if conversation.case is not None:
+        return finish_handoff(call, conversation, handoff.urgent, handoff.reason)
+    call.out.append(consent_prompt(call, conversation.lang))
+    scratch = {"urgent": "1" if handoff.urgent else "", "reason": handoff.reason}
+    return replace(conversation, mode=Mode.CONSENT, scratch=scratch)
+
+
+def consent_prompt(call: Call, lang: str) -> Reply:
+    """The purpose statement with its two buttons."""
+    buttons = ((call.label("consent_yes", lang), YES), (call.label("consent_no", lang), NO))
+    return call.system("consent", lang, buttons=buttons)
+
+
+def finish_handoff(
+    call: Call, conversation: Conversation, urgent: bool, reason: str
+) -> Conversation:
+    """Ask the desk to take over the case, and tell the trainee what happens next."""
+    if conversation.case is None:  # callers open the case first; never hand off without one
+        return replace(conversation, mode=Mode.CHAT, scratch={})
+    call.out.append(DeskRequest(urgent, reason, conversation.case))
+    key = "handoff_asked" if call.helpline.desk_connected else "desk_unavailable"
+    call.out.append(call.system(key, conversation.lang))
+    log.info("handoff.requested", extra={"urgent": urgent, "reason": reason})
+    return replace(conversation, mode=Mode.CHAT, scratch={})
+
+
+def _consent(call: Call, conversation: Conversation, event: object) -> Conversation:
+    choice = _choice(event)
+    lang = conversation.lang
+    if choice == NO:
+        call.out.append(call.system("consent_declined", lang))
+        return replace(conversation, mode=Mode.CHAT, scratch={})
+    if choice != YES:
+        call.out.append(consent_prompt(call, lang))
+        return conversation
+    answers = case_answers(call.flows, conversation.state.answers if conversation.state else {})
+    case = call.unit.open_case(lang, answers, consent_version(call))
+    call.unit.audit("trainee", "case_opened", case)
+    call.out.append(
+        call.system("pin_offer", lang, buttons=((call.label("pin_skip", lang), SKIP),))
+    )
+    return replace(conversation, case=case, mode=Mode.PIN)
+
+
+# PIN and code.
+
+
+def _pin(call: Call, conversation: Conversation, event: object) -> Conversation:
+    lang = conversation.lang
+    if _choice(event) == SKIP:
+        return _finish(call, conversation)
+    if not isinstance(event, engine.TextEntered):
+        call.out.append(call.system("pin_format", lang))
+        return conversation
+    call.out.append(Scrub())
+    pin = read_pin(event.text)
+    if pin is None:
+        call.out.append(call.system("pin_format", lang))
+        return conversation
+    if conversation.mode is Mode.PIN:
+        if is_weak(pin):
+            call.out.append(call.system("pin_weak", lang))
+            return conversation
+        call.out.append(call.system("pin_again", lang))
+        return replace(
+            conversation, mode=Mode.PIN_AGAIN, scratch={**conversation.scratch, "pin": pin}
+        )
+    if pin != conversation.scratch.get("pin"):
+        call.out.append(call.system("pin_mismatch", lang))
+        scratch = {k: v for k, v in conversation.scratch.items() if k != "pin"}
+        return replace(conversation, mode=Mode.PIN, scratch=scratch)
+    if conversation.case is None:  # the PIN dialog always follows consent
+        return replace(conversation, mode=Mode.CHAT, scratch={})
+    code = call.unit.set_pin(conversation.case, pin)
+    call.unit.audit("trainee", "pin_set", conversation.case)
+    call.out.append(call.system("code_given", lang, {"code": Text(code)}))
+    return _finish(call, conversation)
+
+
+def _finish(call: Call, conversation: Conversation) -> Conversation:
+    scratch = conversation.scratch
+    return finish_handoff(
+        call,
+        replace(conversation, scratch={}),
+        bool(scratch.get("urgent")),
+        scratch.get("reason", "asked"),
+    )
+
+
+# Resume.
+
+
+def _throttled(call: Call) -> bool:
+    now = call.helpline.clock()
+    unit = call.unit
+    return (
+        unit.failed_resumes(call.chat, now - timedelta(hours=1)) >= PER_CHAT_HOUR
+        or unit.failed_resumes(call.chat, now - timedelta(days=1)) >= PER_CHAT_DAY
+    )
+
+
+def start_resume(call: Call, conversation: Conversation) -> None:
+    """/resume: ask for the case code (unless this chat has failed too often)."""
+    lang = conversation.lang
+    if _throttled(call):
+        call.out.append(call.system("resume_wait", lang))
+        call.save(replace(conversation, mode=Mode.CHAT, scratch={}))
+        return
+    call.out.append(call.system("resume_code", lang))
+    call.save(replace(conversation, mode=Mode.RESUME_CODE, scratch={}))
+
+
+def _resume(call: Call, conversation: Conversation, event: object) -> Conversation:
+    lang = conversation.lang
+    if not isinstance(event, engine.TextEntered):
+        key = "resume_code" if conversation.mode is Mode.RESUME_CODE else "resume_pin"
+        call.out.append(call.system(key, lang))
+        return conversation
+    call.out.append(Scrub())
+    if conversation.mode is Mode.RESUME_CODE:
+        code = read_code(event.text)
+        if code is None:
+            call.out.append(call.system("resume_code_typo", lang))
+            return conversation
+        call.out.append(call.system("resume_pin", lang))
+        return replace(conversation, mode=Mode.RESUME_PIN, scratch={"code": code})
+    pin = read_pin(event.text)
+    if pin is None:
+        call.out.append(call.system("pin_format", lang))
+        return conversation
+    if _throttled(call):
+        call.out.append(call.system("resume_wait", lang))
+        return replace(conversation, mode=Mode.CHAT, scratch={})
+    now = call.helpline.clock()
+    if call.unit.failed_resumes(None, now - timedelta(hours=1)) > FLEET_HOUR:
+        call.helpline.sleep(SLOWDOWN_SECONDS)  # someone is guessing at scale: slow everyone
+    case = call.unit.find_case(conversation.scratch.get("code", ""), pin)
+    if case is None:
+        call.unit.record_failed_resume(call.chat)
+        call.unit.audit("trainee", "resume_failed")
+        call.out.append(call.system("resume_failed", lang))
+        return replace(conversation, mode=Mode.CHAT, scratch={})
+    status = call.unit.case_status(case)
+    call.unit.audit("trainee", "resumed", case)
+    key = "resumed_closed" if status and status.status == "closed" else "resumed_open"
+    call.out.append(call.system(key, lang))
+    return replace(conversation, case=case, mode=Mode.CHAT, scratch={})
+
+
+# Delete.
+
+
+def delete_everything(call: Call, conversation: Conversation) -> None:
+    """/delete: destroy the case and the conversation, wipe the chat, confirm neutrally."""
+    if conversation.case is not None:
+        call.unit.delete_case(conversation.case)
+        call.unit.audit("trainee", "case_deleted", conversation.case)
+    call.unit.end_conversation(call.chat)
+    call.out += [Wipe(), call.system("deleted", conversation.lang)]
+
+
+# Dispatch.
+
+
+def continue_dialog(call: Call, conversation: Conversation, event: object) -> None:
+    """Handle an event while a dialog waits for its answer."""
+    match conversation.mode:
+        case Mode.CONSENT:
+            conversation = _consent(call, conversation, event)
+        case Mode.PIN | Mode.PIN_AGAIN:
+            conversation = _pin(call, conversation, event)
+        case Mode.RESUME_CODE | Mode.RESUME_PIN:
+            conversation = _resume(call, conversation, event)
+        case _:
+            conversation = replace(conversation, mode=Mode.CHAT, scratch={})
+    call.save(conversation)

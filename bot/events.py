@@ -1,0 +1,75 @@
+"""What passes between the adapters and the service: events in, replies and orders out.
+
+Incoming: the service-level events (``Opened``, ``ResumeAsked``, ``DeleteAsked``) beside the
+engine's (typed text, a pressed button, a command, media). Outgoing: ``Reply`` (a text with
+buttons), ``Wipe`` (delete the chat on both sides), ``Scrub`` (delete the trainee's last
+message), ``DeskRequest`` (the union desk should take over). Plain frozen dataclasses; no
+behaviour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from bot.engine import Event
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A chat was opened (/start), with Telegram's language code if known."""
+
+    language_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeAsked:
+    """/resume: come back to a case with its code and PIN."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteAsked:
+    """/delete: destroy everything kept about this chat and its case."""
+
+
+Incoming: TypeAlias = Opened | ResumeAsked | DeleteAsked | Event
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message to send: text and buttons as (label, data) pairs."""
+
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()
+    node: str = ""
+    """``<flow>.<node>`` that produced it, or ``system.<key>``; for transcripts, never sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class Wipe:
+    """Delete this conversation from the chat, both sides."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scrub:
+    """Delete the message the trainee just sent (it held a case code or a PIN)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeskRequest:
+    """Ask the union desk to take over this chat's case."""
+
+    urgent: bool
+    reason: str
+    case: str
+
+
+Outgoing: TypeAlias = Reply | Wipe | Scrub | DeskRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """The result of one event: what to send, and the nodes the engine went through."""
+
+    out: tuple[Outgoing, ...]
+    path: tuple[str, ...] = ()

@@ -1,0 +1,220 @@
+"""The operator's commands: ``helpline db upgrade``, ``keys new|rotate``, ``purge``, ``doctor``.
+
+Called by ``bot.cli`` with parsed arguments; prints to the given stream and returns the exit
+status. Never prints a key except the new one ``keys new`` is asked to make, and never prints
+anything about a trainee.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.assemble import japan_today, open_database
+from bot.config import Settings
+from bot.flowdefs.folder import load_flowset
+from bot.flowdefs.problems import errors
+from bot.i18n import tools as i18n_tools
+from bot.storage.crypto import new_key
+from bot.storage.db import default_url, make_engine, pending_migrations, upgrade
+from bot.storage.keys import (
+    KeysError,
+    encode,
+    index_key_of,
+    load_keys,
+    new_key_id,
+    read_key_file,
+    write_key_file,
+)
+from bot.storage.maintenance import count_keys, master_keys_in_use, purge, rotate
+
+
+def _url(settings: Settings) -> str:
+    return (
+        settings.database_url.reveal() if settings.database_url else default_url(settings.data_dir)
+    )
+
+
+def _progress(total: int, stdout: TextIO) -> Callable[[int], None]:
+    """Return a callback that draws a progress bar as batches finish."""
+    done = [0]
+
+    def step(count: int) -> None:
+        done[0] += count
+        width = 30
+        filled = width * done[0] // max(total, 1)
+        stdout.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done[0]}/{total}")
+        stdout.flush()
+
+    return step
+
+
+def operator_command(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
+    """Run one operator command."""
+    match args.command, getattr(args, "action", None):
+        case "db", "upgrade":
+            engine = make_engine(_url(settings))
+            upgrade(engine)
+            print("The database is at the newest version.", file=stdout)
+            return 0
+        case "keys", "new":
+            return _keys_new(settings, stdout)
+        case "keys", "rotate":
+            return _keys_rotate(settings, stdout)
+        case "purge", _:
+            database = open_database(settings)
+            if database.notice:
+                print(database.notice, file=stdout)
+            done = purge(database.engine, settings.retention_days)
+            print(
+                f"Purged {done.cases} cases inactive for over {settings.retention_days} days, "
+                f"{done.conversations} idle conversations and {done.other} old entries.",
+                file=stdout,
+            )
+            return 0
+        case _:
+            return doctor(settings, stdout)
+
+
+def _keys_new(settings: Settings, stdout: TextIO) -> int:
+    key_id = new_key_id()
+    key = new_key()
+    if settings.master_keys is not None:
+        print(
+            "Set this first in HELPLINE_MASTER_KEYS (the active key comes first), restart, "
+            "then run 'helpline keys rotate':",
+            file=stdout,
+        )
+        print(
+            f"HELPLINE_MASTER_KEYS={key_id}:{encode(key)},{settings.master_keys.reveal()}",
+            file=stdout,
+        )
+        return 0
+    if not settings.key_file.exists():
+        print(f"No key file at {settings.key_file}. For a new installation, set:", file=stdout)
+        print(f"HELPLINE_MASTER_KEYS={key_id}:{encode(key)}", file=stdout)
+        print(f"HELPLINE_INDEX_KEY={encode(new_key())}", file=stdout)
+        return 0
+    keyring = read_key_file(settings.key_file)
+    masters = {key_id: key, **keyring.masters}
+    write_key_file(settings.key_file, masters, key_id, index_key_of(settings.key_file))
+    print(
+        f"Added the master key {key_id} to {settings.key_file} as the active key. Now run "
+        "'helpline keys rotate' to re-wrap every data key with it.",
+        file=stdout,
+    )
+    return 0
+
+
+def _keys_rotate(settings: Settings, stdout: TextIO) -> int:
+    database = open_database(settings)
+    if database.notice:
+        print(database.notice, file=stdout)
+    keyring = database.keys.keyring
+    total = count_keys(database.engine)
+    print(f"Re-wrapping {total} data keys under the master key {keyring.active}:", file=stdout)
+    rewrapped = rotate(database.engine, keyring, _progress(total, stdout))
+    print(f"\n{rewrapped} data keys re-wrapped.", file=stdout)
+    unused = set(keyring.masters) - master_keys_in_use(database.engine) - {keyring.active}
+    if unused and database.keys.origin == "key file" and settings.key_file.exists():
+        masters = {kid: key for kid, key in keyring.masters.items() if kid not in unused}
+        write_key_file(settings.key_file, masters, keyring.active, index_key_of(settings.key_file))
+        print(
+            f"Removed the unused master keys {', '.join(sorted(unused))} from "
+            f"{settings.key_file}.",
+            file=stdout,
+        )
+    elif unused:
+        print(
+            f"No data key uses {', '.join(sorted(unused))} any more: remove them from "
+            "HELPLINE_MASTER_KEYS.",
+            file=stdout,
+        )
+    return 0
+
+
+def doctor(settings: Settings, stdout: TextIO) -> int:
+    """Check the installation; print one line per check, with a fix for each problem."""
+    results: list[tuple[bool, str]] = []
+    try:
+        keys = load_keys(
+            settings.master_keys.reveal() if settings.master_keys else None,
+            settings.index_key.reveal() if settings.index_key else None,
+            settings.key_file,
+            require=True,
+        )
+        results.append(
+            (True, f"keys: from the {keys.origin}, active master key {keys.keyring.active}")
+        )
+        if keys.origin == "key file" and not settings.require_keys:
+            results.append(
+                (
+                    False,
+                    "keys: the key file sits in the data folder beside the "
+                    "database; for production keep the keys elsewhere and set "
+                    "HELPLINE_REQUIRE_KEYS=1",
+                )
+            )
+    except KeysError as error:
+        keys = None
+        results.append((False, f"keys: {error}"))
+    try:
+        engine = make_engine(_url(settings))
+        behind = pending_migrations(engine)
+        results.append((True, f"database: reachable ({engine.url.get_backend_name()})"))
+        results.append(
+            (
+                not behind,
+                "database: schema is current"
+                if not behind
+                else "database: migrations are pending; run 'helpline db upgrade'",
+            )
+        )
+        if keys is not None and not behind:
+            missing = master_keys_in_use(engine) - set(keys.keyring.masters)
+            results.append(
+                (
+                    not missing,
+                    "keys: every data key can be unwrapped"
+                    if not missing
+                    else f"keys: data keys need master keys {sorted(missing)} which are "
+                    "not configured; add them back",
+                )
+            )
+    except Exception as error:
+        results.append(
+            (
+                False,
+                f"database: cannot connect ({type(error).__name__}); check HELPLINE_DATABASE_URL",
+            )
+        )
+    flows, problems = load_flowset(settings.flows_dir, japan_today())
+    results.append(
+        (
+            not errors(problems),
+            "flows: no errors"
+            if not errors(problems)
+            else f"flows: {len(errors(problems))} errors; run 'helpline flows check'",
+        )
+    )
+    _, complete = i18n_tools.check(flows, settings.flows_dir, settings.locales_dir)
+    results.append(
+        (
+            complete,
+            "translations: complete"
+            if complete
+            else "translations: incomplete; run 'helpline i18n check'",
+        )
+    )
+    results.append(
+        (
+            True,
+            "telegram: a bot token is set"
+            if settings.telegram_token
+            else "telegram: no HELPLINE_TELEGRAM_TOKEN, so 'helpline run' opens the terminal chat",
+        )
+    )
+    for ok, line in results:
+        print(f"{'ok ' if ok else 'FIX'}  {line}", file=stdout)
+    return 0 if all(ok for ok, _ in results) else 1

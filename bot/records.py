@@ -1,0 +1,102 @@
+"""What the service may ask of storage: the records port, and the case answers it may keep.
+
+The service works through ``Records.unit()``: one unit of work per incoming event, committed
+when the ``with`` block ends without an error (and rolled back otherwise). Two implementations
+keep the same contract (``tests/test_records.py`` runs one suite on both): the encrypted
+database store (``bot.storage.store``) and an in-memory one for transcripts and unit tests.
+
+Pure: no I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.conversation import Conversation
+from bot.flowdefs.model import Compute, FlowSet, Store
+from bot.values import Value
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStatus:
+    """What a trainee may see about their case after resuming: no content."""
+
+    public_id: str
+    status: str  # "open" or "closed"
+    opened_at: datetime
+
+
+class Unit(Protocol):
+    """The operations of one unit of work."""
+
+    def conversation(self, chat: str) -> Conversation | None:
+        """Return the conversation of a chat (by pseudonym), if any."""
+
+    def save_conversation(
+        self, chat: str, conversation: Conversation, address: str | None
+    ) -> None:
+        """Keep a conversation; ``address`` (the chat id to answer) is kept sealed."""
+
+    def end_conversation(self, chat: str) -> None:
+        """Forget a chat's conversation, its answers and its address."""
+
+    def open_case(self, lang: str, answers: Mapping[str, Value], consent_version: str) -> str:
+        """Create a case with a consent row and its kept answers; return its public id."""
+
+    def set_pin(self, case: str, pin: str) -> str:
+        """Give a case a new code for this PIN; return the code (shown once, never stored)."""
+
+    def find_case(self, code: str, pin: str) -> str | None:
+        """Return the case a code and PIN open, or None (same work either way)."""
+
+    def failed_resumes(self, chat: str | None, since: datetime) -> int:
+        """Count failed resumes since a time, for one chat or (None) for everyone."""
+
+    def record_failed_resume(self, chat: str) -> None:
+        """Note a failed resume by a chat."""
+
+    def case_status(self, case: str) -> CaseStatus | None:
+        """Return a case's status, or None if it no longer exists."""
+
+    def delete_case(self, case: str) -> None:
+        """Destroy a case: its data key first, then every row."""
+
+    def audit(self, actor: str, action: str, case: str | None = None, detail: str = "") -> None:
+        """Write an audit row (kept even if the unit rolls back)."""
+
+
+class Records(Protocol):
+    """Where conversations and cases are kept."""
+
+    def unit(self) -> AbstractContextManager[Unit]:
+        """Start a unit of work."""
+
+
+def case_answers(flows: FlowSet, answers: Mapping[str, Value]) -> dict[str, Value]:
+    """Return the answers a case may keep.
+
+    These are the ``store: case`` answers and the results of calculators that used at least one
+    of them. Conversation-only answers stay behind.
+    """
+    kept: dict[str, Value] = {}
+    for key, value in answers.items():
+        flow_name, _, rest = key.partition(".")
+        node_id, _, output = rest.partition(".")
+        node = flows.node(flow_name, node_id)
+        if node is None:
+            continue
+        if isinstance(node, Compute) and output:
+            inputs = [
+                flows.node(flow_name, arg.variable.split(".")[0])
+                for arg in node.args.values()
+                if arg.variable
+            ]
+            if any(getattr(i, "store", None) is Store.CASE for i in inputs):
+                kept[key] = value
+        elif getattr(node, "store", None) is Store.CASE:
+            kept[key] = value
+    return kept

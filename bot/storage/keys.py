@@ -1,0 +1,135 @@
+"""Where the master keys and the index key come from, and how new ones are made.
+
+Keys never live in the database. They come from the environment (``HELPLINE_MASTER_KEYS`` as
+``id:base64,id:base64`` with the active key first, and ``HELPLINE_INDEX_KEY``), or from a key
+file (JSON, mode 0600). The embedded default writes a key file into the data folder on the
+first run and says so; ``HELPLINE_REQUIRE_KEYS=1`` (set by the deploy files) refuses to start
+without configured keys instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.storage.crypto import PRODUCTION_KDF, KdfCost, Keyring, new_key
+
+KEY_FILE_VERSION = 1
+
+
+class KeysError(ValueError):
+    """The keys are missing or malformed; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeySource:
+    """Where the keys were read from, for ``helpline doctor`` and the first-run notice."""
+
+    keyring: Keyring
+    origin: str  # "environment", "key file", or "new key file"
+    path: Path | None = None
+
+
+def _decode(text: str, what: str) -> bytes:
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise KeysError(f"{what} is not valid base64") from None
+    if len(raw) != 32:  # noqa: PLR2004 - AES-256
+        raise KeysError(f"{what} must be 32 bytes (base64 of 32 random bytes)")
+    return raw
+
+
+def encode(key: bytes) -> str:
+    """Return a key as base64 text."""
+    return base64.b64encode(key).decode()
+
+
+def new_key_id() -> str:
+    """Return a new master key id, like ``k20261127-3f9a``."""
+    return f"k{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(2)}"
+
+
+def parse_master_keys(text: str) -> tuple[dict[str, bytes], str]:
+    """Read ``id:base64,id:base64`` (the active key first)."""
+    masters: dict[str, bytes] = {}
+    for index, item in enumerate(part for part in text.split(",") if part.strip()):
+        key_id, sep, value = item.strip().partition(":")
+        if not sep or not key_id:
+            raise KeysError(f"master key {index + 1} should look like id:base64")
+        masters[key_id] = _decode(value, f"master key '{key_id}'")
+    if not masters:
+        raise KeysError("HELPLINE_MASTER_KEYS is empty")
+    return masters, next(iter(masters))
+
+
+def read_key_file(path: Path, kdf: KdfCost = PRODUCTION_KDF) -> Keyring:
+    """Read a key file written by ``write_key_file``."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        masters = {
+            kid: _decode(value, f"master key '{kid}'") for kid, value in data["masters"].items()
+        }
+        return Keyring(masters, data["active"], _decode(data["index"], "the index key"), kdf)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise KeysError(f"cannot read the key file {path}: {error}") from None
+
+
+def write_key_file(
+    path: Path, keyring_masters: dict[str, bytes], active: str, index_key: bytes
+) -> None:
+    """Write (or replace) a key file readable by its owner only."""
+    data = {
+        "version": KEY_FILE_VERSION,
+        "active": active,
+        "masters": {kid: encode(key) for kid, key in keyring_masters.items()},
+        "index": encode(index_key),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2)
+    temporary.replace(path)  # atomic: a crash never leaves half a key file
+
+
+def index_key_of(path: Path) -> bytes:
+    """Return the index key stored in a key file."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return _decode(data["index"], "the index key")
+
+
+def load_keys(
+    master_keys: str | None,
+    index_key: str | None,
+    key_file: Path,
+    require: bool,
+    kdf: KdfCost = PRODUCTION_KDF,
+) -> KeySource:
+    """Return the keyring from the environment, the key file, or a new key file."""
+    if master_keys or index_key:
+        if not (master_keys and index_key):
+            raise KeysError("set both HELPLINE_MASTER_KEYS and HELPLINE_INDEX_KEY, or neither")
+        masters, active = parse_master_keys(master_keys)
+        return KeySource(
+            Keyring(masters, active, _decode(index_key, "HELPLINE_INDEX_KEY"), kdf), "environment"
+        )
+    if key_file.exists():
+        return KeySource(read_key_file(key_file, kdf), "key file", key_file)
+    if require:
+        raise KeysError(
+            "no keys are configured and HELPLINE_REQUIRE_KEYS is set: set "
+            "HELPLINE_MASTER_KEYS and HELPLINE_INDEX_KEY (see 'helpline keys new'), "
+            f"or provide the key file {key_file}"
+        )
+    active = new_key_id()
+    masters = {active: new_key()}
+    index = new_key()
+    write_key_file(key_file, masters, active, index)
+    return KeySource(Keyring(masters, active, index, kdf), "new key file", key_file)

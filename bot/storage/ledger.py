@@ -1,0 +1,46 @@
+"""The message ledger: every message id on both sides of a chat, so the chat can be wiped.
+
+Telegram lets a bot delete messages in a private chat, its own and the trainee's, for 48 hours.
+The adapter notes every message id here; ``/exit``, ``/delete`` and (later) the idle wipe take
+them back out and delete them. Ids older than 48 hours are useless and dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import LedgerRow
+from bot.storage.store import aware, utcnow
+
+DELETABLE_FOR = timedelta(hours=48)
+
+
+class Ledger:
+    """Message ids per chat pseudonym, in the database."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def note(self, chat: str, message_ids: Iterable[int], outgoing: bool) -> None:
+        """Remember message ids of a chat."""
+        now = self.clock()
+        with Session(self.engine) as session, session.begin():
+            session.add_all(
+                LedgerRow(chat_key=chat, message_id=message_id, outgoing=outgoing, at=now)
+                for message_id in message_ids
+            )
+
+    def take(self, chat: str) -> list[int]:
+        """Forget a chat's message ids; return those still young enough to delete."""
+        cutoff = self.clock() - DELETABLE_FOR
+        with Session(self.engine) as session, session.begin():
+            rows = session.execute(
+                select(LedgerRow.message_id, LedgerRow.at).where(LedgerRow.chat_key == chat)
+            ).all()
+            session.execute(delete(LedgerRow).where(LedgerRow.chat_key == chat))
+        return sorted(message_id for message_id, at in rows if aware(at) >= cutoff)

@@ -1,0 +1,167 @@
+"""Keeping the store small and its keys fresh: retention purge and master key rotation.
+
+* ``purge`` removes what has outlived its purpose: cases inactive for the retention period
+  (their data keys shredded first), idle conversations, old resume failures, processed update
+  ids and message ids too old to delete on Telegram. After a purge no row of a purged case
+  remains in any table (goal D5).
+* ``rotate`` re-wraps every data key under the active master key, in small committed batches:
+  killed at any point, it can simply be run again (goal D3). It reports which master keys are
+  still in use, so that an old one can be removed from the configuration afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Delete, Engine, delete, func, select
+from sqlalchemy.orm import Session
+
+from bot.storage.crypto import Keyring, envelope_key_id
+from bot.storage.models import (
+    AuditRow,
+    CaseRow,
+    ConversationRow,
+    InboxRow,
+    LedgerRow,
+    ResumeFailureRow,
+)
+from bot.storage.store import shred_case, utcnow
+
+BATCH = 500
+CONVERSATION_IDLE = timedelta(hours=24)
+"""A conversation nobody touched for this long is forgotten (its case, if any, stays)."""
+LEDGER_KEEP = timedelta(hours=48)
+"""Telegram lets a bot delete messages for 48 hours; older message ids are useless."""
+INBOX_KEEP = timedelta(hours=48)
+"""Telegram keeps updates for 24 hours; duplicates are dropped for twice that."""
+FAILURES_KEEP = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    """How many rows a purge removed, by kind."""
+
+    cases: int
+    conversations: int
+    other: int
+
+
+def purge(engine: Engine, retention_days: int, clock: Callable[[], datetime] = utcnow) -> Purged:
+    """Remove everything past its time; return the counts."""
+    now = clock()
+    cutoff = now - timedelta(days=retention_days)
+    cases = 0
+    with Session(engine) as session:
+        while True:
+            ids = session.scalars(
+                select(CaseRow.id).where(CaseRow.last_activity_at < cutoff).limit(BATCH)
+            ).all()
+            if not ids:
+                break
+            with session.begin():
+                for case_id in ids:
+                    shred_case(session, case_id)
+            cases += len(ids)
+        with session.begin():
+            conversations = _deleted(
+                session,
+                delete(ConversationRow).where(
+                    ConversationRow.updated_at < now - CONVERSATION_IDLE
+                ),
+            )
+            other = sum(
+                _deleted(session, statement)
+                for statement in (
+                    delete(LedgerRow).where(LedgerRow.at < now - LEDGER_KEEP),
+                    delete(InboxRow).where(InboxRow.received_at < now - INBOX_KEEP),
+                    delete(ResumeFailureRow).where(ResumeFailureRow.at < now - FAILURES_KEEP),
+                )
+            )
+            if cases or conversations:
+                session.add(
+                    AuditRow(
+                        at=now,
+                        actor="system",
+                        action="purged",
+                        detail=f"cases={cases} conversations={conversations}",
+                    )
+                )
+    return Purged(cases, conversations, other)
+
+
+def _deleted(session: Session, statement: Delete) -> int:
+    result = cast("CursorResult[Any]", session.execute(statement))
+    return int(result.rowcount or 0)
+
+
+def _rewrap(
+    session: Session,
+    keyring: Keyring,
+    model: type[CaseRow | ConversationRow],
+    table: str,
+    progress: Callable[[int], None],
+) -> int:
+    done = 0
+    last_id = 0
+    while True:
+        rows = cast(
+            "Sequence[CaseRow | ConversationRow]",
+            session.scalars(
+                select(model).where(model.id > last_id).order_by(model.id).limit(BATCH)
+            ).all(),
+        )
+        if not rows:
+            return done
+        with session.begin():
+            for row in rows:
+                if envelope_key_id(row.dek) != keyring.active:
+                    ad = f"{table}|{row.id}"
+                    row.dek, _ = keyring.wrap(keyring.unwrap(row.dek, ad), ad)
+                    done += 1
+        last_id = rows[-1].id
+        progress(len(rows))
+
+
+def count_keys(engine: Engine) -> int:
+    """Return how many data keys there are (cases and conversations)."""
+    with Session(engine) as session:
+        return sum(
+            int(session.scalar(select(func.count()).select_from(model)) or 0)
+            for model in (CaseRow, ConversationRow)
+        )
+
+
+def rotate(
+    engine: Engine,
+    keyring: Keyring,
+    progress: Callable[[int], None] = lambda _: None,
+    clock: Callable[[], datetime] = utcnow,
+) -> int:
+    """Re-wrap every data key under the active master key; return how many were re-wrapped."""
+    with Session(engine) as session:
+        done = _rewrap(session, keyring, CaseRow, "cases", progress)
+        done += _rewrap(session, keyring, ConversationRow, "conversations", progress)
+        with session.begin():
+            session.add(
+                AuditRow(
+                    at=clock(),
+                    actor="system",
+                    action="keys_rotated",
+                    detail=f"active={keyring.active} rewrapped={done}",
+                )
+            )
+    return done
+
+
+def master_keys_in_use(engine: Engine) -> set[str]:
+    """Return the ids of the master keys that still wrap some data key."""
+    used: set[str] = set()
+    with Session(engine) as session:
+        for model in (CaseRow, ConversationRow):
+            for wrapped in session.scalars(select(model.dek)):
+                if wrapped and wrapped[0] == 1:
+                    used.add(envelope_key_id(wrapped))
+    return used

@@ -1,0 +1,128 @@
+"""The database tables (SQLAlchemy 2 models), with named constraints for Alembic.
+
+What each table may hold is part of the privacy design: no names, usernames, phone numbers or
+message texts anywhere; Telegram ids only as keyed pseudonyms (``chat_key``); everything about a
+trainee's situation only sealed (encrypted with the row's own data key, ``dek``). Timestamps are
+UTC. Migrations live in ``bot/storage/migrations``; a test fails if these models and the
+migrations disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, LargeBinary, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """The declarative base, with the naming convention Alembic needs for SQLite batch mode."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class CaseRow(Base):
+    """A trainee's case: created only after consent, kept until deletion or retention."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    """Random and opaque (``C-7Q2XM4``): what staff see instead of any identity."""
+    resume_index: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """Argon2id of case code and PIN; None until the trainee chose a PIN."""
+    status: Mapped[str] = mapped_column(String(16))
+    lang: Mapped[str] = mapped_column(String(16))
+    dek: Mapped[bytes] = mapped_column(LargeBinary)
+    """The case's data key, wrapped by a master key."""
+    answers: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Sealed JSON of the answers whose node says ``store: case``."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ConsentRow(Base):
+    """That a trainee agreed to a purpose statement: which version, when. Never what."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    text_version: Mapped[str] = mapped_column(String(32))
+    given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConversationRow(Base):
+    """One chat's conversation: language, dialog mode and sealed engine state."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_key: Mapped[str] = mapped_column(String(64), unique=True)
+    """HMAC-SHA256 pseudonym of the Telegram chat id (or "console")."""
+    lang: Mapped[str] = mapped_column(String(16))
+    dek: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Sealed JSON: engine state, dialog mode and what a dialog holds between two steps."""
+    address: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Sealed Telegram chat id, needed to answer; removed when the conversation ends."""
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class LedgerRow(Base):
+    """A message id in a chat, in or out, so that /exit and the idle wipe can delete it."""
+
+    __tablename__ = "message_ledger"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_key: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    outgoing: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class InboxRow(Base):
+    """A Telegram update id already taken in, so that a redelivered update is dropped."""
+
+    __tablename__ = "inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ResumeFailureRow(Base):
+    """A failed resume attempt by a chat (pseudonym), for throttling."""
+
+    __tablename__ = "resume_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_key: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class AuditRow(Base):
+    """Who did what to which case, when: never content, never an identity."""
+
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    """A pseudonym, "system" or a staff pseudonym."""
+    action: Mapped[str] = mapped_column(String(32))
+    case_public_id: Mapped[str | None] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(64), default="")

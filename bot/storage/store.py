@@ -1,0 +1,276 @@
+"""The encrypted database store: conversations, cases, consent, resume, audit.
+
+Implements ``bot.records.Records`` on SQLAlchemy. Every unit of work is one transaction. What a
+row holds about a trainee is sealed with that row's own data key (``bot.storage.crypto``),
+bound to its table, row and column; chats are found by keyed pseudonym only. Audit rows written
+during a unit are committed with it, or, if the unit fails, in a transaction of their own after
+the rollback, so a failed resume is never lost.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.casecode import make_code
+from bot.conversation import Conversation, answers_from_json, answers_to_json, dumps, loads
+from bot.records import CaseStatus
+from bot.storage.crypto import Keyring, new_key, open_sealed, seal
+from bot.storage.models import AuditRow, CaseRow, ConsentRow, ConversationRow, ResumeFailureRow
+from bot.values import Value
+
+DEK_ID = "dek"
+"""The key id written into envelopes sealed with a row's data key."""
+
+PUBLIC_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud by staff
+MAX_CODE_TRIES = 5
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC (the store's default clock)."""
+    return datetime.now(UTC)
+
+
+def aware(moment: datetime) -> datetime:
+    """Return a stored time as UTC-aware (SQLite hands back naive UTC datetimes)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _public_id() -> str:
+    return "C-" + "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(6))
+
+
+class SqlUnit:
+    """One unit of work on the database (see ``bot.records.Unit``)."""
+
+    def __init__(self, session: Session, keyring: Keyring, clock: Callable[[], datetime]) -> None:
+        self.session = session
+        self.keyring = keyring
+        self.clock = clock
+        self.pending_audit: list[AuditRow] = []
+
+    # Keys and sealing.
+
+    def _dek(self, table: str, row_id: int, wrapped: bytes) -> bytes:
+        return self.keyring.unwrap(wrapped, f"{table}|{row_id}")
+
+    def _new_dek(self, table: str, row_id: int) -> tuple[bytes, bytes]:
+        dek = new_key()
+        wrapped, _ = self.keyring.wrap(dek, f"{table}|{row_id}")
+        return dek, wrapped
+
+    @staticmethod
+    def _seal(dek: bytes, table: str, row_id: int, column: str, data: bytes) -> bytes:
+        return seal(dek, DEK_ID, data, f"{table}|{row_id}|{column}")
+
+    @staticmethod
+    def _open(dek: bytes, table: str, row_id: int, column: str, blob: bytes) -> bytes:
+        return open_sealed(dek, blob, f"{table}|{row_id}|{column}")
+
+    # Conversations.
+
+    def _conversation_row(self, chat: str) -> ConversationRow | None:
+        return self.session.scalars(
+            select(ConversationRow).where(ConversationRow.chat_key == chat)
+        ).one_or_none()
+
+    def conversation(self, chat: str) -> Conversation | None:
+        """Return the conversation of a chat, if any."""
+        row = self._conversation_row(chat)
+        if row is None:
+            return None
+        raw = None
+        if row.state is not None:
+            dek = self._dek("conversations", row.id, row.dek)
+            raw = self._open(dek, "conversations", row.id, "state", row.state)
+        case = None
+        if row.case_id is not None:
+            case = self.session.get(CaseRow, row.case_id)
+        return loads(raw, row.lang, case.public_id if case else None)
+
+    def save_conversation(
+        self, chat: str, conversation: Conversation, address: str | None
+    ) -> None:
+        """Keep a conversation, sealed with its own data key."""
+        now = self.clock()
+        row = self._conversation_row(chat)
+        if row is None:
+            row = ConversationRow(
+                chat_key=chat, lang=conversation.lang, dek=b"", created_at=now, updated_at=now
+            )
+            self.session.add(row)
+            self.session.flush()
+            dek, row.dek = self._new_dek("conversations", row.id)
+        else:
+            dek = self._dek("conversations", row.id, row.dek)
+        row.lang = conversation.lang
+        row.state = self._seal(dek, "conversations", row.id, "state", dumps(conversation))
+        if address is not None:
+            row.address = self._seal(dek, "conversations", row.id, "address", address.encode())
+        row.case_id = self._case_id(conversation.case) if conversation.case else None
+        row.updated_at = now
+
+    def address(self, chat: str) -> str | None:
+        """Return the chat id a conversation answers to (for sending later)."""
+        row = self._conversation_row(chat)
+        if row is None or row.address is None:
+            return None
+        dek = self._dek("conversations", row.id, row.dek)
+        return self._open(dek, "conversations", row.id, "address", row.address).decode()
+
+    def end_conversation(self, chat: str) -> None:
+        """Forget a chat's conversation, its answers and its address."""
+        self.session.execute(delete(ConversationRow).where(ConversationRow.chat_key == chat))
+
+    # Cases.
+
+    def _case_row(self, case: str) -> CaseRow | None:
+        return self.session.scalars(select(CaseRow).where(CaseRow.public_id == case)).one_or_none()
+
+    def _case_id(self, case: str) -> int | None:
+        row = self._case_row(case)
+        return row.id if row else None
+
+    def open_case(self, lang: str, answers: Mapping[str, Value], consent_version: str) -> str:
+        """Create a case with its consent row and sealed answers; return its public id."""
+        now = self.clock()
+        row = CaseRow(
+            public_id=_public_id(),
+            status="open",
+            lang=lang,
+            dek=b"",
+            created_at=now,
+            last_activity_at=now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        dek, row.dek = self._new_dek("cases", row.id)
+        row.answers = self._seal(dek, "cases", row.id, "answers", _json(answers_to_json(answers)))
+        self.session.add(ConsentRow(case_id=row.id, text_version=consent_version, given_at=now))
+        return row.public_id
+
+    def case_answers(self, case: str) -> dict[str, Value]:
+        """Return a case's kept answers (for the union desk's case card)."""
+        row = self._case_row(case)
+        if row is None or row.answers is None:
+            return {}
+        dek = self._dek("cases", row.id, row.dek)
+        return answers_from_json(_unjson(self._open(dek, "cases", row.id, "answers", row.answers)))
+
+    def set_pin(self, case: str, pin: str) -> str:
+        """Give a case a new code for this PIN; return the code."""
+        row = self._case_row(case)
+        if row is None:
+            raise LookupError("no such case")
+        for _ in range(MAX_CODE_TRIES):
+            code = make_code(secrets.randbelow(3), f"{secrets.randbelow(10**7):07d}")
+            try:
+                with self.session.begin_nested():
+                    row.resume_index = self.keyring.resume_index(code, pin)
+                    self.session.flush()
+            except IntegrityError:  # this code and PIN already open another case
+                continue
+            return code
+        raise RuntimeError("could not find a free case code")
+
+    def find_case(self, code: str, pin: str) -> str | None:
+        """Return the case a code and PIN open, or None (one KDF call either way)."""
+        index = self.keyring.resume_index(code, pin)
+        return self.session.scalars(
+            select(CaseRow.public_id).where(CaseRow.resume_index == index)
+        ).one_or_none()
+
+    def failed_resumes(self, chat: str | None, since: datetime) -> int:
+        """Count failed resumes since a time, for one chat or for everyone."""
+        query = (
+            select(func.count()).select_from(ResumeFailureRow).where(ResumeFailureRow.at >= since)
+        )
+        if chat is not None:
+            query = query.where(ResumeFailureRow.chat_key == chat)
+        return int(self.session.scalar(query) or 0)
+
+    def record_failed_resume(self, chat: str) -> None:
+        """Note a failed resume by a chat."""
+        self.session.add(ResumeFailureRow(chat_key=chat, at=self.clock()))
+
+    def case_status(self, case: str) -> CaseStatus | None:
+        """Return a case's status."""
+        row = self._case_row(case)
+        return CaseStatus(row.public_id, row.status, aware(row.created_at)) if row else None
+
+    def touch_case(self, case: str) -> None:
+        """Note activity on a case (its retention clock starts again)."""
+        self.session.execute(
+            update(CaseRow).where(CaseRow.public_id == case).values(last_activity_at=self.clock())
+        )
+
+    def delete_case(self, case: str) -> None:
+        """Destroy a case: its data key and sealed data first, then every row."""
+        row = self._case_row(case)
+        if row is None:
+            return
+        shred_case(self.session, row.id)
+
+    def audit(self, actor: str, action: str, case: str | None = None, detail: str = "") -> None:
+        """Write an audit row with the unit, or after it if the unit fails."""
+        self.pending_audit.append(
+            AuditRow(
+                at=self.clock(), actor=actor, action=action, case_public_id=case, detail=detail
+            )
+        )
+
+
+def shred_case(session: Session, case_id: int) -> None:
+    """Overwrite a case's data key and sealed columns, then delete the case (cascading)."""
+    session.execute(
+        update(CaseRow)
+        .where(CaseRow.id == case_id)
+        .values(dek=b"\0" * 64, answers=None, resume_index=None)
+    )
+    session.flush()
+    session.execute(delete(CaseRow).where(CaseRow.id == case_id))
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _unjson(raw: bytes) -> Any:
+    return json.loads(raw)
+
+
+class SqlRecords:
+    """The ``Records`` of the helpline: a unit of work is a database transaction."""
+
+    def __init__(
+        self, engine: Engine, keyring: Keyring, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.engine = engine
+        self.keyring = keyring
+        self.clock = clock
+
+    @contextmanager
+    def unit(self) -> Iterator[SqlUnit]:
+        """Run a unit of work: commit on success, roll back on error (audit rows survive)."""
+        session = Session(self.engine, expire_on_commit=False)
+        unit = SqlUnit(session, self.keyring, self.clock)
+        try:
+            yield unit
+            session.add_all(unit.pending_audit)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            if unit.pending_audit:
+                with Session(self.engine) as audit_session, audit_session.begin():
+                    audit_session.add_all(unit.pending_audit)
+            raise
+        finally:
+            session.close()
