@@ -28,13 +28,14 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import __version__
-from bot.assemble import build_helpline, open_database
+from bot.assemble import build_helpline
 from bot.config import ConfigError, Settings
 from bot.console import Console
 from bot.content_tools import flows_command, i18n_command
 from bot.flowdefs.folder import FlowError
 from bot.i18n.locales import LANGUAGES
 from bot.operator_tools import operator_command
+from bot.storage.database import open_database
 from bot.storage.keys import KeysError
 
 

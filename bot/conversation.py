@@ -31,7 +31,6 @@ class Mode(StrEnum):
     PIN_AGAIN = "pin_again"
     RESUME_CODE = "resume_code"
     RESUME_PIN = "resume_pin"
-    DELETE = "delete"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,14 @@ it, so they live in code, with their texts in ``flows/system.yaml``.
 
 * **Consent.** When a trainee first asks for a person (or gives a danger answer), nothing is
   kept with a case until they agree to a short purpose statement; the consent text's version
-  and the time are recorded. Declining keeps nothing.
+  and the time are recorded. Declining keeps nothing. The flow's texts (the emergency numbers
+  first of all) are shown before the statement; its waiting question comes again once the
+  dialog ends, so the trainee goes on where they were.
 * **PIN and code.** After consent the trainee may choose a 6-digit PIN (typed twice; guessable
   ones refused); the helpline then makes a case code that looks like a phone number and shows
   it once. Messages holding a PIN or a code are deleted from the chat.
-* **Resume.** ``/resume`` asks for the code, then the PIN; one Argon2id lookup either opens the
+* **Resume.** ``/resume`` asks for the code (on a chat the helpline does not know, after the
+  language picker), then the PIN; one Argon2id lookup either opens the
   case or not, with the same reply for an unknown code and a wrong PIN. At most 10 failures an
   hour (30 a day) per chat; past 200 failures an hour across the helpline every answer slows
   down. No past conversation is shown, only the case's status.
@@ -62,10 +65,8 @@ def _choice(event: engine.Event | object) -> str | None:
 # Handoff and consent.
 
 
-def hand_off(call: Call, conversation: Conversation, handoff: engine.Handoff) -> Conversation:
-    """The flow asks for a person: go to the desk, or first ask for consent."""
-    if conversation.case is not None:
-        return finish_handoff(call, conversation, handoff.urgent, handoff.reason)
+def ask_consent(call: Call, conversation: Conversation, handoff: engine.Handoff) -> Conversation:
+    """The flow asks for a person and no case exists yet: first the purpose statement."""
     call.out.append(consent_prompt(call, conversation.lang))
     scratch = {"urgent": "1" if handoff.urgent else "", "reason": handoff.reason}
     return replace(conversation, mode=Mode.CONSENT, scratch=scratch)
@@ -77,25 +78,28 @@ def consent_prompt(call: Call, lang: str) -> Reply:
     return call.system("consent", lang, buttons=buttons)
 
 
-def finish_handoff(
-    call: Call, conversation: Conversation, urgent: bool, reason: str
-) -> Conversation:
-    """Ask the desk to take over the case, and tell the trainee what happens next."""
+def finish_handoff(call: Call, conversation: Conversation, urgent: bool, reason: str) -> None:
+    """Ask the desk to take over the chat's case, and tell the trainee what happens next."""
     if conversation.case is None:  # callers open the case first; never hand off without one
-        return replace(conversation, mode=Mode.CHAT, scratch={})
+        return
     call.out.append(DeskRequest(urgent, reason, conversation.case))
     key = "handoff_asked" if call.helpline.desk_connected else "desk_unavailable"
     call.out.append(call.system(key, conversation.lang))
     log.info("handoff.requested", extra={"urgent": urgent, "reason": reason})
-    return replace(conversation, mode=Mode.CHAT, scratch={})
 
 
-def _consent(call: Call, conversation: Conversation, event: object) -> Conversation:
+def back_to_flow(call: Call, conversation: Conversation) -> None:
+    """Leave the dialog and show the flow's current question again (or the menu)."""
+    call.advance(replace(conversation, mode=Mode.CHAT, scratch={}), engine.Repeat())
+
+
+def _consent(call: Call, conversation: Conversation, event: object) -> Conversation | None:
     choice = _choice(event)
     lang = conversation.lang
     if choice == NO:
         call.out.append(call.system("consent_declined", lang))
-        return replace(conversation, mode=Mode.CHAT, scratch={})
+        back_to_flow(call, conversation)
+        return None
     if choice != YES:
         call.out.append(consent_prompt(call, lang))
         return conversation
@@ -111,10 +115,11 @@ def _consent(call: Call, conversation: Conversation, event: object) -> Conversat
 # PIN and code.
 
 
-def _pin(call: Call, conversation: Conversation, event: object) -> Conversation:
+def _pin(call: Call, conversation: Conversation, event: object) -> Conversation | None:
     lang = conversation.lang
     if _choice(event) == SKIP:
-        return _finish(call, conversation)
+        _finish(call, conversation)
+        return None
     if not isinstance(event, engine.TextEntered):
         call.out.append(call.system("pin_format", lang))
         return conversation
@@ -135,22 +140,19 @@ def _pin(call: Call, conversation: Conversation, event: object) -> Conversation:
         call.out.append(call.system("pin_mismatch", lang))
         scratch = {k: v for k, v in conversation.scratch.items() if k != "pin"}
         return replace(conversation, mode=Mode.PIN, scratch=scratch)
-    if conversation.case is None:  # the PIN dialog always follows consent
-        return replace(conversation, mode=Mode.CHAT, scratch={})
-    code = call.unit.set_pin(conversation.case, pin)
-    call.unit.audit("trainee", "pin_set", conversation.case)
-    call.out.append(call.system("code_given", lang, {"code": Text(code)}))
-    return _finish(call, conversation)
+    if conversation.case is not None:  # the PIN dialog always follows consent
+        code = call.unit.set_pin(conversation.case, pin)
+        call.unit.audit("trainee", "pin_set", conversation.case)
+        call.out.append(call.system("code_given", lang, {"code": Text(code)}))
+    _finish(call, conversation)
+    return None
 
 
-def _finish(call: Call, conversation: Conversation) -> Conversation:
+def _finish(call: Call, conversation: Conversation) -> None:
+    """Consent and PIN are settled: hand off, then back to where the trainee was."""
     scratch = conversation.scratch
-    return finish_handoff(
-        call,
-        replace(conversation, scratch={}),
-        bool(scratch.get("urgent")),
-        scratch.get("reason", "asked"),
-    )
+    finish_handoff(call, conversation, bool(scratch.get("urgent")), scratch.get("reason", "asked"))
+    back_to_flow(call, conversation)
 
 
 # Resume.
@@ -170,13 +172,13 @@ def start_resume(call: Call, conversation: Conversation) -> None:
     lang = conversation.lang
     if _throttled(call):
         call.out.append(call.system("resume_wait", lang))
-        call.save(replace(conversation, mode=Mode.CHAT, scratch={}))
+        back_to_flow(call, conversation)
         return
     call.out.append(call.system("resume_code", lang))
     call.save(replace(conversation, mode=Mode.RESUME_CODE, scratch={}))
 
 
-def _resume(call: Call, conversation: Conversation, event: object) -> Conversation:
+def _resume(call: Call, conversation: Conversation, event: object) -> Conversation | None:
     lang = conversation.lang
     if not isinstance(event, engine.TextEntered):
         key = "resume_code" if conversation.mode is Mode.RESUME_CODE else "resume_pin"
@@ -196,7 +198,8 @@ def _resume(call: Call, conversation: Conversation, event: object) -> Conversati
         return conversation
     if _throttled(call):
         call.out.append(call.system("resume_wait", lang))
-        return replace(conversation, mode=Mode.CHAT, scratch={})
+        back_to_flow(call, conversation)
+        return None
     now = call.helpline.clock()
     if call.unit.failed_resumes(None, now - timedelta(hours=1)) > FLEET_HOUR:
         call.helpline.sleep(SLOWDOWN_SECONDS)  # someone is guessing at scale: slow everyone
@@ -205,12 +208,14 @@ def _resume(call: Call, conversation: Conversation, event: object) -> Conversati
         call.unit.record_failed_resume(call.chat)
         call.unit.audit("trainee", "resume_failed")
         call.out.append(call.system("resume_failed", lang))
-        return replace(conversation, mode=Mode.CHAT, scratch={})
+        back_to_flow(call, conversation)
+        return None
     status = call.unit.case_status(case)
     call.unit.audit("trainee", "resumed", case)
     key = "resumed_closed" if status and status.status == "closed" else "resumed_open"
     call.out.append(call.system(key, lang))
-    return replace(conversation, case=case, mode=Mode.CHAT, scratch={})
+    back_to_flow(call, replace(conversation, case=case))
+    return None
 
 
 # Delete.
@@ -220,7 +225,7 @@ def delete_everything(call: Call, conversation: Conversation) -> None:
     """/delete: destroy the case and the conversation, wipe the chat, confirm neutrally."""
     if conversation.case is not None:
         call.unit.delete_case(conversation.case)
-        call.unit.audit("trainee", "case_deleted", conversation.case)
+        call.unit.audit("trainee", "case_deleted")  # which case is gone with it
     call.unit.end_conversation(call.chat)
     call.out += [Wipe(), call.system("deleted", conversation.lang)]
 
@@ -230,13 +235,15 @@ def delete_everything(call: Call, conversation: Conversation) -> None:
 
 def continue_dialog(call: Call, conversation: Conversation, event: object) -> None:
     """Handle an event while a dialog waits for its answer."""
+    after: Conversation | None
     match conversation.mode:
         case Mode.CONSENT:
-            conversation = _consent(call, conversation, event)
+            after = _consent(call, conversation, event)
         case Mode.PIN | Mode.PIN_AGAIN:
-            conversation = _pin(call, conversation, event)
+            after = _pin(call, conversation, event)
         case Mode.RESUME_CODE | Mode.RESUME_PIN:
-            conversation = _resume(call, conversation, event)
+            after = _resume(call, conversation, event)
         case _:
-            conversation = replace(conversation, mode=Mode.CHAT, scratch={})
-    call.save(conversation)
+            after = replace(conversation, mode=Mode.CHAT, scratch={})
+    if after is not None:  # None: the dialog ended and the flow has saved the conversation
+        call.save(after)

@@ -26,10 +26,14 @@ class Opened:
 class ResumeAsked:
     """/resume: come back to a case with its code and PIN."""
 
+    language_code: str | None = None
+
 
 @dataclass(frozen=True, slots=True)
 class DeleteAsked:
     """/delete: destroy everything kept about this chat and its case."""
+
+    language_code: str | None = None
 
 
 Incoming: TypeAlias = Opened | ResumeAsked | DeleteAsked | Event

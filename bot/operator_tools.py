@@ -11,12 +11,13 @@ import argparse
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.assemble import japan_today, open_database
+from bot.assemble import japan_today
 from bot.config import Settings
 from bot.flowdefs.folder import load_flowset
 from bot.flowdefs.problems import errors
 from bot.i18n import tools as i18n_tools
 from bot.storage.crypto import new_key
+from bot.storage.database import open_database
 from bot.storage.db import default_url, make_engine, pending_migrations, upgrade
 from bot.storage.keys import (
     KeysError,

@@ -27,6 +27,7 @@ class CaseStatus:
 
     public_id: str
     status: str  # "open" or "closed"
+    lang: str
     opened_at: datetime
 
 
@@ -41,11 +42,17 @@ class Unit(Protocol):
     ) -> None:
         """Keep a conversation; ``address`` (the chat id to answer) is kept sealed."""
 
+    def address(self, chat: str) -> str | None:
+        """Return what the adapter needs to write to a chat later (kept sealed)."""
+
     def end_conversation(self, chat: str) -> None:
         """Forget a chat's conversation, its answers and its address."""
 
     def open_case(self, lang: str, answers: Mapping[str, Value], consent_version: str) -> str:
         """Create a case with a consent row and its kept answers; return its public id."""
+
+    def kept_answers(self, case: str) -> dict[str, Value]:
+        """Return the answers kept with a case (for the union desk's case card)."""
 
     def set_pin(self, case: str, pin: str) -> str:
         """Give a case a new code for this PIN; return the code (shown once, never stored)."""
@@ -62,8 +69,14 @@ class Unit(Protocol):
     def case_status(self, case: str) -> CaseStatus | None:
         """Return a case's status, or None if it no longer exists."""
 
+    def touch_case(self, case: str) -> None:
+        """Note activity on a case: its retention period starts again."""
+
     def delete_case(self, case: str) -> None:
-        """Destroy a case: its data key first, then every row."""
+        """Destroy a case: its data key first, then its rows and linked conversations.
+
+        Audit rows that named the case stay, without its name.
+        """
 
     def audit(self, actor: str, action: str, case: str | None = None, detail: str = "") -> None:
         """Write an audit row (kept even if the unit rolls back)."""

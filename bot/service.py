@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 LANGUAGE_DATA = "lang:"
 """Prefix of the language picker's button data (``lang:vi``)."""
+THEN, RESUME = "then", "resume"
+"""A first /resume shows the picker first, then asks for the code in the chosen language."""
 
 
 def utcnow() -> datetime:
@@ -135,16 +137,16 @@ class Call:
                 self.advance(conversation, event)
 
     def first_contact(self, event: Incoming) -> None:
-        """A chat the helpline does not know: show the picker (or start the asked dialog)."""
-        lang = guess(event.language_code if isinstance(event, Opened) else None) or SOURCE
-        conversation = Conversation(lang, mode=Mode.LANGUAGE)
-        match event:
-            case DeleteAsked():
-                dialogs.delete_everything(self, conversation)
-                return
-            case ResumeAsked():
-                dialogs.start_resume(self, Conversation(lang))
-                return
+        """A chat the helpline does not know: show the picker (then /resume, if asked)."""
+        code = (
+            event.language_code if isinstance(event, Opened | ResumeAsked | DeleteAsked) else None
+        )
+        lang = guess(code) or SOURCE
+        if isinstance(event, DeleteAsked):
+            dialogs.delete_everything(self, Conversation(lang))
+            return
+        then = {THEN: RESUME} if isinstance(event, ResumeAsked) else {}
+        conversation = Conversation(lang, mode=Mode.LANGUAGE, scratch=then)
         self.save(conversation)
         log.info("conversation.opened")
         self.out.append(self.picker(lang))
@@ -158,7 +160,10 @@ class Call:
             self.out.append(self.picker(conversation.lang))
             self.save(conversation)
             return
-        chosen = replace(conversation, lang=picked, mode=Mode.CHAT)
+        chosen = replace(conversation, lang=picked, mode=Mode.CHAT, scratch={})
+        if conversation.scratch.get(THEN) == RESUME:
+            dialogs.start_resume(self, chosen)
+            return
         self.advance(chosen, engine.Repeat() if chosen.state else engine.Started())
 
     # The flows.
@@ -168,16 +173,20 @@ class Call:
         step = engine.advance(self.flows, conversation.state, event, self.helpline.today())
         self.path = step.path
         conversation = replace(conversation, state=step.state)
-        handoff: engine.Handoff | None = None
+        consent: engine.Handoff | None = None
         for effect in step.effects:
             match effect:
+                case engine.Say() if consent and (effect.buttons or effect.expects):
+                    pass  # the question waits until consent is settled, then comes again
                 case engine.Say():
                     self.out.append(self.render_say(effect, conversation.lang))
                 case engine.ChooseLanguage():
                     conversation = replace(conversation, mode=Mode.LANGUAGE)
                     self.out.append(self.picker(conversation.lang))
+                case engine.Handoff() if conversation.case is not None:
+                    dialogs.finish_handoff(self, conversation, effect.urgent, effect.reason)
                 case engine.Handoff():
-                    handoff = effect
+                    consent = effect  # no case yet: ask for consent after the texts
                 case engine.Erase():
                     self.unit.end_conversation(self.chat)
                     self.out += [Wipe(), self.system("goodbye", conversation.lang)]
@@ -187,13 +196,15 @@ class Call:
                     log.info("conversation.ended")
                 case engine.Flag(event=name, serious=serious):
                     log.log(logging.ERROR if serious else logging.INFO, name)
-        if handoff is not None:
-            conversation = dialogs.hand_off(self, conversation, handoff)
+        if consent is not None:
+            conversation = dialogs.ask_consent(self, conversation, consent)
         self.save(conversation)
 
     def save(self, conversation: Conversation) -> None:
-        """Keep the conversation (before anything is sent)."""
+        """Keep the conversation (before anything is sent); a case's retention starts again."""
         self.unit.save_conversation(self.chat, conversation, self.address)
+        if conversation.case is not None:
+            self.unit.touch_case(conversation.case)
 
     # Rendering.
 

@@ -38,11 +38,12 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import engine
-from bot.assemble import build_helpline, open_database
+from bot.assemble import build_helpline
 from bot.config import Settings
 from bot.events import DeleteAsked, DeskRequest, Incoming, Opened, Reply, ResumeAsked, Scrub, Wipe
 from bot.service import Helpline
 from bot.storage.crypto import Keyring
+from bot.storage.database import open_database
 from bot.storage.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -56,9 +57,9 @@ COMMANDS: dict[str, Incoming] = {
     "language": engine.CommandGiven(engine.Command.LANGUAGE),
     "talk": engine.CommandGiven(engine.Command.PERSON),
     "exit": engine.CommandGiven(engine.Command.EXIT),
-    "resume": ResumeAsked(),
-    "delete": DeleteAsked(),
 }
+CASE_COMMANDS = {"resume": ResumeAsked, "delete": DeleteAsked}
+"""Commands that may be a chat's first message: they carry the user's language code."""
 
 
 class TelegramFrontDesk:
@@ -118,8 +119,11 @@ class TelegramFrontDesk:
         """/menu, /back, /language, /talk, /exit, /resume, /delete."""
         message = update.effective_message
         word = (message.text or "").split()[0].lstrip("/").split("@")[0].lower() if message else ""
+        user = update.effective_user
         if word in COMMANDS:
             await self.handle(update, COMMANDS[word])
+        elif word in CASE_COMMANDS:
+            await self.handle(update, CASE_COMMANDS[word](user.language_code if user else None))
 
     async def on_text(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Typed text."""
@@ -179,7 +183,7 @@ def build_application(
     app = builder.build()
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", desk.on_start, filters=private))
-    app.add_handler(CommandHandler(list(COMMANDS), desk.on_command, filters=private))
+    app.add_handler(CommandHandler([*COMMANDS, *CASE_COMMANDS], desk.on_command, filters=private))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, desk.on_text))
     app.add_handler(CallbackQueryHandler(desk.on_button))
     app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, desk.on_other))

@@ -1,22 +1,38 @@
-"""Shared fixtures: the real flows and a service over them, on a fixed day."""
+"""Shared fixtures: the real flows, a service over them on a fixed day, keys and databases."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from bot.assemble import build_helpline
 from bot.flowdefs.folder import load_or_fail
 from bot.flowdefs.model import FlowSet
 from bot.service import Helpline
-from bot.storage.memory import MemoryStore
+from bot.storage.crypto import KdfCost, Keyring, new_key
+from bot.storage.db import make_engine
+from bot.storage.memory import MemoryRecords
+
+from .databases import PostgresServer, sqlite_engine, throwaway_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOWS = ROOT / "flows"
 LOCALES = ROOT / "locales"
 TODAY = date(2026, 11, 27)
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own data folder: no test writes into the checkout's ``var/``."""
+    for name in ("HELPLINE_DATABASE_URL", "HELPLINE_MASTER_KEYS", "HELPLINE_INDEX_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path_factory.mktemp("var")))
 
 
 @pytest.fixture(name="flows", scope="session")
@@ -26,4 +42,57 @@ def _flows() -> FlowSet:
 
 @pytest.fixture(name="helpline")
 def _helpline() -> Helpline:
-    return build_helpline(FLOWS, LOCALES, MemoryStore(), today=lambda: TODAY)
+    return build_helpline(FLOWS, LOCALES, MemoryRecords(), today=lambda: TODAY)
+
+
+TEST_KDF = KdfCost(memory_kib=256, iterations=1)
+"""Argon2id made cheap for tests; ``test_storage`` checks the production cost separately."""
+
+
+def make_keyring(*key_ids: str) -> Keyring:
+    """Return a keyring with fresh master keys (the first active) and a fresh index key."""
+    ids = key_ids or ("k1",)
+    return Keyring({kid: new_key() for kid in ids}, ids[0], new_key(), TEST_KDF)
+
+
+@pytest.fixture(name="keyring")
+def _keyring() -> Keyring:
+    return make_keyring()
+
+
+@pytest.fixture(name="postgres", scope="session")
+def _postgres() -> Iterator[PostgresServer | None]:
+    """A PostgreSQL server for the whole run (or None when PostgreSQL is not installed)."""
+    given = os.environ.get("HELPLINE_TEST_POSTGRES_URL")
+    with nullcontext(given) if given else throwaway_cluster() as admin_url:
+        if admin_url is None:
+            yield None
+            return
+        server = PostgresServer(admin_url)
+        yield server
+        server.close()
+
+
+def require(postgres: PostgresServer | None) -> PostgresServer:
+    """Return the server, or skip (fail in CI) when there is none."""
+    if postgres is None:
+        if os.environ.get("HELPLINE_TEST_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL is required here (HELPLINE_TEST_REQUIRE_POSTGRES=1)")
+        pytest.skip("PostgreSQL is not installed")
+    return postgres
+
+
+@pytest.fixture(name="engine", params=["sqlite", "postgresql"])
+def _engine(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresServer | None
+) -> Iterator[Engine]:
+    """A migrated database: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        engine = sqlite_engine(tmp_path)
+        yield engine
+        engine.dispose()
+        return
+    with require(postgres).database() as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()

@@ -96,7 +96,7 @@ def test_graph_draws_mermaid_and_dot() -> None:
 def test_transcripts_pass_and_a_wrong_expectation_fails(workspace: Path) -> None:
     code, out = run("flows", "test", "--min-coverage", "100")
     assert code == 0, out
-    assert "64 transcripts, 0 failed" in out
+    assert "68 transcripts, 0 failed" in out
     transcript = workspace / "flows" / "tests" / "s1_monthly_63000_aichi_en.yaml"
     text = transcript.read_text(encoding="utf-8")
     transcript.write_text(text.replace("  - 134,220\n", "  - 134,221\n"), encoding="utf-8")

@@ -7,7 +7,10 @@ import logging
 import pytest
 
 from bot import engine
-from bot.service import Conversation, DeskRequest, Helpline, Opened, Reply, Turn, Wipe
+from bot.conversation import Conversation, Mode
+from bot.dialogs import YES
+from bot.events import DeskRequest, Opened, Reply, Turn, Wipe
+from bot.service import Helpline
 
 CHAT = "chat-1"
 
@@ -16,8 +19,9 @@ def replies(turn: Turn) -> list[Reply]:
     return [item for item in turn.out if isinstance(item, Reply)]
 
 
-def buttons(turn: Turn) -> list[tuple[str, str]]:
-    return list(replies(turn)[-1].buttons)
+def stored(helpline: Helpline, chat: str = CHAT) -> Conversation | None:
+    with helpline.records.unit() as unit:
+        return unit.conversation(chat)
 
 
 @pytest.mark.parametrize(
@@ -50,8 +54,7 @@ def test_first_contact_shows_the_picker_with_the_guess_first(
         "日本語",
         "English",
     }
-    stored = helpline.store.load(CHAT)
-    assert stored == Conversation(first, None, picking=True)
+    assert stored(helpline) == Conversation(first, None, Mode.LANGUAGE)
 
 
 def test_the_picker_prompt_is_written_in_every_language(helpline: Helpline) -> None:
@@ -67,13 +70,13 @@ def test_picking_a_language_starts_the_menu_in_it(helpline: Helpline) -> None:
     turn = helpline.handle(CHAT, engine.ButtonPressed("lang:vi"))
     assert replies(turn)[0].node == "menu.topics"
     assert replies(turn)[0].text.startswith("Xin chào")
-    assert helpline.store.load(CHAT) == Conversation("vi", engine.State("menu", "topics"))
+    assert stored(helpline) == Conversation("vi", engine.State("menu", "topics"))
 
 
 def test_typing_the_number_of_a_language_picks_it(helpline: Helpline) -> None:
     helpline.handle(CHAT, Opened("ja"))  # order: ja, vi, zh_Hans, en
     turn = helpline.handle(CHAT, engine.TextEntered("３"))
-    conversation = helpline.store.load(CHAT)
+    conversation = stored(helpline)
     assert conversation is not None and conversation.lang == "zh_Hans"
     assert replies(turn)[0].node == "menu.topics"
 
@@ -124,19 +127,38 @@ def test_amounts_and_names_are_formatted_for_the_language(helpline: Helpline) ->
     assert "¥1,140" in texts["en"] and "Aichi" in texts["en"]
 
 
-def test_asking_for_a_person_without_a_desk_says_so_honestly(helpline: Helpline) -> None:
+def ask_for_a_person(helpline: Helpline) -> Turn:
+    """Ask for a person, agree to the purpose statement and skip the PIN."""
     helpline.start_in(CHAT, "en")
     turn = helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
-    assert turn.out[0] == DeskRequest(urgent=False, reason="asked")
+    assert [r.node for r in replies(turn)] == ["system.consent"]
+    turn = helpline.handle(CHAT, engine.ButtonPressed(YES))
+    assert [r.node for r in replies(turn)] == ["system.pin_offer"]
+    return helpline.handle(CHAT, engine.ButtonPressed("dialog:skip"))
+
+
+def test_asking_for_a_person_without_a_desk_says_so_honestly(helpline: Helpline) -> None:
+    turn = ask_for_a_person(helpline)
+    conversation = stored(helpline)
+    assert conversation is not None and conversation.case is not None
+    assert turn.out[0] == DeskRequest(urgent=False, reason="asked", case=conversation.case)
     assert replies(turn)[0].node == "system.desk_unavailable"
     assert "110" in replies(turn)[0].text
 
 
 def test_with_a_desk_the_trainee_is_told_a_volunteer_will_answer(helpline: Helpline) -> None:
     helpline.desk_connected = True
-    helpline.start_in(CHAT, "en")
-    turn = helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
+    turn = ask_for_a_person(helpline)
     assert replies(turn)[0].node == "system.handoff_asked"
+
+
+def test_once_a_case_is_open_asking_again_goes_straight_to_the_desk(
+    helpline: Helpline,
+) -> None:
+    ask_for_a_person(helpline)
+    turn = helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
+    assert isinstance(turn.out[0], DeskRequest)
+    assert [r.node for r in replies(turn)] == ["system.desk_unavailable"]
 
 
 def test_exit_wipes_the_chat_forgets_everything_and_leaves_one_neutral_line(
@@ -146,7 +168,7 @@ def test_exit_wipes_the_chat_forgets_everything_and_leaves_one_neutral_line(
     turn = helpline.handle(CHAT, engine.CommandGiven(engine.Command.EXIT))
     assert isinstance(turn.out[0], Wipe)
     assert [r.node for r in replies(turn)] == ["system.goodbye"]
-    assert helpline.store.load(CHAT) is None
+    assert stored(helpline) is None
 
 
 def test_after_exit_the_next_message_starts_with_the_picker(helpline: Helpline) -> None:
@@ -162,13 +184,17 @@ def test_logs_carry_event_names_only(helpline: Helpline, caplog: pytest.LogCaptu
     helpline.handle(CHAT, Opened("vi"))
     helpline.handle(CHAT, engine.ButtonPressed("lang:vi"))
     helpline.handle(CHAT, engine.TextEntered(identity))
-    helpline.handle(CHAT, engine.ButtonPressed("menu.topics.1"))  # danger
+    helpline.handle(CHAT, engine.ButtonPressed("menu.topics.4"))  # I feel unsafe
+    helpline.handle(CHAT, engine.ButtonPressed("safety.check.0"))  # a danger answer
+    helpline.handle(CHAT, engine.ButtonPressed(YES))  # consent
+    helpline.handle(CHAT, engine.TextEntered("482915"))  # a PIN
+    helpline.handle(CHAT, engine.TextEntered("482915"))
     helpline.handle(CHAT, engine.CommandGiven(engine.Command.EXIT))
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert identity not in logged and CHAT not in logged
-    assert {r.getMessage() for r in caplog.records} <= {
+    assert {r.getMessage() for r in caplog.records} == {
         "conversation.opened",
-        "handoff.requested",
         "engine.danger_answer",
-        "conversation.ended",
+        "handoff.requested",
+        "conversation.erased",
     }

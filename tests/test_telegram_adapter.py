@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,22 +12,30 @@ import pytest_asyncio
 from telegram import Update
 from telegram.ext import Application
 
+from bot.assemble import build_helpline
 from bot.config import Secret, Settings
-from bot.service import Helpline
+from bot.storage.ledger import Ledger
+from bot.storage.store import SqlRecords
 from bot.telegram_adapter import TelegramFrontDesk, build_application
 
+from .conftest import FLOWS, LOCALES, TODAY, make_keyring
+from .databases import sqlite_engine
 from .fakes.telegram_world import FakeRequest, FakeTelegram
 
 USER = 424242
 
 
 @pytest_asyncio.fixture(name="bot")
-async def _bot(helpline: Helpline, tmp_path: Path) -> AsyncIterator[tuple[Any, FakeTelegram]]:
+async def _bot(tmp_path: Path) -> AsyncIterator[tuple[Any, FakeTelegram]]:
+    """The real PTB stack over the fake world, with the real encrypted store in a SQLite file."""
     world = FakeTelegram()
     settings = Settings(telegram_token=Secret("123456:TEST"))
-    app: Application = build_application(
+    engine = sqlite_engine(tmp_path)
+    keyring = make_keyring()
+    helpline = build_helpline(FLOWS, LOCALES, SqlRecords(engine, keyring), today=lambda: TODAY)
+    app: Application = build_application(  # type: ignore[type-arg]
         settings,
-        TelegramFrontDesk(helpline),  # type: ignore[type-arg]
+        TelegramFrontDesk(helpline, keyring, Ledger(engine)),
         request=FakeRequest(world),
     )
     async with app:
@@ -35,6 +44,7 @@ async def _bot(helpline: Helpline, tmp_path: Path) -> AsyncIterator[tuple[Any, F
             await app.process_update(Update.de_json(update, app.bot))
 
         yield send, world
+    engine.dispose()
 
 
 @pytest.mark.asyncio
@@ -76,3 +86,53 @@ async def test_stickers_get_a_kind_answer(bot: Any) -> None:
     await send(world.user_presses(USER, "lang:ja"))
     await send(world.user_sends_sticker(USER))
     assert "文字とボタンしか読めません" in world.bot_texts(USER)[-2]
+
+
+async def open_a_case_with_a_pin(send: Any, world: FakeTelegram) -> None:
+    await send(world.user_sends(USER, "/start", language_code="vi"))
+    await send(world.user_presses(USER, "lang:vi"))
+    await send(world.user_sends(USER, "/talk"))
+    await send(world.user_presses(USER, "dialog:yes"))
+    await send(world.user_sends(USER, "4 8 2 9 1 5"))
+    await send(world.user_sends(USER, "４８２９１５"))  # full-width digits
+
+
+@pytest.mark.asyncio
+async def test_messages_holding_a_pin_are_deleted_at_once(bot: Any) -> None:
+    send, world = bot
+    await open_a_case_with_a_pin(send, world)
+    texts = [m.text for m in world.visible(USER) if not m.from_bot]
+    assert "4 8 2 9 1 5" not in texts and "４８２９１５" not in texts
+    assert "/talk" in texts  # other messages stay until /exit
+    code_message = next(t for t in world.bot_texts(USER) if t.startswith("Bạn hãy giữ lại số này"))
+    assert re.search(r"0[789]0-\d{4}-\d{4}", code_message)
+
+
+@pytest.mark.asyncio
+async def test_delete_wipes_the_chat_and_confirms_neutrally(bot: Any) -> None:
+    send, world = bot
+    await open_a_case_with_a_pin(send, world)
+    await send(world.user_sends(USER, "/delete"))
+    visible = world.visible(USER)
+    assert [(m.from_bot, m.text) for m in visible] == [
+        (True, "Xong rồi. Mọi điều bạn đã kể với chúng tôi ở đây đều đã được xóa.")
+    ]
+
+
+@pytest.mark.asyncio
+async def test_resume_from_another_account_asks_for_the_language_first(bot: Any) -> None:
+    send, world = bot
+    await open_a_case_with_a_pin(send, world)
+    code_message = next(t for t in world.bot_texts(USER) if t.startswith("Bạn hãy giữ lại số này"))
+    code = re.search(r"0[789]0-\d{4}-\d{4}", code_message)
+    assert code is not None
+    other = USER + 1
+    await send(world.user_sends(other, "/resume", language_code="ja"))
+    assert world.last_buttons(other)[0] == ("日本語", "lang:ja")
+    await send(world.user_presses(other, "lang:vi"))
+    await send(world.user_sends(other, code.group(0)))
+    await send(world.user_sends(other, "482915"))
+    texts = world.bot_texts(other)
+    assert any(t.startswith("Chào mừng bạn quay lại") for t in texts)
+    typed = [m.text for m in world.visible(other) if not m.from_bot]
+    assert typed == ["/resume"]  # the code and the PIN were deleted

@@ -7,7 +7,8 @@ the database store.
 
 from __future__ import annotations
 
-import secrets
+import copy
+import random
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ class _Case:
     answers: dict[str, Value]
     consent_version: str
     opened_at: datetime
+    last_activity_at: datetime
     status: str = "open"
 
 
@@ -34,6 +36,8 @@ class MemoryRecords:
     """A ``Records`` implementation in plain dicts."""
 
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    rng: random.Random = field(default_factory=random.SystemRandom)
+    """Makes case ids and codes; transcripts pass a seeded one so their replies repeat."""
     conversations: dict[str, Conversation] = field(default_factory=dict)
     addresses: dict[str, str] = field(default_factory=dict)
     cases: dict[str, _Case] = field(default_factory=dict)
@@ -43,8 +47,15 @@ class MemoryRecords:
 
     @contextmanager
     def unit(self) -> Iterator[Unit]:
-        """Start a unit of work (memory needs no transaction)."""
-        yield self
+        """Start a unit of work: on an error, everything but the audit log is put back."""
+        saved = copy.deepcopy(
+            (self.conversations, self.addresses, self.cases, self.resume, self.failures)
+        )
+        try:
+            yield self
+        except BaseException:
+            self.conversations, self.addresses, self.cases, self.resume, self.failures = saved
+            raise
 
     def conversation(self, chat: str) -> Conversation | None:
         """Return the conversation of a chat, if any."""
@@ -65,15 +76,14 @@ class MemoryRecords:
 
     def open_case(self, lang: str, answers: Mapping[str, Value], consent_version: str) -> str:
         """Create a case."""
-        public_id = f"C-{secrets.token_hex(3).upper()}"
-        self.cases[public_id] = _Case(
-            public_id, lang, dict(answers), consent_version, self.clock()
-        )
+        public_id = f"C-{self.rng.randrange(16**6):06X}"
+        now = self.clock()
+        self.cases[public_id] = _Case(public_id, lang, dict(answers), consent_version, now, now)
         return public_id
 
     def set_pin(self, case: str, pin: str) -> str:
         """Give a case a new code for this PIN."""
-        code = make_code(secrets.randbelow(3), f"{secrets.randbelow(10**7):07d}")
+        code = make_code(self.rng.randrange(3), f"{self.rng.randrange(10**7):07d}")
         self.resume = {key: c for key, c in self.resume.items() if c != case}
         self.resume[f"{code}|{pin}"] = case
         return code
@@ -90,10 +100,26 @@ class MemoryRecords:
         """Note a failed resume."""
         self.failures.append((chat, self.clock()))
 
+    def kept_answers(self, case: str) -> dict[str, Value]:
+        """Return a case's kept answers."""
+        found = self.cases.get(case)
+        return dict(found.answers) if found else {}
+
+    def address(self, chat: str) -> str | None:
+        """Return the chat id a conversation answers to."""
+        return self.addresses.get(chat)
+
     def case_status(self, case: str) -> CaseStatus | None:
         """Return a case's status."""
         found = self.cases.get(case)
-        return CaseStatus(found.public_id, found.status, found.opened_at) if found else None
+        if found is None:
+            return None
+        return CaseStatus(found.public_id, found.status, found.lang, found.opened_at)
+
+    def touch_case(self, case: str) -> None:
+        """Note activity on a case."""
+        if case in self.cases:
+            self.cases[case].last_activity_at = self.clock()
 
     def delete_case(self, case: str) -> None:
         """Forget a case."""
@@ -101,9 +127,11 @@ class MemoryRecords:
         self.resume = {key: c for key, c in self.resume.items() if c != case}
         for chat, conversation in list(self.conversations.items()):
             if conversation.case == case:
-                self.conversations[chat] = Conversation(
-                    conversation.lang, conversation.state, conversation.mode, conversation.scratch
-                )
+                self.end_conversation(chat)
+        self.audit_log = [
+            (actor, action, None if named == case else named, detail)
+            for actor, action, named, detail in self.audit_log
+        ]
 
     def audit(self, actor: str, action: str, case: str | None = None, detail: str = "") -> None:
         """Note an audit event."""

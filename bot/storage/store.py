@@ -157,7 +157,7 @@ class SqlUnit:
         self.session.add(ConsentRow(case_id=row.id, text_version=consent_version, given_at=now))
         return row.public_id
 
-    def case_answers(self, case: str) -> dict[str, Value]:
+    def kept_answers(self, case: str) -> dict[str, Value]:
         """Return a case's kept answers (for the union desk's case card)."""
         row = self._case_row(case)
         if row is None or row.answers is None:
@@ -204,7 +204,9 @@ class SqlUnit:
     def case_status(self, case: str) -> CaseStatus | None:
         """Return a case's status."""
         row = self._case_row(case)
-        return CaseStatus(row.public_id, row.status, aware(row.created_at)) if row else None
+        if row is None:
+            return None
+        return CaseStatus(row.public_id, row.status, row.lang, aware(row.created_at))
 
     def touch_case(self, case: str) -> None:
         """Note activity on a case (its retention clock starts again)."""
@@ -218,6 +220,9 @@ class SqlUnit:
         if row is None:
             return
         shred_case(self.session, row.id)
+        for pending in self.pending_audit:
+            if pending.case_public_id == case:
+                pending.case_public_id = None
 
     def audit(self, actor: str, action: str, case: str | None = None, detail: str = "") -> None:
         """Write an audit row with the unit, or after it if the unit fails."""
@@ -229,14 +234,29 @@ class SqlUnit:
 
 
 def shred_case(session: Session, case_id: int) -> None:
-    """Overwrite a case's data key and sealed columns, then delete the case (cascading)."""
+    """Destroy a case and everything that belongs to it.
+
+    The data key and sealed columns are overwritten first (crypto-shredding: even a copy of
+    the database taken later cannot open what a backup holds of this case), then the case, its
+    consent and the conversations linked to it are deleted, and audit rows that named it keep
+    what happened and when, but no longer which case.
+    """
+    public_id = session.scalar(select(CaseRow.public_id).where(CaseRow.id == case_id))
     session.execute(
         update(CaseRow)
         .where(CaseRow.id == case_id)
         .values(dek=b"\0" * 64, answers=None, resume_index=None)
     )
     session.flush()
+    session.execute(delete(ConversationRow).where(ConversationRow.case_id == case_id))
+    session.execute(delete(ConsentRow).where(ConsentRow.case_id == case_id))
     session.execute(delete(CaseRow).where(CaseRow.id == case_id))
+    if public_id is not None:
+        session.execute(
+            update(AuditRow)
+            .where(AuditRow.case_public_id == public_id)
+            .values(case_public_id=None)
+        )
 
 
 def _json(data: Any) -> bytes:

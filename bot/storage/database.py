@@ -1,0 +1,55 @@
+"""Open the database the settings name: keys, connection, migrations, records.
+
+Reads the keys (``bot.storage.keys``), connects (``bot.storage.db``), runs the migrations to
+the newest version and returns the encrypted records. Called once by each command that needs
+the database; it writes nothing else and starts nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from bot.storage.crypto import PRODUCTION_KDF, KdfCost
+from bot.storage.db import default_url, make_engine, upgrade
+from bot.storage.keys import KeySource, load_keys
+from bot.storage.store import SqlRecords
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """The opened, migrated database, its records and where the keys came from."""
+
+    engine: Engine
+    records: SqlRecords
+    keys: KeySource
+
+    @property
+    def notice(self) -> str | None:
+        """A line to show the operator when this run created the keys."""
+        if self.keys.origin != "new key file":
+            return None
+        return (
+            f"helpline: no keys were configured, so a new key file was written to "
+            f"{self.keys.path} (readable by you only). Keep it safe and apart from backups "
+            "of the database."
+        )
+
+
+def open_database(settings: Settings, kdf: KdfCost = PRODUCTION_KDF) -> Database:
+    """Load the keys, connect, migrate to the newest schema and return the records."""
+    keys = load_keys(
+        settings.master_keys.reveal() if settings.master_keys else None,
+        settings.index_key.reveal() if settings.index_key else None,
+        settings.key_file,
+        settings.require_keys,
+        kdf,
+    )
+    url = (
+        settings.database_url.reveal() if settings.database_url else default_url(settings.data_dir)
+    )
+    engine = make_engine(url)
+    upgrade(engine)
+    return Database(engine, SqlRecords(engine, keys.keyring), keys)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the helpline database (``env.py`` and ``versions/``)."""
