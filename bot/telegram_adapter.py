@@ -58,7 +58,10 @@ COMMANDS: dict[str, Incoming] = {
     "talk": engine.CommandGiven(engine.Command.PERSON),
     "exit": engine.CommandGiven(engine.Command.EXIT),
 }
-CASE_COMMANDS = {"resume": ResumeAsked, "delete": DeleteAsked}
+CASE_COMMANDS: dict[str, type[ResumeAsked | DeleteAsked]] = {
+    "resume": ResumeAsked,
+    "delete": DeleteAsked,
+}
 """Commands that may be a chat's first message: they carry the user's language code."""
 
 
