@@ -36,6 +36,7 @@ from bot.flowdefs.folder import FlowError
 from bot.i18n.locales import LANGUAGES
 from bot.operator_tools import operator_command
 from bot.storage.database import open_database
+from bot.storage.db import DatabaseError
 from bot.storage.keys import KeysError
 
 
@@ -119,7 +120,7 @@ def main(
     except FlowError as error:
         print(f"helpline: the flows have errors; nothing was started.\n{error}", file=sys.stderr)
         return 1
-    except KeysError as error:
+    except (KeysError, DatabaseError) as error:
         print(f"helpline: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:

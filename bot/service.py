@@ -173,20 +173,19 @@ class Call:
         step = engine.advance(self.flows, conversation.state, event, self.helpline.today())
         self.path = step.path
         conversation = replace(conversation, state=step.state)
-        consent: engine.Handoff | None = None
+        handoff = next((e for e in step.effects if isinstance(e, engine.Handoff)), None)
+        waiting: engine.Say | None = None
         for effect in step.effects:
             match effect:
-                case engine.Say() if consent and (effect.buttons or effect.expects):
-                    pass  # the question waits until consent is settled, then comes again
+                case engine.Say() if handoff and (effect.buttons or effect.expects):
+                    waiting = effect  # the question comes after what the handoff says
                 case engine.Say():
                     self.out.append(self.render_say(effect, conversation.lang))
                 case engine.ChooseLanguage():
                     conversation = replace(conversation, mode=Mode.LANGUAGE)
                     self.out.append(self.picker(conversation.lang))
-                case engine.Handoff() if conversation.case is not None:
-                    dialogs.finish_handoff(self, conversation, effect.urgent, effect.reason)
                 case engine.Handoff():
-                    consent = effect  # no case yet: ask for consent after the texts
+                    pass  # below, after the flow's texts
                 case engine.Erase():
                     self.unit.end_conversation(self.chat)
                     self.out += [Wipe(), self.system("goodbye", conversation.lang)]
@@ -196,8 +195,12 @@ class Call:
                     log.info("conversation.ended")
                 case engine.Flag(event=name, serious=serious):
                     log.log(logging.ERROR if serious else logging.INFO, name)
-        if consent is not None:
-            conversation = dialogs.ask_consent(self, conversation, consent)
+        if handoff is not None and conversation.case is not None:
+            dialogs.finish_handoff(self, conversation, handoff.urgent, handoff.reason)
+            if waiting is not None:
+                self.out.append(self.render_say(waiting, conversation.lang))
+        elif handoff is not None:  # no case yet: consent first; the question comes after it
+            conversation = dialogs.ask_consent(self, conversation, handoff)
         self.save(conversation)
 
     def save(self, conversation: Conversation) -> None:

@@ -19,8 +19,10 @@ durable inbox, idle wipes, rate limiting and the union desk come with the issues
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ChatType
@@ -45,11 +47,13 @@ from bot.service import Helpline
 from bot.storage.crypto import Keyring
 from bot.storage.database import open_database
 from bot.storage.ledger import Ledger
+from bot.storage.maintenance import Purged, purge
 
 log = logging.getLogger(__name__)
 
 DELETE_BATCH = 100
 """``deleteMessages`` takes at most 100 ids."""
+PURGE_EVERY = timedelta(hours=6)
 
 COMMANDS: dict[str, Incoming] = {
     "menu": engine.CommandGiven(engine.Command.MENU),
@@ -194,6 +198,18 @@ def build_application(
     return app
 
 
+def schedule_purge(app: Application, purge_now: Callable[[], Purged]) -> None:  # type: ignore[type-arg]
+    """Purge what has outlived its time a minute after start, then every few hours."""
+
+    async def job(_: ContextTypes.DEFAULT_TYPE) -> None:
+        done = await asyncio.to_thread(purge_now)
+        log.info("purge.done", extra={"cases": done.cases, "conversations": done.conversations})
+
+    if app.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+        raise RuntimeError("python-telegram-bot was installed without its job queue")
+    app.job_queue.run_repeating(job, interval=PURGE_EVERY, first=60, name="purge")
+
+
 def run_polling(settings: Settings) -> int:
     """Start the helpline on Telegram and poll until stopped (Ctrl-C or SIGTERM)."""
     database = open_database(settings)
@@ -202,6 +218,7 @@ def run_polling(settings: Settings) -> int:
     helpline = build_helpline(settings.flows_dir, settings.locales_dir, database.records)
     desk = TelegramFrontDesk(helpline, database.keys.keyring, Ledger(database.engine))
     app = build_application(settings, desk)
+    schedule_purge(app, functools.partial(purge, database.engine, settings.retention_days))
     log.info("telegram.starting")
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

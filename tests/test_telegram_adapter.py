@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +16,11 @@ from telegram.ext import Application
 
 from bot.assemble import build_helpline
 from bot.config import Secret, Settings
+from bot.storage.crypto import PRODUCTION_KDF, Keyring, new_key
 from bot.storage.ledger import Ledger
+from bot.storage.maintenance import Purged
 from bot.storage.store import SqlRecords
-from bot.telegram_adapter import TelegramFrontDesk, build_application
+from bot.telegram_adapter import TelegramFrontDesk, build_application, schedule_purge
 
 from .conftest import FLOWS, LOCALES, TODAY, make_keyring
 from .databases import sqlite_engine
@@ -136,3 +140,68 @@ async def test_resume_from_another_account_asks_for_the_language_first(bot: Any)
     assert any(t.startswith("Chào mừng bạn quay lại") for t in texts)
     typed = [m.text for m in world.visible(other) if not m.from_bot]
     assert typed == ["/resume"]  # the code and the PIN were deleted
+
+
+@pytest.mark.asyncio
+async def test_the_purge_is_scheduled_and_runs_off_the_event_loop(tmp_path: Path) -> None:
+    settings = Settings(telegram_token=Secret("123456:TEST"))
+    engine = sqlite_engine(tmp_path)
+    keyring = make_keyring()
+    helpline = build_helpline(FLOWS, LOCALES, SqlRecords(engine, keyring), today=lambda: TODAY)
+    desk = TelegramFrontDesk(helpline, keyring, Ledger(engine))
+    app = build_application(settings, desk, request=FakeRequest(FakeTelegram()))
+    threads: list[str] = []
+
+    def purge_now() -> Purged:
+        threads.append(threading.current_thread().name)
+        return Purged(0, 0, 0)
+
+    schedule_purge(app, purge_now)
+    assert app.job_queue is not None
+    (job,) = app.job_queue.get_jobs_by_name("purge")
+    async with app:
+        await job.callback(None)  # type: ignore[arg-type]
+    assert threads and threads[0] != threading.main_thread().name
+    engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_key_derivation_runs_while_the_event_loop_goes_on(tmp_path: Path) -> None:
+    """The Argon2id lookup (production cost) runs in a worker thread, not on the loop."""
+    world = FakeTelegram()
+    engine = sqlite_engine(tmp_path)
+    base = make_keyring()
+    keyring = Keyring(base.masters, base.active, new_key(), PRODUCTION_KDF)
+    ticks = [0]
+    during: list[int] = []
+    original = keyring.resume_index
+
+    def watched(code: str, pin: str) -> str:
+        before = ticks[0]
+        result = original(code, pin)
+        during.append(ticks[0] - before)
+        return result
+
+    keyring.resume_index = watched  # type: ignore[method-assign]
+    helpline = build_helpline(FLOWS, LOCALES, SqlRecords(engine, keyring), today=lambda: TODAY)
+    app = build_application(
+        Settings(telegram_token=Secret("123456:TEST")),
+        TelegramFrontDesk(helpline, keyring, Ledger(engine)),
+        request=FakeRequest(world),
+    )
+
+    async def ticker() -> None:
+        while True:
+            await asyncio.sleep(0.001)
+            ticks[0] += 1
+
+    async with app:
+
+        async def send(update: dict[str, Any]) -> None:
+            await app.process_update(Update.de_json(update, app.bot))
+
+        running = asyncio.create_task(ticker())
+        await open_a_case_with_a_pin(send, world)  # the PIN: one Argon2id call
+        running.cancel()
+    assert len(during) == 1 and during[0] > 0
+    engine.dispose()

@@ -17,10 +17,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_FILE = "helpline.sqlite3"
 BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be reached or migrated; the message says what to check."""
 
 
 def default_url(data_dir: Path) -> str:
@@ -77,8 +82,15 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Migrate the database to the newest version."""
-    command.upgrade(alembic_config(engine), "head")
+    """Migrate the database to the newest version; raise ``DatabaseError`` if unreachable."""
+    try:
+        command.upgrade(alembic_config(engine), "head")
+    except OperationalError as error:
+        # The message names the error class only: the driver's text may hold the URL.
+        raise DatabaseError(
+            f"cannot reach the database ({type(error.orig).__name__}); check "
+            "HELPLINE_DATABASE_URL and that the database server is running"
+        ) from None
 
 
 def pending_migrations(engine: Engine) -> bool:

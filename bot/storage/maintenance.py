@@ -56,14 +56,14 @@ def purge(engine: Engine, retention_days: int, clock: Callable[[], datetime] = u
     cases = 0
     with Session(engine) as session:
         while True:
-            ids = session.scalars(
-                select(CaseRow.id).where(CaseRow.last_activity_at < cutoff).limit(BATCH)
-            ).all()
-            if not ids:
-                break
-            with session.begin():
+            with session.begin():  # one batch, one transaction: a kill loses one batch at most
+                ids = session.scalars(
+                    select(CaseRow.id).where(CaseRow.last_activity_at < cutoff).limit(BATCH)
+                ).all()
                 for case_id in ids:
                     shred_case(session, case_id)
+            if not ids:
+                break
             cases += len(ids)
         with session.begin():
             conversations = _deleted(
@@ -107,21 +107,21 @@ def _rewrap(
     done = 0
     last_id = 0
     while True:
-        rows = cast(
-            "Sequence[CaseRow | ConversationRow]",
-            session.scalars(
-                select(model).where(model.id > last_id).order_by(model.id).limit(BATCH)
-            ).all(),
-        )
-        if not rows:
-            return done
-        with session.begin():
+        with session.begin():  # one batch, one transaction: killed, it is simply not done
+            rows = cast(
+                "Sequence[CaseRow | ConversationRow]",
+                session.scalars(
+                    select(model).where(model.id > last_id).order_by(model.id).limit(BATCH)
+                ).all(),
+            )
             for row in rows:
                 if envelope_key_id(row.dek) != keyring.active:
                     ad = f"{table}|{row.id}"
                     row.dek, _ = keyring.wrap(keyring.unwrap(row.dek, ad), ad)
                     done += 1
-        last_id = rows[-1].id
+            if not rows:
+                return done
+            last_id = rows[-1].id
         progress(len(rows))
 
 
