@@ -9,11 +9,13 @@ no flow logic and no texts. What it does for a trainee on a shared phone:
 * a ledger (in the database) of the message ids on both sides of each chat, so that ``/exit``
   and ``/delete`` delete them all (bots may delete incoming messages in private chats, within
   48 hours); a message holding a PIN or a case code is deleted at once;
+* an update Telegram delivers twice is handled once (the inbox of update ids);
 * chats are known by keyed pseudonym; the chat id needed to answer is kept sealed by the
   service; no Telegram id, name or text ever reaches a log.
 
-The service's database work runs in a worker thread, so it never blocks the event loop. The
-durable inbox, idle wipes, rate limiting and the union desk come with the issues that build them.
+The service's database work runs in a worker thread, so it never blocks the event loop; a purge
+runs every few hours the same way. Idle wipes, rate limiting and the union desk come with the
+issues that build them.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from bot.events import DeleteAsked, DeskRequest, Incoming, Opened, Reply, Resume
 from bot.service import Helpline
 from bot.storage.crypto import Keyring
 from bot.storage.database import open_database
+from bot.storage.inbox import Inbox
 from bot.storage.ledger import Ledger
 from bot.storage.maintenance import Purged, purge
 
@@ -72,10 +75,11 @@ CASE_COMMANDS: dict[str, type[ResumeAsked | DeleteAsked]] = {
 class TelegramFrontDesk:
     """Carries updates to the service and replies back, and keeps the message ledger."""
 
-    def __init__(self, helpline: Helpline, keyring: Keyring, ledger: Ledger) -> None:
+    def __init__(self, helpline: Helpline, keyring: Keyring, ledger: Ledger, inbox: Inbox) -> None:
         self.helpline = helpline
         self.keyring = keyring
         self.ledger = ledger
+        self.inbox = inbox
 
     def chat_ref(self, chat_id: int) -> str:
         """Return the pseudonym of a chat (HMAC-SHA256 with the index key; never the id)."""
@@ -85,6 +89,9 @@ class TelegramFrontDesk:
         """Run one event through the service and send what it returns."""
         chat = update.effective_chat
         if chat is None or chat.type != ChatType.PRIVATE:
+            return
+        if not await asyncio.to_thread(self.inbox.first_time, update.update_id):
+            log.info("update.duplicate")
             return
         ref = self.chat_ref(chat.id)
         incoming = update.effective_message if update.callback_query is None else None
@@ -216,7 +223,9 @@ def run_polling(settings: Settings) -> int:
     if database.notice:
         log.warning("keys.created_key_file")
     helpline = build_helpline(settings.flows_dir, settings.locales_dir, database.records)
-    desk = TelegramFrontDesk(helpline, database.keys.keyring, Ledger(database.engine))
+    desk = TelegramFrontDesk(
+        helpline, database.keys.keyring, Ledger(database.engine), Inbox(database.engine)
+    )
     app = build_application(settings, desk)
     schedule_purge(app, functools.partial(purge, database.engine, settings.retention_days))
     log.info("telegram.starting")

@@ -17,6 +17,7 @@ from telegram.ext import Application
 from bot.assemble import build_helpline
 from bot.config import Secret, Settings
 from bot.storage.crypto import PRODUCTION_KDF, Keyring, new_key
+from bot.storage.inbox import Inbox
 from bot.storage.ledger import Ledger
 from bot.storage.maintenance import Purged
 from bot.storage.store import SqlRecords
@@ -39,7 +40,7 @@ async def _bot(tmp_path: Path) -> AsyncIterator[tuple[Any, FakeTelegram]]:
     helpline = build_helpline(FLOWS, LOCALES, SqlRecords(engine, keyring), today=lambda: TODAY)
     app: Application = build_application(  # type: ignore[type-arg]
         settings,
-        TelegramFrontDesk(helpline, keyring, Ledger(engine)),
+        TelegramFrontDesk(helpline, keyring, Ledger(engine), Inbox(engine)),
         request=FakeRequest(world),
     )
     async with app:
@@ -148,7 +149,7 @@ async def test_the_purge_is_scheduled_and_runs_off_the_event_loop(tmp_path: Path
     engine = sqlite_engine(tmp_path)
     keyring = make_keyring()
     helpline = build_helpline(FLOWS, LOCALES, SqlRecords(engine, keyring), today=lambda: TODAY)
-    desk = TelegramFrontDesk(helpline, keyring, Ledger(engine))
+    desk = TelegramFrontDesk(helpline, keyring, Ledger(engine), Inbox(engine))
     app = build_application(settings, desk, request=FakeRequest(FakeTelegram()))
     threads: list[str] = []
 
@@ -186,7 +187,7 @@ async def test_key_derivation_runs_while_the_event_loop_goes_on(tmp_path: Path) 
     helpline = build_helpline(FLOWS, LOCALES, SqlRecords(engine, keyring), today=lambda: TODAY)
     app = build_application(
         Settings(telegram_token=Secret("123456:TEST")),
-        TelegramFrontDesk(helpline, keyring, Ledger(engine)),
+        TelegramFrontDesk(helpline, keyring, Ledger(engine), Inbox(engine)),
         request=FakeRequest(world),
     )
 
@@ -205,3 +206,15 @@ async def test_key_derivation_runs_while_the_event_loop_goes_on(tmp_path: Path) 
         running.cancel()
     assert len(during) == 1 and during[0] > 0
     engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_an_update_delivered_twice_is_handled_once(bot: Any) -> None:
+    send, world = bot
+    await send(world.user_sends(USER, "/start", language_code="vi"))
+    await send(world.user_presses(USER, "lang:vi"))
+    update = world.user_sends(USER, "/menu")
+    await send(update)
+    count = len(world.bot_texts(USER))
+    await send(update)  # Telegram redelivers after a restart
+    assert len(world.bot_texts(USER)) == count
