@@ -68,7 +68,7 @@ def _test(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
 
     def factory(day: date) -> Helpline:
         records = MemoryRecords(rng=random.Random(0))  # noqa: S311 - not a secret: repeatable codes
-        return Helpline(flows, renderer, records, lambda: day)
+        return Helpline(flows, renderer, records, lambda: day, sleep=lambda _: None)
 
     outcomes = []
     failed = 0

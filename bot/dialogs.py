@@ -12,10 +12,11 @@ it, so they live in code, with their texts in ``flows/system.yaml``.
   ones refused); the helpline then makes a case code that looks like a phone number and shows
   it once. Messages holding a PIN or a code are deleted from the chat.
 * **Resume.** ``/resume`` asks for the code (on a chat the helpline does not know, after the
-  language picker), then the PIN; one Argon2id lookup either opens the
-  case or not, with the same reply for an unknown code and a wrong PIN. At most 10 failures an
-  hour (30 a day) per chat; past 200 failures an hour across the helpline every answer slows
-  down. No past conversation is shown, only the case's status.
+  language picker), then the PIN; one Argon2id lookup either opens the case or not, with the
+  same reply for an unknown code and a wrong PIN, and every check padded to the same time. At
+  most 10 failures an hour (30 a day) per chat; past 200 failures an hour across the helpline
+  every answer slows down. No past conversation is shown, only the case's status; then the
+  flow's current question (or the menu).
 * **Delete.** ``/delete`` destroys the case (its key first) and the conversation at once, wipes
   the chat and confirms neutrally.
 """
@@ -45,6 +46,8 @@ YES, NO, SKIP = "dialog:yes", "dialog:no", "dialog:skip"
 PER_CHAT_HOUR, PER_CHAT_DAY = 10, 30
 FLEET_HOUR = 200
 SLOWDOWN_SECONDS = 2.0
+RESUME_SECONDS = 0.5
+"""Every code-and-PIN check takes at least this long, so its timing tells nothing (S3)."""
 
 
 def consent_version(call: Call) -> str:
@@ -203,7 +206,10 @@ def _resume(call: Call, conversation: Conversation, event: object) -> Conversati
     now = call.helpline.clock()
     if call.unit.failed_resumes(None, now - timedelta(hours=1)) > FLEET_HOUR:
         call.helpline.sleep(SLOWDOWN_SECONDS)  # someone is guessing at scale: slow everyone
+    started = call.helpline.timer()
     case = call.unit.find_case(conversation.scratch.get("code", ""), pin)
+    # Whatever the answer, the check takes the same time: the reply comes no sooner.
+    call.helpline.sleep(max(0.0, RESUME_SECONDS - (call.helpline.timer() - started)))
     if case is None:
         call.unit.record_failed_resume(call.chat)
         call.unit.audit("trainee", "resume_failed")

@@ -65,6 +65,7 @@ class Helpline:
         desk_connected: bool = False,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self.flows = flows
         self.renderer = renderer
@@ -73,6 +74,7 @@ class Helpline:
         self.desk_connected = desk_connected
         self.clock = clock
         self.sleep = sleep
+        self.timer = timer
 
     def handle(self, chat: str, event: Incoming, address: str | None = None) -> Turn:
         """Handle one event from ``chat`` (a pseudonym); return what to send.

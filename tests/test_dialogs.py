@@ -12,7 +12,15 @@ from bot import engine
 from bot.assemble import build_helpline
 from bot.casecode import make_code, read_code
 from bot.conversation import Mode
-from bot.dialogs import FLEET_HOUR, NO, PER_CHAT_HOUR, SKIP, YES, consent_version
+from bot.dialogs import (
+    FLEET_HOUR,
+    NO,
+    PER_CHAT_HOUR,
+    RESUME_SECONDS,
+    SKIP,
+    YES,
+    consent_version,
+)
 from bot.events import DeleteAsked, DeskRequest, Incoming, Opened, Reply, ResumeAsked, Scrub, Turn
 from bot.flowdefs.model import Store
 from bot.records import Records
@@ -277,7 +285,20 @@ def test_many_failures_across_the_helpline_slow_every_resume(world: World) -> No
     world.send(ResumeAsked(), OTHER)
     world.type(code, OTHER)
     world.type(PIN, OTHER)
-    assert world.slept == [2.0]
+    assert world.slept[0] == 2.0
+
+
+def test_every_code_and_pin_check_takes_the_same_time(world: World) -> None:
+    code = world.open_case()
+    world.start(chat=OTHER)
+    ticks = iter([10.0, 10.2, 20.0, 20.05, 30.0, 30.49])  # the lookup took 0.2, 0.05, 0.49 s
+    world.helpline.timer = lambda: next(ticks)
+    for typed_code, pin in ((code, "730164"), (UNKNOWN, "730164"), (code, PIN)):
+        world.send(ResumeAsked(), OTHER)
+        world.type(typed_code, OTHER)
+        world.type(pin, OTHER)
+    assert world.slept == pytest.approx([0.3, 0.45, 0.01])  # each padded to RESUME_SECONDS
+    assert RESUME_SECONDS == 0.5
 
 
 def test_each_resume_attempt_is_one_argon2id_lookup(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from bot.storage.models import (
     LedgerRow,
     ResumeFailureRow,
 )
-from bot.storage.store import shred_case, utcnow
+from bot.storage.store import shred_cases, utcnow
 
 BATCH = 500
 CONVERSATION_IDLE = timedelta(hours=24)
@@ -60,8 +60,7 @@ def purge(engine: Engine, retention_days: int, clock: Callable[[], datetime] = u
                 ids = session.scalars(
                     select(CaseRow.id).where(CaseRow.last_activity_at < cutoff).limit(BATCH)
                 ).all()
-                for case_id in ids:
-                    shred_case(session, case_id)
+                shred_cases(session, ids)
             if not ids:
                 break
             cases += len(ids)

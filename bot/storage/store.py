@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -219,7 +219,7 @@ class SqlUnit:
         row = self._case_row(case)
         if row is None:
             return
-        shred_case(self.session, row.id)
+        shred_cases(self.session, [row.id])
         for pending in self.pending_audit:
             if pending.case_public_id == case:
                 pending.case_public_id = None
@@ -233,30 +233,29 @@ class SqlUnit:
         )
 
 
-def shred_case(session: Session, case_id: int) -> None:
-    """Destroy a case and everything that belongs to it.
+def shred_cases(session: Session, case_ids: Sequence[int]) -> None:
+    """Destroy cases and everything that belongs to them.
 
-    The data key and sealed columns are overwritten first (crypto-shredding: even a copy of
-    the database taken later cannot open what a backup holds of this case), then the case, its
-    consent and the conversations linked to it are deleted, and audit rows that named it keep
-    what happened and when, but no longer which case.
+    The data keys and sealed columns are overwritten first (crypto-shredding: what a backup
+    holds of these cases can no longer be opened with the master key), then the cases, their
+    consents and the conversations linked to them are deleted, and audit rows that named them
+    keep what happened and when, but no longer which case.
     """
-    public_id = session.scalar(select(CaseRow.public_id).where(CaseRow.id == case_id))
+    if not case_ids:
+        return
+    public_ids = session.scalars(select(CaseRow.public_id).where(CaseRow.id.in_(case_ids))).all()
     session.execute(
         update(CaseRow)
-        .where(CaseRow.id == case_id)
+        .where(CaseRow.id.in_(case_ids))
         .values(dek=b"\0" * 64, answers=None, resume_index=None)
     )
     session.flush()
-    session.execute(delete(ConversationRow).where(ConversationRow.case_id == case_id))
-    session.execute(delete(ConsentRow).where(ConsentRow.case_id == case_id))
-    session.execute(delete(CaseRow).where(CaseRow.id == case_id))
-    if public_id is not None:
-        session.execute(
-            update(AuditRow)
-            .where(AuditRow.case_public_id == public_id)
-            .values(case_public_id=None)
-        )
+    session.execute(delete(ConversationRow).where(ConversationRow.case_id.in_(case_ids)))
+    session.execute(delete(ConsentRow).where(ConsentRow.case_id.in_(case_ids)))
+    session.execute(delete(CaseRow).where(CaseRow.id.in_(case_ids)))
+    session.execute(
+        update(AuditRow).where(AuditRow.case_public_id.in_(public_ids)).values(case_public_id=None)
+    )
 
 
 def _json(data: Any) -> bytes:
