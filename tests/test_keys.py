@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import stat
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ import pytest
 from bot.cli import main
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.storage import crypto
 from bot.storage.crypto import (
     PAD_BUCKET,
     PRODUCTION_KDF,
@@ -237,3 +241,33 @@ def test_a_missing_master_key_is_named(tmp_path: Path) -> None:
         SqlRecords(database.engine, stranger).unit() as unit,
     ):
         unit.conversation("chat")
+
+
+def test_no_more_than_four_lookups_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    class SlowKdf:
+        def __init__(self, **_: object) -> None:
+            pass
+
+        def derive(self, data: bytes) -> bytes:
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.02)
+            with lock:
+                running[0] -= 1
+            return hashlib.sha256(data).digest()
+
+    monkeypatch.setattr(crypto, "Argon2id", SlowKdf)
+    keyring = Keyring({"k": new_key()}, "k", new_key(), TEST_KDF)
+    threads = [
+        threading.Thread(target=keyring.resume_index, args=("080-0000-0000", f"{n:06d}"))
+        for n in range(20)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 4

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import os
 import struct
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -50,7 +51,10 @@ class KdfCost:
 
 
 PRODUCTION_KDF = KdfCost()
-"""At least 64 MiB and 3 passes (goal S1); about 0.15-0.3 s a call."""
+"""At least 64 MiB and 3 passes (goal S1); about 0.2 s a call."""
+
+KDF_SLOTS = threading.BoundedSemaphore(4)
+"""At most 4 lookups at once in a process: a flood of /resume cannot exhaust memory (S5)."""
 
 
 def _pad(plaintext: bytes) -> bytes:
@@ -145,4 +149,5 @@ class Keyring:
             lanes=self.kdf.lanes,
             memory_cost=self.kdf.memory_kib,
         )
-        return kdf.derive(f"{code}|{pin}".encode()).hex()
+        with KDF_SLOTS:
+            return kdf.derive(f"{code}|{pin}".encode()).hex()
