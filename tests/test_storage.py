@@ -11,6 +11,7 @@ import hashlib
 import random
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -494,3 +495,14 @@ def test_envelopes_name_their_master_key(engine: Engine) -> None:
 def test_the_database_holds_no_plain_identifier_columns() -> None:
     names = {column.name for table in Base.metadata.sorted_tables for column in table.columns}
     assert not names & {"telegram_id", "user_id", "chat_id", "username", "name", "phone", "text"}
+
+
+def test_the_sqlite_file_and_its_wal_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'data' / 'helpline.sqlite3'}")
+    db.upgrade(engine)
+    with SqlRecords(engine, make_keyring()).unit() as unit:
+        unit.save_conversation("chat", Conversation("vi"), None)
+    for name in ("data", "data/helpline.sqlite3", "data/helpline.sqlite3-wal"):
+        mode = stat.S_IMODE((tmp_path / name).stat().st_mode)
+        assert mode & 0o077 == 0, (name, oct(mode))
+    engine.dispose()
