@@ -95,13 +95,42 @@ class LedgerRow(Base):
 
 
 class InboxRow(Base):
-    """A Telegram update id already taken in, so that a redelivered update is dropped."""
+    """A Telegram update taken in: kept sealed until handled, its id kept to drop redeliveries.
+
+    An update is written here before Telegram is told it arrived, so a crash never loses it;
+    ``done_at`` is set (and the sealed update dropped) in the same transaction as its effects,
+    so it never takes effect twice.
+    """
 
     __tablename__ = "inbox"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    chat_key: Mapped[str | None] = mapped_column(String(64))
+    """Pseudonym of the chat it came from: updates of one chat are handled in order."""
+    dek: Mapped[bytes | None] = mapped_column(LargeBinary)
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The sealed update (JSON) while it waits; None once handled."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OutboxRow(Base):
+    """Something to do on Telegram (send, delete), written with the state that caused it.
+
+    Rows of one chat are carried out in ``id`` order; a failed one is tried again later.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_key: Mapped[str] = mapped_column(String(64), index=True)
+    dek: Mapped[bytes] = mapped_column(LargeBinary)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    """Sealed JSON: the chat id, what to do, and the text and buttons to send."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ResumeFailureRow(Base):
