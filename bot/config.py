@@ -8,6 +8,7 @@ keys) are wrapped in ``Secret`` so they never appear in a log or a traceback.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,17 @@ class Settings:
     key_file: Path = field(default=Path("var") / "keys.json")
     require_keys: bool = False
     retention_days: int = 90
+    idle_wipe_minutes: int = 30
+    """A chat nobody touched for this long is wiped on both sides (always far below 48 h)."""
+    staff_chat_id: int | None = None
+    """The union desk's forum supergroup (issue 6)."""
+    staff_user_ids: frozenset[int] = frozenset()
+    webhook_url: str | None = None
+    """Set: Telegram posts updates here (webhook mode); unset: the helpline polls."""
+    webhook_listen: tuple[str, int] = ("127.0.0.1", 8080)
+    webhook_secret: Secret | None = None
+    failpoint: str | None = None
+    """For the fault tests only: ``name:count`` kills the process at that point."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -86,6 +98,19 @@ class Settings:
                 "WARNING or ERROR)"
             )
         data_dir = Path(read.text("HELPLINE_DATA_DIR") or "var")
+        webhook_url = read.text("HELPLINE_WEBHOOK_URL")
+        if webhook_url is not None and not webhook_url.startswith("https://"):
+            read.problem(
+                "HELPLINE_WEBHOOK_URL must start with https:// (Telegram only posts to HTTPS)"
+            )
+        webhook_secret = read.text("HELPLINE_WEBHOOK_SECRET")
+        if webhook_url and not webhook_secret:
+            read.problem(
+                "HELPLINE_WEBHOOK_SECRET is needed with HELPLINE_WEBHOOK_URL (1-256 characters "
+                "of A-Z, a-z, 0-9, _ and -), so that only Telegram can post updates"
+            )
+        if webhook_secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook_secret):
+            read.problem("HELPLINE_WEBHOOK_SECRET may only hold A-Z, a-z, 0-9, _ and -")
         settings = cls(
             telegram_token=_secret(token),
             telegram_api_url=api_url,
@@ -99,6 +124,13 @@ class Settings:
             key_file=Path(read.text("HELPLINE_KEY_FILE") or data_dir / "keys.json"),
             require_keys=(read.text("HELPLINE_REQUIRE_KEYS") or "").lower() in TRUE,
             retention_days=read.number("HELPLINE_RETENTION_DAYS", 90, low=1, high=3650),
+            idle_wipe_minutes=read.number("HELPLINE_IDLE_WIPE_MINUTES", 30, low=1, high=24 * 60),
+            staff_chat_id=read.chat_id("HELPLINE_STAFF_CHAT_ID"),
+            staff_user_ids=read.user_ids("HELPLINE_STAFF_USER_IDS"),
+            webhook_url=webhook_url,
+            webhook_listen=read.address("HELPLINE_WEBHOOK_LISTEN", ("127.0.0.1", 8080)),
+            webhook_secret=_secret(webhook_secret),
+            failpoint=read.text("HELPLINE_FAILPOINT"),
         )
         if read.problems:
             raise ConfigError(
@@ -129,6 +161,35 @@ class _Reader:
         if not path.is_dir():
             self.problem(f"{name}: no folder at {path}")
         return path
+
+    def chat_id(self, name: str) -> int | None:
+        text = self.text(name)
+        if text is None:
+            return None
+        if not re.fullmatch(r"-100\d{5,}", text):
+            self.problem(
+                f"{name} should be the union desk group's id, like -1001234567890 (not '{text}')"
+            )
+            return None
+        return int(text)
+
+    def user_ids(self, name: str) -> frozenset[int]:
+        text = self.text(name) or ""
+        ids = [part.strip() for part in text.split(",") if part.strip()]
+        if not all(part.isdigit() for part in ids):
+            self.problem(f"{name} should be Telegram user ids separated by commas, like 123,456")
+            return frozenset()
+        return frozenset(int(part) for part in ids)
+
+    def address(self, name: str, default: tuple[str, int]) -> tuple[str, int]:
+        text = self.text(name)
+        if text is None:
+            return default
+        host, _, port = text.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:  # noqa: PLR2004
+            self.problem(f"{name} should be host:port, like 127.0.0.1:8080 (not '{text}')")
+            return default
+        return host, int(port)
 
     def number(self, name: str, default: int, low: int, high: int) -> int:
         text = self.text(name)

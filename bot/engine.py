@@ -334,6 +334,9 @@ def _remember(
 
 def _press(run: _Run, state: State, node: m.Question, index: int) -> State | None:
     button = node.buttons[index]
+    if button.exit:
+        run.effects += [Erase(), End()]
+        return None
     answers = (
         _remember(state.flow, node, Choice(button.value), state.answers)
         if button.value

@@ -1,10 +1,10 @@
 """What passes between the adapters and the service: events in, replies and orders out.
 
-Incoming: the service-level events (``Opened``, ``ResumeAsked``, ``DeleteAsked``) beside the
-engine's (typed text, a pressed button, a command, media). Outgoing: ``Reply`` (a text with
-buttons), ``Wipe`` (delete the chat on both sides), ``Scrub`` (delete the trainee's last
-message), ``DeskRequest`` (the union desk should take over). Plain frozen dataclasses; no
-behaviour.
+Incoming: the service-level events (``Opened``, ``ResumeAsked``, ``DeleteAsked``,
+``HelpAsked``) beside the engine's (typed text, a pressed button, a command, media).
+Outgoing: ``Reply`` (a text with buttons), ``Wipe`` (delete the chat on both sides),
+``Scrub`` (delete the trainee's last message), ``DeskRequest`` (the union desk should take
+over). Plain frozen dataclasses; no behaviour.
 """
 
 from __future__ import annotations
@@ -36,7 +36,12 @@ class DeleteAsked:
     language_code: str | None = None
 
 
-Incoming: TypeAlias = Opened | ResumeAsked | DeleteAsked | Event
+@dataclass(frozen=True, slots=True)
+class HelpAsked:
+    """/help: how the chat works."""
+
+
+Incoming: TypeAlias = Opened | ResumeAsked | DeleteAsked | HelpAsked | Event
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ Pure: no I/O here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,6 +80,15 @@ class Unit(Protocol):
 
     def audit(self, actor: str, action: str, case: str | None = None, detail: str = "") -> None:
         """Write an audit row (kept even if the unit rolls back)."""
+
+    def idle_chats(self, before: datetime, chat: str | None = None) -> list[str]:
+        """Return the chats (or just ``chat``) whose conversation rests since before ``before``."""
+
+    def send_later(self, chat: str, actions: Sequence[Mapping[str, object]]) -> None:
+        """Queue what an adapter must do for a chat (JSON-ready), committed with the unit."""
+
+    def finish_update(self, update_id: int) -> None:
+        """Mark an incoming update handled, in the same unit as its effects."""
 
 
 class Records(Protocol):

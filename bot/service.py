@@ -24,6 +24,7 @@ from bot.conversation import Conversation, Mode
 from bot.engine import Event
 from bot.events import (
     DeleteAsked,
+    HelpAsked,
     Incoming,
     Opened,
     Outgoing,
@@ -37,7 +38,7 @@ from bot.i18n.locales import LANGUAGES, NATIVE_NAMES, SOURCE, guess
 from bot.i18n.render import Renderer
 from bot.records import Records, Unit
 from bot.textnorm import fold
-from bot.values import Value
+from bot.values import Text, Value
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +77,77 @@ class Helpline:
         self.sleep = sleep
         self.timer = timer
 
-    def handle(self, chat: str, event: Incoming, address: str | None = None) -> Turn:
+    def handle(
+        self,
+        chat: str,
+        event: Incoming,
+        address: str | None = None,
+        after: Callable[[Unit, Turn], None] | None = None,
+    ) -> Turn:
         """Handle one event from ``chat`` (a pseudonym); return what to send.
 
         ``address`` is what the adapter needs to write to the chat later (the Telegram chat
-        id); it is kept sealed, and dropped when the conversation ends.
+        id); it is kept sealed, and dropped when the conversation ends. ``after`` runs inside
+        the unit of work, so what it writes (the replies to send, the update marked done) is
+        committed together with the new state, or not at all.
         """
         with self.records.unit() as unit:
             call = Call(self, unit, chat, address)
             call.run(event)
-        return call.turn()
+            turn = call.turn()
+            if after is not None:
+                after(unit, turn)
+        return turn
+
+    def tell(
+        self,
+        chat: str,
+        key: str,
+        language_code: str | None,
+        after: Callable[[Unit, Turn], None],
+    ) -> Turn:
+        """Send a system text to a chat in its language, without changing its conversation."""
+        with self.records.unit() as unit:
+            conversation = unit.conversation(chat)
+            lang = conversation.lang if conversation else guess(language_code) or SOURCE
+            turn = Turn((Call(self, unit, chat, None).system(key, lang),))
+            after(unit, turn)
+        return turn
+
+    def wipe_idle(
+        self, before: datetime, after: Callable[[Unit, str, str | None, Turn], None]
+    ) -> int:
+        """Wipe and forget every conversation resting since before ``before``; return how many.
+
+        ``after`` gets each chat, the address to reach it and the ``Wipe`` to carry out, inside
+        the unit that forgets the conversation.
+        """
+        with self.records.unit() as unit:
+            chats = unit.idle_chats(before)
+        for chat in chats:
+            with self.records.unit() as unit:
+                if not unit.idle_chats(before, chat):
+                    continue  # the trainee came back in the meantime
+                address = unit.address(chat)
+                unit.end_conversation(chat)
+                after(unit, chat, address, Turn((Wipe(),)))
+            log.info("conversation.idle_wiped")
+        return len(chats)
+
+    def text_for(self, key: str, language_code: str | None) -> str:
+        """A system text in the language Telegram's language code suggests (no storage used)."""
+        msg = self.flows.system.get(key, Msg(f"system.{key}", key))
+        return self.renderer.text(msg, guess(language_code) or SOURCE)
+
+    def exit_words(self) -> dict[str, str]:
+        """The word that clears the chat, by language."""
+        msg = self.flows.system.get("exit_word", Msg("system.exit_word", "exit"))
+        return {lang: self.renderer.text(msg, lang) for lang in LANGUAGES}
+
+    def is_exit_word(self, text: str) -> bool:
+        """Whether a typed text is, alone, one of the words that clear the chat."""
+        typed = fold(text).strip().casefold()
+        return bool(typed) and typed in {fold(w).casefold() for w in self.exit_words().values()}
 
     def start_in(self, chat: str, lang: str) -> Turn:
         """Start a conversation in ``lang`` without the picker (``helpline chat --lang``)."""
@@ -115,11 +177,16 @@ class Call:
 
     def run(self, event: Incoming) -> None:
         """Handle one event."""
+        if isinstance(event, engine.TextEntered) and self.helpline.is_exit_word(event.text):
+            event = engine.CommandGiven(engine.Command.EXIT)
         conversation = self.unit.conversation(self.chat)
         if conversation is None:
             self.first_contact(event)
             return
         match event:
+            case HelpAsked():
+                self.out.append(self.help(conversation.lang))
+                self.advance(replace(conversation, mode=Mode.CHAT, scratch={}), engine.Repeat())
             case ResumeAsked():
                 dialogs.start_resume(self, conversation)
             case DeleteAsked():
@@ -146,6 +213,9 @@ class Call:
         lang = guess(code) or SOURCE
         if isinstance(event, DeleteAsked):
             dialogs.delete_everything(self, Conversation(lang))
+            return
+        if event == engine.CommandGiven(engine.Command.EXIT):
+            self.out += [Wipe(), self.system("goodbye", lang)]
             return
         then = {THEN: RESUME} if isinstance(event, ResumeAsked) else {}
         conversation = Conversation(lang, mode=Mode.LANGUAGE, scratch=then)
@@ -223,6 +293,11 @@ class Call:
         """Return a system text (``flows/system.yaml``) in ``lang``."""
         msg = self.flows.system.get(key, Msg(f"system.{key}", key))
         return Reply(self.helpline.renderer.text(msg, lang, params), buttons, msg.context)
+
+    def help(self, lang: str) -> Reply:
+        """The /help text, naming the exit word of this language."""
+        word = self.helpline.exit_words()[lang]
+        return self.system("help", lang, {"exit_word": Text(word)})
 
     def label(self, key: str, lang: str) -> str:
         """Return a system text used as a button label."""

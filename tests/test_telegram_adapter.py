@@ -1,220 +1,279 @@
-"""The Telegram adapter through the real python-telegram-bot stack and a fake Telegram."""
+"""The helpline on the fake Telegram, through the production entry point (in process)."""
 
 from __future__ import annotations
 
-import asyncio
+import logging
 import re
-import threading
-from collections.abc import AsyncIterator
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-import pytest_asyncio
-from telegram import Update
-from telegram.ext import Application
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
-from bot.assemble import build_helpline
-from bot.config import Secret, Settings
-from bot.storage.crypto import PRODUCTION_KDF, Keyring, new_key
-from bot.storage.inbox import Inbox
-from bot.storage.ledger import Ledger
-from bot.storage.maintenance import Purged
-from bot.storage.store import SqlRecords
-from bot.telegram_adapter import TelegramFrontDesk, build_application, schedule_purge
+from bot.storage.models import ConversationRow
+from bot.telegram_adapter.runtime import _wipe_idle
 
-from .conftest import FLOWS, LOCALES, TODAY, make_keyring
-from .databases import sqlite_engine
-from .fakes.telegram_world import FakeRequest, FakeTelegram
+from .fakes.telegram_world import FakeTelegram
+from .harness import Running, running
 
-USER = 424242
+USER, OTHER = 424242, 535353
+CODE = re.compile(r"0[789]0-\d{4}-\d{4}")
 
 
-@pytest_asyncio.fixture(name="bot")
-async def _bot(tmp_path: Path) -> AsyncIterator[tuple[Any, FakeTelegram]]:
-    """The real PTB stack over the fake world, with the real encrypted store in a SQLite file."""
+async def say(bot: Running, text: str, user: int = USER, lang: str = "vi") -> None:
+    bot.world.user_sends(user, text, language_code=lang)
+    await bot.settle()
+
+
+async def press(bot: Running, data: str, user: int = USER) -> None:
+    bot.world.user_presses(user, data)
+    await bot.settle()
+
+
+async def press_nth(bot: Running, index: int, user: int = USER) -> None:
+    await press(bot, bot.world.last_buttons(user)[index][1], user)
+
+
+@pytest.mark.asyncio
+async def test_start_shows_the_picker_and_every_message_is_protected(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        await say(bot, "/start")
+        world = bot.world
+        assert world.bot_texts(USER)[0].startswith("Chọn ngôn ngữ")
+        assert world.last_buttons(USER)[0] == ("Tiếng Việt", "lang:vi")
+        sent = [params for method, params in world.calls if method == "sendMessage"]
+        assert sent and all(params.get("protect_content") is True for params in sent)
+        assert all(
+            params["link_preview_options"] in ({"is_disabled": True}, '{"is_disabled": true}')
+            for params in sent
+        )
+        assert all(m.protected for m in world.visible(USER) if m.from_bot)
+
+
+@pytest.mark.asyncio
+async def test_command_menus_are_set_in_every_language(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        menus = bot.world.commands
+        names = ["start", "menu", "language", "talk", "resume", "exit", "delete", "help"]
+        for lang in ("", "vi", "zh", "ja"):
+            menu = next(cmds for (_, code), cmds in menus.items() if (code or "") == lang)
+            assert [c["command"] for c in menu] == names
+        english = next(cmds for (_, code), cmds in menus.items() if not code)
+        assert {c["description"] for c in english} >= {"Clear this chat", "Delete my data"}
+
+
+@pytest.mark.asyncio
+async def test_a_trainee_walks_to_an_answer_and_exit_wipes_both_sides(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        await say(bot, "/start")
+        await press(bot, "lang:vi")
+        await press_nth(bot, 0)  # pay
+        await press_nth(bot, 0)  # below the minimum?
+        await press_nth(bot, 1)  # by the hour
+        for typed in ("900", "Aichi"):
+            await say(bot, typed)
+        await press_nth(bot, 2)  # another industry
+        await say(bot, "0")  # no overtime
+        await press_nth(bot, 0)  # no night work
+        await say(bot, "0")  # nothing deducted
+        assert any("Luật Lương tối thiểu, Điều 4" in t for t in bot.world.bot_texts(USER))
+        assert not bot.world.unanswered_callbacks
+        await say(bot, "/exit")
+        assert [(m.from_bot, m.text) for m in bot.world.visible(USER)] == [(True, "Tạm biệt.")]
+
+
+@pytest.mark.asyncio
+async def test_the_exit_word_and_the_exit_button_wipe_too(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        await say(bot, "/start")
+        await press(bot, "lang:vi")
+        await say(bot, "  THOÁT ")
+        assert [m.text for m in bot.world.visible(USER)] == ["Tạm biệt."]
+        await say(bot, "/start", user=OTHER, lang="zh-hans")
+        await press(bot, "lang:zh_Hans", user=OTHER)
+        exit_button = next(
+            data for label, data in bot.world.last_buttons(OTHER) if label == "清除这段聊天"
+        )
+        await press(bot, exit_button, user=OTHER)
+        assert [m.text for m in bot.world.visible(OTHER)] == ["再见。"]
+
+
+@pytest.mark.asyncio
+async def test_help_explains_the_commands_in_the_trainees_language(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        await say(bot, "/start", lang="ja")
+        await press(bot, "lang:ja")
+        await say(bot, "/help", lang="ja")
+        texts = bot.world.bot_texts(USER)
+        assert any("/exit" in t and "「終了」" in t for t in texts)
+        assert texts[-1].startswith("こんにちは")  # then the menu again
+
+
+@pytest.mark.asyncio
+async def test_stickers_photos_and_voice_get_a_kind_answer(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        await say(bot, "/start", lang="ja")
+        await press(bot, "lang:ja")
+        for send in (
+            bot.world.user_sends_sticker,
+            bot.world.user_sends_photo,
+            bot.world.user_sends_voice,
+        ):
+            send(USER, language_code="ja")
+            await bot.settle()
+            assert "文字とボタンしか読めません" in bot.world.bot_texts(USER)[-2]
+
+
+async def open_a_case_with_a_pin(bot: Running) -> str:
+    await say(bot, "/start")
+    await press(bot, "lang:vi")
+    await say(bot, "/talk")
+    await press(bot, "dialog:yes")
+    await say(bot, "4 8 2 9 1 5")
+    await say(bot, "４８２９１５")  # full-width digits
+    code_message = next(t for t in bot.world.bot_texts(USER) if CODE.search(t))
+    found = CODE.search(code_message)
+    assert found is not None
+    return found.group(0)
+
+
+@pytest.mark.asyncio
+async def test_messages_holding_a_pin_are_deleted_at_once(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        await open_a_case_with_a_pin(bot)
+        typed = [m.text for m in bot.world.visible(USER) if not m.from_bot]
+        assert "4 8 2 9 1 5" not in typed and "４８２９１５" not in typed
+        assert "/talk" in typed  # other messages stay until /exit
+
+
+@pytest.mark.asyncio
+async def test_delete_wipes_the_chat_and_confirms_neutrally(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        await open_a_case_with_a_pin(bot)
+        await say(bot, "/delete")
+        assert [(m.from_bot, m.text) for m in bot.world.visible(USER)] == [
+            (True, "Xong rồi. Mọi điều bạn đã kể với chúng tôi ở đây đều đã được xóa.")
+        ]
+
+
+@pytest.mark.asyncio
+async def test_resume_from_another_account_asks_for_the_language_first(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        code = await open_a_case_with_a_pin(bot)
+        await say(bot, "/resume", user=OTHER, lang="ja")
+        assert bot.world.last_buttons(OTHER)[0] == ("日本語", "lang:ja")
+        await press(bot, "lang:vi", user=OTHER)
+        await say(bot, code, user=OTHER)
+        await say(bot, "482915", user=OTHER)
+        assert any(t.startswith("Chào mừng bạn quay lại") for t in bot.world.bot_texts(OTHER))
+        typed = [m.text for m in bot.world.visible(OTHER) if not m.from_bot]
+        assert typed == ["/resume"]  # the code and the PIN were deleted
+
+
+@pytest.mark.asyncio
+async def test_an_update_delivered_three_times_is_handled_once(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        await say(bot, "/start")
+        await press(bot, "lang:vi")
+        update = bot.world.user_sends(USER, "/menu")
+        await bot.settle()
+        count = len(bot.world.bot_texts(USER))
+        for _ in range(2):
+            bot.world.deliver_again(update)
+            await bot.settle()
+        assert len(bot.world.bot_texts(USER)) == count
+
+
+@pytest.mark.asyncio
+async def test_stale_buttons_get_the_current_menu(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        await say(bot, "/start")
+        await press(bot, "lang:vi")
+        await press(bot, "wages.topics.0")  # from a menu that is not on screen
+        texts = bot.world.bot_texts(USER)
+        assert texts[-2] == "Menu đó đã cũ. Đây là menu mới nhất."  # "that menu has expired"
+        assert not bot.world.unanswered_callbacks
+
+
+@pytest.mark.asyncio
+async def test_telegram_saying_429_and_the_chat_limit_are_obeyed(tmp_path: Path) -> None:
+    async with running(tmp_path, real_limits=True) as bot:
+        bot.world.fail_next("sendMessage", status=429, retry_after=1)
+        started = time.monotonic()
+        await say(bot, "/start")
+        assert time.monotonic() - started >= 1.0
+        assert bot.world.bot_texts(USER)[0].startswith("Chọn ngôn ngữ")
+        await press(bot, "lang:vi")
+        await press(bot, "menu.topics.4")
+        await press(bot, "safety.check.0")  # the emergency texts: five messages at once
+        assert bot.world.max_sends_in_window(USER, 1.0) <= 3
+        assert bot.world.max_sends_in_window(USER, 3.0) <= 5
+
+
+@pytest.mark.asyncio
+async def test_a_trainee_who_blocked_the_bot_is_left_alone(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        bot.world.user_sends(USER, "/start")
+        bot.world.user_blocks_bot(USER)  # before the answer goes out
+        await bot.settle()  # the answer was refused (403) and dropped: nothing waits
+        assert bot.world.bot_texts(USER) == []
+        bot.world.user_unblocks_bot(USER)
+        await say(bot, "/menu")
+        assert bot.world.bot_texts(USER)
+
+
+@pytest.mark.asyncio
+async def test_one_flooding_user_is_slowed_down_and_nobody_else_is(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        await say(bot, "/start")
+        await press(bot, "lang:vi")
+        before = len(bot.world.bot_texts(USER))
+        for number in range(300):
+            bot.world.user_sends(USER, f"spam {number}")
+        bot.world.user_sends(OTHER, "/start", language_code="ja")
+        await bot.settle(timeout=60)
+        replies = bot.world.bot_texts(USER)[before:]
+        notices = [t for t in replies if t.startswith("Bạn hãy chờ một phút")]
+        assert len(notices) == 1
+        assert len(replies) - 1 <= 30 * 2  # each handled message: a re-prompt and the menu
+        assert "言語を選んでください：" in bot.world.bot_texts(OTHER)[0]
+        await say(bot, "/exit")
+        assert [m.text for m in bot.world.visible(USER)] == ["Tạm biệt."]  # flood wiped too
+
+
+@pytest.mark.asyncio
+async def test_idle_chats_are_wiped_and_the_timer_survives_a_restart(tmp_path: Path) -> None:
     world = FakeTelegram()
-    settings = Settings(telegram_token=Secret("123456:TEST"))
-    engine = sqlite_engine(tmp_path)
-    keyring = make_keyring()
-    helpline = build_helpline(FLOWS, LOCALES, SqlRecords(engine, keyring), today=lambda: TODAY)
-    app: Application = build_application(  # type: ignore[type-arg]
-        settings,
-        TelegramFrontDesk(helpline, keyring, Ledger(engine), Inbox(engine)),
-        request=FakeRequest(world),
-    )
-    async with app:
-
-        async def send(update: dict[str, Any]) -> None:
-            await app.process_update(Update.de_json(update, app.bot))
-
-        yield send, world
-    engine.dispose()
-
-
-@pytest.mark.asyncio
-async def test_start_shows_the_picker_and_every_message_is_protected(bot: Any) -> None:
-    send, world = bot
-    await send(world.user_sends(USER, "/start", language_code="vi"))
-    assert world.bot_texts(USER)[0].startswith("Chọn ngôn ngữ")
-    assert world.last_buttons(USER)[0] == ("Tiếng Việt", "lang:vi")
-    assert all(m.protected for m in world.visible(USER) if m.from_bot)
-    sent = [params for method, params in world.calls if method == "sendMessage"]
-    assert sent[0]["link_preview_options"] == {"is_disabled": True}
+    async with running(tmp_path, world) as bot:
+        await say(bot, "/start")
+        await press(bot, "lang:vi")
+        assert bot.world.visible(USER)
+        engine = bot.parts.database.engine
+    long_ago = datetime.now(UTC) - timedelta(minutes=31)
+    with Session(engine) as session, session.begin():
+        session.execute(update(ConversationRow).values(updated_at=long_ago))
+    async with running(tmp_path, world) as bot:  # a new process: the clock wipes at start
+        await bot.settle()
+        for _ in range(100):
+            if not bot.world.visible(USER):
+                break
+            await _wipe_idle(bot.settings, bot.parts)
+            await bot.settle()
+        assert bot.world.visible(USER) == []
 
 
 @pytest.mark.asyncio
-async def test_a_trainee_walks_to_an_answer_and_exit_wipes_both_sides(bot: Any) -> None:
-    send, world = bot
-    await send(world.user_sends(USER, "/start"))
-    await send(world.user_presses(USER, "lang:vi"))
-    await send(world.user_presses(USER, world.last_buttons(USER)[0][1]))  # pay
-    await send(world.user_presses(USER, world.last_buttons(USER)[0][1]))  # below the minimum?
-    await send(world.user_presses(USER, world.last_buttons(USER)[1][1]))  # by the hour
-    for typed in ("900", "Aichi"):
-        await send(world.user_sends(USER, typed))
-    await send(world.user_presses(USER, world.last_buttons(USER)[2][1]))  # another industry
-    await send(world.user_sends(USER, "0"))  # no overtime
-    await send(world.user_presses(USER, world.last_buttons(USER)[0][1]))  # no night work
-    await send(world.user_sends(USER, "0"))  # nothing deducted
-    assert any("Luật Lương tối thiểu, Điều 4" in text for text in world.bot_texts(USER))
-    assert not world.unanswered_callbacks
-    await send(world.user_sends(USER, "/exit"))
-    visible = world.visible(USER)
-    assert [(m.from_bot, m.text) for m in visible] == [(True, "Tạm biệt.")]
-
-
-@pytest.mark.asyncio
-async def test_stickers_get_a_kind_answer(bot: Any) -> None:
-    send, world = bot
-    await send(world.user_sends(USER, "/start", language_code="ja"))
-    await send(world.user_presses(USER, "lang:ja"))
-    await send(world.user_sends_sticker(USER))
-    assert "文字とボタンしか読めません" in world.bot_texts(USER)[-2]
-
-
-async def open_a_case_with_a_pin(send: Any, world: FakeTelegram) -> None:
-    await send(world.user_sends(USER, "/start", language_code="vi"))
-    await send(world.user_presses(USER, "lang:vi"))
-    await send(world.user_sends(USER, "/talk"))
-    await send(world.user_presses(USER, "dialog:yes"))
-    await send(world.user_sends(USER, "4 8 2 9 1 5"))
-    await send(world.user_sends(USER, "４８２９１５"))  # full-width digits
-
-
-@pytest.mark.asyncio
-async def test_messages_holding_a_pin_are_deleted_at_once(bot: Any) -> None:
-    send, world = bot
-    await open_a_case_with_a_pin(send, world)
-    texts = [m.text for m in world.visible(USER) if not m.from_bot]
-    assert "4 8 2 9 1 5" not in texts and "４８２９１５" not in texts
-    assert "/talk" in texts  # other messages stay until /exit
-    code_message = next(t for t in world.bot_texts(USER) if t.startswith("Bạn hãy giữ lại số này"))
-    assert re.search(r"0[789]0-\d{4}-\d{4}", code_message)
-
-
-@pytest.mark.asyncio
-async def test_delete_wipes_the_chat_and_confirms_neutrally(bot: Any) -> None:
-    send, world = bot
-    await open_a_case_with_a_pin(send, world)
-    await send(world.user_sends(USER, "/delete"))
-    visible = world.visible(USER)
-    assert [(m.from_bot, m.text) for m in visible] == [
-        (True, "Xong rồi. Mọi điều bạn đã kể với chúng tôi ở đây đều đã được xóa.")
-    ]
-
-
-@pytest.mark.asyncio
-async def test_resume_from_another_account_asks_for_the_language_first(bot: Any) -> None:
-    send, world = bot
-    await open_a_case_with_a_pin(send, world)
-    code_message = next(t for t in world.bot_texts(USER) if t.startswith("Bạn hãy giữ lại số này"))
-    code = re.search(r"0[789]0-\d{4}-\d{4}", code_message)
-    assert code is not None
-    other = USER + 1
-    await send(world.user_sends(other, "/resume", language_code="ja"))
-    assert world.last_buttons(other)[0] == ("日本語", "lang:ja")
-    await send(world.user_presses(other, "lang:vi"))
-    await send(world.user_sends(other, code.group(0)))
-    await send(world.user_sends(other, "482915"))
-    texts = world.bot_texts(other)
-    assert any(t.startswith("Chào mừng bạn quay lại") for t in texts)
-    typed = [m.text for m in world.visible(other) if not m.from_bot]
-    assert typed == ["/resume"]  # the code and the PIN were deleted
-
-
-@pytest.mark.asyncio
-async def test_the_purge_is_scheduled_and_runs_off_the_event_loop(tmp_path: Path) -> None:
-    settings = Settings(telegram_token=Secret("123456:TEST"))
-    engine = sqlite_engine(tmp_path)
-    keyring = make_keyring()
-    helpline = build_helpline(FLOWS, LOCALES, SqlRecords(engine, keyring), today=lambda: TODAY)
-    desk = TelegramFrontDesk(helpline, keyring, Ledger(engine), Inbox(engine))
-    app = build_application(settings, desk, request=FakeRequest(FakeTelegram()))
-    threads: list[str] = []
-
-    def purge_now() -> Purged:
-        threads.append(threading.current_thread().name)
-        return Purged(0, 0, 0)
-
-    schedule_purge(app, purge_now)
-    assert app.job_queue is not None
-    (job,) = app.job_queue.get_jobs_by_name("purge")
-    async with app:
-        await job.callback(None)  # type: ignore[arg-type]
-    assert threads and threads[0] != threading.main_thread().name
-    engine.dispose()
-
-
-@pytest.mark.asyncio
-async def test_key_derivation_runs_while_the_event_loop_goes_on(tmp_path: Path) -> None:
-    """The Argon2id lookup (production cost) runs in a worker thread, not on the loop."""
-    world = FakeTelegram()
-    engine = sqlite_engine(tmp_path)
-    base = make_keyring()
-    keyring = Keyring(base.masters, base.active, new_key(), PRODUCTION_KDF)
-    ticks = [0]
-    during: list[int] = []
-    original = keyring.resume_index
-
-    def watched(code: str, pin: str) -> str:
-        before = ticks[0]
-        result = original(code, pin)
-        during.append(ticks[0] - before)
-        return result
-
-    keyring.resume_index = watched  # type: ignore[method-assign]
-    helpline = build_helpline(FLOWS, LOCALES, SqlRecords(engine, keyring), today=lambda: TODAY)
-    app = build_application(
-        Settings(telegram_token=Secret("123456:TEST")),
-        TelegramFrontDesk(helpline, keyring, Ledger(engine), Inbox(engine)),
-        request=FakeRequest(world),
-    )
-
-    async def ticker() -> None:
-        while True:
-            await asyncio.sleep(0.001)
-            ticks[0] += 1
-
-    async with app:
-
-        async def send(update: dict[str, Any]) -> None:
-            await app.process_update(Update.de_json(update, app.bot))
-
-        running = asyncio.create_task(ticker())
-        await open_a_case_with_a_pin(send, world)  # the PIN: one Argon2id call
-        running.cancel()
-    assert len(during) == 1 and during[0] > 0
-    engine.dispose()
-
-
-@pytest.mark.asyncio
-async def test_an_update_delivered_twice_is_handled_once(bot: Any) -> None:
-    send, world = bot
-    await send(world.user_sends(USER, "/start", language_code="vi"))
-    await send(world.user_presses(USER, "lang:vi"))
-    update = world.user_sends(USER, "/menu")
-    await send(update)
-    count = len(world.bot_texts(USER))
-    await send(update)  # Telegram redelivers after a restart
-    assert len(world.bot_texts(USER)) == count
+async def test_logs_carry_no_text_and_no_ids(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with running(tmp_path) as bot:
+        await say(bot, "/start")
+        await press(bot, "lang:vi")
+        await say(bot, "Nguyễn Văn A 090-1234-5678")
+        await say(bot, "/exit")
+    logged = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
+    for secret in ("Nguyễn", "090-1234-5678", str(USER), "TEST-token", "123456:"):
+        assert secret not in logged

@@ -313,7 +313,14 @@ class _FlowChecker:
                         node.id,
                         f"a danger answer needs flows/{EMERGENCY_FLOW}.yaml, which is missing",
                     )
-            if node.store is not Store.NEVER:
+            if button.exit and (button.next is not None or button.danger):
+                self.add(
+                    button.line,
+                    node.id,
+                    "an exit button wipes the chat and ends the conversation; "
+                    "remove its 'next:' and 'danger:'",
+                )
+            if node.store is not Store.NEVER and not button.exit:
                 if button.value is None:
                     self.add(
                         button.line,

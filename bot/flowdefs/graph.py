@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.flowdefs.model import (
     EMERGENCY_FLOW,
     Ask,
+    Button,
     Compute,
     Decide,
     End,
@@ -49,18 +50,17 @@ def _label(node: Node) -> str:
             return "end"
 
 
+def _button_target(button: Button) -> str:
+    if button.exit:
+        return "exit"
+    return button.next if button.next and not button.danger else f"flow:{EMERGENCY_FLOW}"
+
+
 def _edges(flow: Flow, node: Node) -> list[tuple[str, str, bool]]:
     """Return (target, label, danger) for every arrow out of ``node``."""
     match node:
         case Question():
-            return [
-                (
-                    b.next if b.next and not b.danger else f"flow:{EMERGENCY_FLOW}",
-                    _short(b.label.text, 28),
-                    b.danger,
-                )
-                for b in node.buttons
-            ]
+            return [(_button_target(b), _short(b.label.text, 28), b.danger) for b in node.buttons]
         case Decide():
             return [
                 (c.next, c.condition.source if c.condition else "otherwise", False)

@@ -77,6 +77,18 @@ SYSTEM_KEYS: Mapping[str, str] = {
     "resumed_open": "after /resume: the case is open",
     "resumed_closed": "after /resume: the case is closed",
     "deleted": "after /delete: everything is deleted",
+    "help": "/help: how the chat works ({exit_word} is the word below)",
+    "exit_word": "one word that, typed alone, clears the chat like /exit (keep it one word)",
+    "busy": "the helpline cannot keep messages for a moment (its database is down)",
+    "slow_down": "someone sends far too many messages: the rest of this minute is not read",
+    "command_start": "command menu: /start",
+    "command_menu": "command menu: /menu",
+    "command_language": "command menu: /language",
+    "command_talk": "command menu: /talk",
+    "command_resume": "command menu: /resume",
+    "command_exit": "command menu: /exit",
+    "command_delete": "command menu: /delete",
+    "command_help": "command menu: /help",
 }
 """Texts the code itself needs, kept in ``flows/system.yaml`` so maintainers can edit them."""
 
@@ -154,6 +166,8 @@ class Button:
     next: str | None
     value: str | None = None
     danger: bool = False
+    exit: bool = False
+    """Like /exit: wipe the chat on both sides and forget the conversation."""
     line: int = field(default=0, compare=False)
 
 

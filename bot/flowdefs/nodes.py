@@ -46,7 +46,7 @@ KEYS_BY_KIND: Mapping[str, tuple[str, ...]] = {
     "say": ("say", "next"),
 }
 NODE_KEYS = tuple(sorted({key for keys in KEYS_BY_KIND.values() for key in keys}))
-BUTTON_KEYS = ("label", "next", "value", "danger")
+BUTTON_KEYS = ("label", "next", "value", "danger", "exit")
 CASE_KEYS = ("if", "next")
 ASK_KINDS = (Kind.YEN, Kind.NUMBER, Kind.DATE, Kind.PREFECTURE, Kind.TEXT)
 
@@ -77,9 +77,13 @@ def _read_buttons(
         if not isinstance(danger, bool):
             r.problem((*at, "danger"), nid, "'danger' should be true or false")
             danger = False
+        leaves = item.get("exit", False)
+        if not isinstance(leaves, bool):
+            r.problem((*at, "exit"), nid, "'exit' should be true or false")
+            leaves = False
         if target is not None:
             target = r.name(target, (*at, "next"), nid, "node name")
-        elif not danger:
+        elif not (danger or leaves):
             r.problem(at, nid, f"button {index + 1} ('{label}') leads nowhere: add 'next:'")
         value = item.get("value")
         if isinstance(value, bool):  # value: yes / no is what a maintainer means
@@ -95,6 +99,7 @@ def _read_buttons(
                 target,
                 value,
                 danger,
+                leaves,
                 r.doc.line(*at),
             )
         )

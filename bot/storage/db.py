@@ -9,6 +9,8 @@ Alembic migrations to the newest version; the helpline calls it on start.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_FILE = "helpline.sqlite3"
@@ -27,6 +29,15 @@ BUSY_TIMEOUT_MS = 5000
 
 class DatabaseError(RuntimeError):
     """The database cannot be reached or migrated; the message says what to check."""
+
+
+@contextmanager
+def reachable() -> Iterator[None]:
+    """Turn a lost or refused database connection into ``DatabaseError`` for the caller."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as error:
+        raise DatabaseError(f"the database is unreachable ({type(error.orig).__name__})") from None
 
 
 def default_url(data_dir: Path) -> str:

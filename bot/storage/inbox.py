@@ -1,36 +1,117 @@
-"""The inbox of Telegram update ids already taken in, so a redelivered update is dropped.
+"""The inbox: every Telegram update, kept sealed from its arrival until it has been handled.
 
-Telegram delivers an update again when the bot did not confirm it (a crash, a restart, a
-timeout). Each update id is written here once, in its own short transaction, before the update
-is handled; a second arrival finds it and is dropped. Ids older than 48 hours are purged
-(``bot.storage.maintenance``). Issue 5 builds the full durable inbox on this table.
+An update is written here before Telegram is told it arrived (the next ``getUpdates`` call, or
+the webhook's answer), so a crash never loses it. It is marked done in the same transaction as
+its effects (``Unit.finish_update``), so it never takes effect twice; its id stays for 48 hours
+to drop redeliveries. Updates the helpline ignores, or drops in a flood, keep only their id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from bot.storage.crypto import Keyring
+from bot.storage.db import reachable
 from bot.storage.models import InboxRow
-from bot.storage.store import utcnow
+from bot.storage.store import open_row, seal_row, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Arrived:
+    """An update as it arrives: its id, its chat's pseudonym and its JSON (None: id only)."""
+
+    update_id: int
+    chat_key: str | None
+    payload: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """An update taken in and not yet handled."""
+
+    update_id: int
+    chat_key: str | None
+    payload: bytes
+    attempts: int
 
 
 class Inbox:
-    """Update ids seen, in the database."""
+    """The inbox table."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, engine: Engine, keyring: Keyring, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.engine = engine
+        self.keyring = keyring
         self.clock = clock
 
-    def first_time(self, update_id: int) -> bool:
-        """Note an update id; return False if it was taken in before."""
-        try:
-            with Session(self.engine) as session, session.begin():
-                session.add(InboxRow(update_id=update_id, received_at=self.clock()))
-        except IntegrityError:
-            return False
-        return True
+    def take_in(self, arrivals: Sequence[Arrived]) -> list[int]:
+        """Record the updates not seen before, in one transaction; return their ids."""
+        ids = [arrival.update_id for arrival in arrivals]
+        now = self.clock()
+        new: list[int] = []
+        with reachable(), Session(self.engine) as session, session.begin():
+            known = set(
+                session.scalars(select(InboxRow.update_id).where(InboxRow.update_id.in_(ids)))
+            )
+            for arrival in arrivals:
+                if arrival.update_id in known:
+                    continue
+                known.add(arrival.update_id)
+                row = InboxRow(
+                    update_id=arrival.update_id,
+                    received_at=now,
+                    chat_key=arrival.chat_key,
+                    attempts=0,
+                    done_at=None if arrival.payload is not None else now,
+                )
+                if arrival.payload is not None:
+                    row.dek, row.payload = seal_row(
+                        self.keyring, "inbox", arrival.update_id, arrival.payload
+                    )
+                session.add(row)
+                new.append(arrival.update_id)
+        return new
+
+    def waiting(self, limit: int = 200) -> list[Waiting]:
+        """Return the oldest updates not yet handled."""
+        with reachable(), Session(self.engine) as session:
+            rows = session.scalars(
+                select(InboxRow)
+                .where(InboxRow.done_at.is_(None))
+                .order_by(InboxRow.update_id)
+                .limit(limit)
+            ).all()
+            return [
+                Waiting(
+                    row.update_id,
+                    row.chat_key,
+                    open_row(self.keyring, "inbox", row.update_id, row.dek, row.payload),
+                    row.attempts,
+                )
+                for row in rows
+                if row.dek is not None and row.payload is not None
+            ]
+
+    def finish(self, update_id: int) -> None:
+        """Mark an update handled when it had no effect to commit with it."""
+        with reachable(), Session(self.engine) as session, session.begin():
+            session.execute(
+                update(InboxRow)
+                .where(InboxRow.update_id == update_id)
+                .values(done_at=self.clock(), payload=None, dek=None)
+            )
+
+    def failed(self, update_id: int) -> int:
+        """Count a failed attempt to handle an update; return how many there were."""
+        with reachable(), Session(self.engine) as session, session.begin():
+            row = session.get(InboxRow, update_id)
+            if row is None:
+                return 0
+            row.attempts += 1
+            return row.attempts

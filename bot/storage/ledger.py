@@ -1,8 +1,9 @@
 """The message ledger: every message id on both sides of a chat, so the chat can be wiped.
 
 Telegram lets a bot delete messages in a private chat, its own and the trainee's, for 48 hours.
-The adapter notes every message id here; ``/exit``, ``/delete`` and (later) the idle wipe take
-them back out and delete them. Ids older than 48 hours are useless and dropped.
+Incoming message ids are noted here as they are handled, outgoing ones when the outbox marks a
+send done; ``/exit``, ``/delete`` and the idle wipe read them back, delete them on Telegram, and
+then forget them (``Outbox.done``). Ids older than 48 hours are useless and purged.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from bot.storage.db import reachable
 from bot.storage.models import LedgerRow
 from bot.storage.store import aware, utcnow
 
@@ -29,18 +31,27 @@ class Ledger:
     def note(self, chat: str, message_ids: Iterable[int], outgoing: bool) -> None:
         """Remember message ids of a chat."""
         now = self.clock()
-        with Session(self.engine) as session, session.begin():
+        with reachable(), Session(self.engine) as session, session.begin():
             session.add_all(
                 LedgerRow(chat_key=chat, message_id=message_id, outgoing=outgoing, at=now)
                 for message_id in message_ids
             )
 
-    def take(self, chat: str) -> list[int]:
-        """Forget a chat's message ids; return those still young enough to delete."""
+    def deletable(self, chat: str) -> list[int]:
+        """Return a chat's message ids still young enough to delete (older ones are dropped)."""
         cutoff = self.clock() - DELETABLE_FOR
-        with Session(self.engine) as session, session.begin():
+        with reachable(), Session(self.engine) as session, session.begin():
             rows = session.execute(
                 select(LedgerRow.message_id, LedgerRow.at).where(LedgerRow.chat_key == chat)
             ).all()
+            session.execute(
+                delete(LedgerRow).where(LedgerRow.chat_key == chat, LedgerRow.at < cutoff)
+            )
+        return sorted({message_id for message_id, at in rows if aware(at) >= cutoff})
+
+    def take(self, chat: str) -> list[int]:
+        """Forget a chat's message ids; return those still young enough to delete."""
+        ids = self.deletable(chat)
+        with reachable(), Session(self.engine) as session, session.begin():
             session.execute(delete(LedgerRow).where(LedgerRow.chat_key == chat))
-        return sorted(message_id for message_id, at in rows if aware(at) >= cutoff)
+        return ids

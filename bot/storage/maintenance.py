@@ -26,6 +26,7 @@ from bot.storage.models import (
     ConversationRow,
     InboxRow,
     LedgerRow,
+    OutboxRow,
     ResumeFailureRow,
 )
 from bot.storage.store import shred_cases, utcnow
@@ -38,6 +39,8 @@ LEDGER_KEEP = timedelta(hours=48)
 INBOX_KEEP = timedelta(hours=48)
 """Telegram keeps updates for 24 hours; duplicates are dropped for twice that."""
 FAILURES_KEEP = timedelta(days=1)
+OUTBOX_KEEP = timedelta(hours=48)
+"""A reply Telegram would not take for two days is pointless; the sender gives up long before."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,7 @@ def purge(engine: Engine, retention_days: int, clock: Callable[[], datetime] = u
                 for statement in (
                     delete(LedgerRow).where(LedgerRow.at < now - LEDGER_KEEP),
                     delete(InboxRow).where(InboxRow.received_at < now - INBOX_KEEP),
+                    delete(OutboxRow).where(OutboxRow.created_at < now - OUTBOX_KEEP),
                     delete(ResumeFailureRow).where(ResumeFailureRow.at < now - FAILURES_KEEP),
                 )
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,6 +44,9 @@ class MemoryRecords:
     resume: dict[str, str] = field(default_factory=dict)
     failures: list[tuple[str, datetime]] = field(default_factory=list)
     audit_log: list[tuple[str, str, str | None, str]] = field(default_factory=list)
+    touched: dict[str, datetime] = field(default_factory=dict)
+    outbox: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    finished: set[int] = field(default_factory=set)
 
     @contextmanager
     def unit(self) -> Iterator[Unit]:
@@ -51,10 +54,13 @@ class MemoryRecords:
         saved = copy.deepcopy(
             (self.conversations, self.addresses, self.cases, self.resume, self.failures)
         )
+        queued = (len(self.outbox), set(self.finished))
         try:
             yield self
         except BaseException:
             self.conversations, self.addresses, self.cases, self.resume, self.failures = saved
+            del self.outbox[queued[0] :]
+            self.finished = queued[1]
             raise
 
     def conversation(self, chat: str) -> Conversation | None:
@@ -66,6 +72,7 @@ class MemoryRecords:
     ) -> None:
         """Keep a conversation."""
         self.conversations[chat] = conversation
+        self.touched[chat] = self.clock()
         if address is not None:
             self.addresses[chat] = address
 
@@ -132,6 +139,22 @@ class MemoryRecords:
             (actor, action, None if named == case else named, detail)
             for actor, action, named, detail in self.audit_log
         ]
+
+    def idle_chats(self, before: datetime, chat: str | None = None) -> list[str]:
+        """Return the chats resting since before ``before``."""
+        return [
+            each
+            for each in self.conversations
+            if self.touched.get(each, before) < before and chat in (None, each)
+        ]
+
+    def send_later(self, chat: str, actions: Sequence[Mapping[str, object]]) -> None:
+        """Queue actions."""
+        self.outbox += [(chat, dict(action)) for action in actions]
+
+    def finish_update(self, update_id: int) -> None:
+        """Mark an update handled."""
+        self.finished.add(update_id)
 
     def audit(self, actor: str, action: str, case: str | None = None, detail: str = "") -> None:
         """Note an audit event."""

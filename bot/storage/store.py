@@ -24,7 +24,16 @@ from bot.casecode import make_code
 from bot.conversation import Conversation, answers_from_json, answers_to_json, dumps, loads
 from bot.records import CaseStatus
 from bot.storage.crypto import Keyring, new_key, open_sealed, seal
-from bot.storage.models import AuditRow, CaseRow, ConsentRow, ConversationRow, ResumeFailureRow
+from bot.storage.db import reachable
+from bot.storage.models import (
+    AuditRow,
+    CaseRow,
+    ConsentRow,
+    ConversationRow,
+    InboxRow,
+    OutboxRow,
+    ResumeFailureRow,
+)
 from bot.values import Value
 
 DEK_ID = "dek"
@@ -224,6 +233,34 @@ class SqlUnit:
             if pending.case_public_id == case:
                 pending.case_public_id = None
 
+    # The adapter's queues.
+
+    def idle_chats(self, before: datetime, chat: str | None = None) -> list[str]:
+        """Return the chats whose conversation rests since before ``before``."""
+        query = select(ConversationRow.chat_key).where(ConversationRow.updated_at < before)
+        if chat is not None:
+            query = query.where(ConversationRow.chat_key == chat)
+        return list(self.session.scalars(query))
+
+    def send_later(self, chat: str, actions: Sequence[Mapping[str, object]]) -> None:
+        """Queue actions for the adapter, each sealed in its own outbox row."""
+        now = self.clock()
+        for action in actions:
+            row = OutboxRow(
+                chat_key=chat, dek=b"", payload=b"", created_at=now, due_at=now, attempts=0
+            )
+            self.session.add(row)
+            self.session.flush()
+            row.dek, row.payload = seal_row(self.keyring, "outbox", row.id, _json(action))
+
+    def finish_update(self, update_id: int) -> None:
+        """Mark an update handled and drop its sealed copy."""
+        self.session.execute(
+            update(InboxRow)
+            .where(InboxRow.update_id == update_id)
+            .values(done_at=self.clock(), payload=None, dek=None)
+        )
+
     def audit(self, actor: str, action: str, case: str | None = None, detail: str = "") -> None:
         """Write an audit row with the unit, or after it if the unit fails."""
         self.pending_audit.append(
@@ -258,6 +295,19 @@ def shred_cases(session: Session, case_ids: Sequence[int]) -> None:
     )
 
 
+def seal_row(keyring: Keyring, table: str, row_id: int, data: bytes) -> tuple[bytes, bytes]:
+    """Seal one column of a queue row with a new data key; return (wrapped key, sealed)."""
+    dek = new_key()
+    wrapped, _ = keyring.wrap(dek, f"{table}|{row_id}")
+    return wrapped, seal(dek, DEK_ID, data, f"{table}|{row_id}|payload")
+
+
+def open_row(keyring: Keyring, table: str, row_id: int, wrapped: bytes, sealed: bytes) -> bytes:
+    """Open what ``seal_row`` sealed."""
+    dek = keyring.unwrap(wrapped, f"{table}|{row_id}")
+    return open_sealed(dek, sealed, f"{table}|{row_id}|payload")
+
+
 def _json(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -278,18 +328,22 @@ class SqlRecords:
 
     @contextmanager
     def unit(self) -> Iterator[SqlUnit]:
-        """Run a unit of work: commit on success, roll back on error (audit rows survive)."""
-        session = Session(self.engine, expire_on_commit=False)
-        unit = SqlUnit(session, self.keyring, self.clock)
-        try:
-            yield unit
-            session.add_all(unit.pending_audit)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            if unit.pending_audit:
-                with Session(self.engine) as audit_session, audit_session.begin():
-                    audit_session.add_all(unit.pending_audit)
-            raise
-        finally:
-            session.close()
+        """Run a unit of work: commit on success, roll back on error (audit rows survive).
+
+        A lost database connection surfaces as ``DatabaseError``, for adapters to retry later.
+        """
+        with reachable():
+            session = Session(self.engine, expire_on_commit=False)
+            unit = SqlUnit(session, self.keyring, self.clock)
+            try:
+                yield unit
+                session.add_all(unit.pending_audit)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                if unit.pending_audit:
+                    with Session(self.engine) as audit_session, audit_session.begin():
+                        audit_session.add_all(unit.pending_audit)
+                raise
+            finally:
+                session.close()

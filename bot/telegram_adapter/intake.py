@@ -1,0 +1,176 @@
+"""Taking updates in: long polling (or the webhook, ``webhook.py``) into the durable inbox.
+
+Polling asks Telegram for updates after the last offset. A batch is written to the inbox in
+one transaction *before* the next request, whose offset is what tells Telegram the batch
+arrived; so an update Telegram forgets is always in the inbox already. A crash before the write
+means Telegram sends the batch again; the inbox drops what it has seen (for 48 hours).
+
+Flood control happens here, before anything is stored: past 30 updates a minute from one chat,
+updates are not kept (their message ids go to the ledger, so /exit still deletes them), and the
+first one dropped asks the worker for a single polite notice. /exit, the exit word and /delete
+always go through.
+
+When the database is unreachable, the offset does not move (Telegram keeps the updates), the
+chats in the batch get one short "try again in a minute" each, sent directly in the language
+their Telegram app suggests, and polling goes on with growing pauses until the database is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Sequence
+
+from telegram import Bot, Update
+from telegram.error import Conflict, InvalidToken, TelegramError
+
+from bot import engine
+from bot.events import DeleteAsked
+from bot.failpoints import failpoint
+from bot.service import Helpline
+from bot.storage.crypto import Keyring
+from bot.storage.db import DatabaseError
+from bot.storage.inbox import Arrived, Inbox
+from bot.storage.ledger import Ledger
+from bot.telegram_adapter.limits import FloodGate, Verdict
+from bot.telegram_adapter.loop import backoff, nap
+from bot.telegram_adapter.reading import Arrival, read
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+POLL_SECONDS = 10
+
+
+class Intake:
+    """Writes arriving updates to the inbox, with flood control and database-down notices."""
+
+    def __init__(
+        self,
+        helpline: Helpline,
+        bot: Bot,
+        keyring: Keyring,
+        *,
+        inbox: Inbox,
+        ledger: Ledger,
+        arrived: Callable[[], None],
+        flood: FloodGate | None = None,
+    ) -> None:
+        self.helpline = helpline
+        self.bot = bot
+        self.keyring = keyring
+        self.inbox = inbox
+        self.ledger = ledger
+        self.arrived = arrived
+        """Called when the inbox has something new."""
+        self.flood = flood or FloodGate()
+        self.told_busy: set[int] = set()
+        self.offset: int | None = None
+
+    async def take(self, updates: Sequence[Update]) -> None:
+        """Write a batch to the inbox (raises ``DatabaseError`` if it cannot)."""
+        arrivals: list[Arrived] = []
+        dropped: dict[str, list[int]] = {}
+        for update in updates:
+            arrival = read(update)
+            if arrival.chat_id is None:
+                arrivals.append(Arrived(update.update_id, None, None))
+                continue
+            chat = self.keyring.pseudonym("chat", arrival.chat_id)
+            verdict = Verdict.TAKE if self.leaves(arrival) else self.flood.check(chat)
+            if verdict is Verdict.TAKE:
+                arrivals.append(Arrived(update.update_id, chat, update.to_json().encode()))
+                continue
+            if arrival.message_id is not None:
+                dropped.setdefault(chat, []).append(arrival.message_id)
+            notice = {"flood": {"chat": arrival.chat_id, "lang": arrival.language_code}}
+            payload = json.dumps(notice).encode() if verdict is Verdict.NOTICE else None
+            arrivals.append(Arrived(update.update_id, chat, payload))
+        await asyncio.to_thread(self.inbox.take_in, arrivals)
+        for chat, message_ids in dropped.items():
+            await asyncio.to_thread(self.ledger.note, chat, message_ids, False)
+        if dropped:
+            log.warning("flood.dropped", extra={"updates": sum(map(len, dropped.values()))})
+        self.told_busy.clear()
+        self.arrived()
+
+    def leaves(self, arrival: Arrival) -> bool:
+        """Whether an update asks to wipe or delete: never held back, whatever the flood."""
+        match arrival.event:
+            case engine.CommandGiven(command=engine.Command.EXIT) | DeleteAsked():
+                return True
+            case engine.TextEntered(text=text):
+                return self.helpline.is_exit_word(text)
+        return False
+
+    async def take_or_wait(self, updates: Sequence[Update], stop: asyncio.Event) -> bool:
+        """Write a batch, retrying while the database is down; False if stopped first."""
+        failures = 0
+        while True:
+            try:
+                await self.take(updates)
+                return True
+            except DatabaseError:
+                failures += 1
+                log.error("intake.database_unreachable")
+                await self.tell_busy(updates)
+                if stop.is_set():
+                    return False
+                await asyncio.sleep(backoff(failures))
+
+    async def tell_busy(self, updates: Sequence[Update]) -> None:
+        """Tell each chat once, while the database is down, to try again in a minute."""
+        for update in updates:
+            arrival: Arrival = read(update)
+            if arrival.chat_id is None or arrival.chat_id in self.told_busy:
+                continue
+            self.told_busy.add(arrival.chat_id)
+            try:
+                await self.bot.send_message(
+                    arrival.chat_id,
+                    self.helpline.text_for("busy", arrival.language_code),
+                    protect_content=True,
+                )
+            except TelegramError as error:
+                log.warning("intake.busy_notice_failed", extra={"error": type(error).__name__})
+
+    async def poll(self, stop: asyncio.Event) -> None:
+        """Long-poll Telegram until ``stop`` is set."""
+        failures = 0
+        wake = asyncio.Event()
+        while not stop.is_set():
+            try:
+                updates = await self.bot.get_updates(
+                    offset=self.offset, timeout=POLL_SECONDS, allowed_updates=ALLOWED_UPDATES
+                )
+                failures = 0
+            except InvalidToken:
+                log.critical("telegram.invalid_token")
+                stop.set()
+                raise
+            except Conflict:
+                log.error("telegram.conflict")  # another process polls with this token
+                failures += 1
+                await nap(wake, 5.0)
+                continue
+            except TelegramError as error:  # network errors, timeouts, 5xx
+                failures += 1
+                log.warning("telegram.unreachable", extra={"error": type(error).__name__})
+                await nap(wake, backoff(failures))
+                continue
+            if not updates:
+                continue
+            failpoint("intake.fetched")
+            if await self.take_or_wait(updates, stop):
+                failpoint("intake.recorded")
+                self.offset = updates[-1].update_id + 1
+
+    async def confirm(self) -> None:
+        """Tell Telegram that everything in the inbox arrived (on the way out)."""
+        if self.offset is None:
+            return
+        try:
+            await self.bot.get_updates(offset=self.offset, timeout=0, limit=1)
+        except TelegramError as error:  # then Telegram sends them again; the inbox drops them
+            log.warning("telegram.confirm_failed", extra={"error": type(error).__name__})

@@ -1,0 +1,138 @@
+"""Telegram's rate limits, kept on our side: per chat, overall and per group.
+
+Telegram asks bots to send at most about one message a second to a chat (short bursts are
+fine), 30 a second overall and 20 a minute to one group; beyond that it answers 429 with a
+``retry_after`` that must be obeyed. ``RateLimits.wait`` returns when a message to a chat may
+go; ``pause`` stops everything for a ``retry_after``.
+
+``FloodGate`` is the other direction: a trainee (or someone holding their phone) sending far
+too much. Past 30 updates a minute, a chat's updates are dropped until the minute is over; the
+first dropped one earns a single polite notice.
+
+Token buckets over an injected clock; the only I/O is ``asyncio.sleep``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass
+class Bucket:
+    """A token bucket: ``capacity`` tokens, refilled at ``rate`` tokens a second."""
+
+    capacity: float
+    rate: float
+    tokens: float = -1.0
+    updated: float = 0.0
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until a token is free (0: one is free now)."""
+        self._refill(now)
+        return 0.0 if self.tokens >= 1 - 1e-9 else (1 - self.tokens) / self.rate  # float dust
+
+    def take(self, now: float) -> None:
+        """Use a token (call when ``wait_time`` is 0)."""
+        self._refill(now)
+        self.tokens -= 1
+
+    def _refill(self, now: float) -> None:
+        if self.tokens < 0:  # a new bucket starts full
+            self.tokens, self.updated = self.capacity, now
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+
+
+PER_CHAT = (3.0, 1.0)
+"""A burst of 3, then one message a second, per chat."""
+OVERALL = (30.0, 30.0)
+GROUP = (20.0, 20.0 / 60)
+"""20 messages a minute to one group (all forum topics of a group share it)."""
+
+
+@dataclass
+class RateLimits:
+    """Waits until Telegram's limits allow the next message."""
+
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    per_chat: tuple[float, float] = PER_CHAT
+    per_group: tuple[float, float] = GROUP
+    overall: Bucket = field(default_factory=lambda: Bucket(*OVERALL))
+    chats: dict[int, Bucket] = field(default_factory=dict)
+    paused_until: float = 0.0
+
+    async def wait(self, chat_id: int) -> None:
+        """Return when a message to ``chat_id`` may be sent, and count it."""
+        while True:
+            now = self.clock()
+            bucket = self.chats.get(chat_id)
+            if bucket is None:
+                limit = self.per_group if chat_id < 0 else self.per_chat
+                bucket = self.chats[chat_id] = Bucket(*limit)
+            delay = max(
+                self.paused_until - now, bucket.wait_time(now), self.overall.wait_time(now)
+            )
+            if delay <= 0:
+                bucket.take(now)
+                self.overall.take(now)
+                self._forget_idle(now)
+                return
+            await self.sleep(delay)
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: send nothing for ``seconds`` (plus a little)."""
+        self.paused_until = max(self.paused_until, self.clock() + seconds + 0.1)
+
+    def _forget_idle(self, now: float) -> None:
+        if len(self.chats) > 10_000:  # noqa: PLR2004 - keep memory bounded
+            for chat_id, bucket in list(self.chats.items()):
+                if now - bucket.updated > 60:  # noqa: PLR2004 - long since full again
+                    del self.chats[chat_id]
+
+
+class Verdict(Enum):
+    """What to do with an update under flood control."""
+
+    TAKE = "take"
+    NOTICE = "notice"
+    """Drop it, and tell the trainee once."""
+    DROP = "drop"
+
+
+@dataclass
+class FloodGate:
+    """At most ``limit`` updates a chat in any ``window`` seconds; the rest are dropped."""
+
+    limit: int = 30
+    window: float = 60.0
+    clock: Callable[[], float] = time.monotonic
+    seen: dict[str, deque[float]] = field(default_factory=dict)
+    noticed: dict[str, float] = field(default_factory=dict)
+
+    def check(self, chat: str) -> Verdict:
+        """Count one update of a chat; say whether to take it."""
+        now = self.clock()
+        times = self.seen.setdefault(chat, deque())
+        while times and now - times[0] >= self.window:
+            times.popleft()
+        if len(times) < self.limit:
+            times.append(now)
+            self._forget_idle(now)
+            return Verdict.TAKE
+        if now - self.noticed.get(chat, -self.window) >= self.window:
+            self.noticed[chat] = now
+            return Verdict.NOTICE
+        return Verdict.DROP
+
+    def _forget_idle(self, now: float) -> None:
+        if len(self.seen) > 10_000:  # noqa: PLR2004 - keep memory bounded
+            for chat, times in list(self.seen.items()):
+                if not times or now - times[-1] >= self.window:
+                    del self.seen[chat]
+                    self.noticed.pop(chat, None)

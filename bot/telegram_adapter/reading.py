@@ -1,0 +1,123 @@
+"""Reading a Telegram update: which private chat, which event, what to remember or answer.
+
+Pure: no I/O and no state. Updates from groups, channels and other bots, inline queries and
+anything unknown are not for the trainee side (the union desk's group is issue 6); edits of
+messages already read are ignored. Commands count only when Telegram marks them as commands
+at the start of the message and they are not addressed to another bot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import Message, Update
+from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType
+
+from bot import engine
+from bot.events import DeleteAsked, HelpAsked, Incoming, Opened, ResumeAsked
+
+COMMANDS: dict[str, engine.Command] = {
+    "menu": engine.Command.MENU,
+    "back": engine.Command.BACK,
+    "language": engine.Command.LANGUAGE,
+    "talk": engine.Command.PERSON,
+    "exit": engine.Command.EXIT,
+}
+"""Commands the engine knows; /start, /resume, /delete and /help are the service's."""
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """What one update means for the helpline."""
+
+    update_id: int
+    chat_id: int | None = None
+    """The private chat it belongs to; None: not for the helpline."""
+    event: Incoming | None = None
+    """What to hand to the service; None: nothing to do."""
+    language_code: str | None = None
+    message_id: int | None = None
+    """The trainee's own message, to delete later."""
+    callback_id: str | None = None
+    """A button press, which Telegram wants answered."""
+    blocked: bool | None = None
+    """The trainee blocked (True) or unblocked (False) the bot."""
+
+
+def read(update: Update, bot_username: str | None = None) -> Arrival:
+    """Return what an update means (an ``Arrival`` with no chat if it is not for us)."""
+    if update.message is not None:
+        return _message(update.update_id, update.message, bot_username)
+    if update.callback_query is not None:
+        query = update.callback_query
+        user = query.from_user
+        message = query.message
+        if message is not None and message.chat.type != ChatType.PRIVATE:
+            return Arrival(update.update_id, callback_id=query.id)
+        chat_id = message.chat.id if message is not None else user.id
+        return Arrival(
+            update.update_id,
+            chat_id,
+            engine.ButtonPressed(query.data or ""),
+            user.language_code,
+            callback_id=query.id,
+        )
+    member = update.my_chat_member
+    if member is not None and member.chat.type == ChatType.PRIVATE:
+        status = member.new_chat_member.status
+        blocked = status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+        return Arrival(update.update_id, member.chat.id, blocked=blocked)
+    if update.edited_message is not None and update.edited_message.chat.type == ChatType.PRIVATE:
+        return Arrival(update.update_id, update.edited_message.chat.id)
+    return Arrival(update.update_id)
+
+
+def _message(update_id: int, message: Message, bot_username: str | None) -> Arrival:
+    user = message.from_user
+    if message.chat.type != ChatType.PRIVATE or user is None or user.is_bot:
+        return Arrival(update_id)
+    language = user.language_code
+    arrival = Arrival(update_id, message.chat.id, None, language, message.message_id)
+    text = message.text
+    if text is None:
+        return _with(arrival, engine.MediaSent())
+    command = _command(message, bot_username)
+    if command is None:
+        return _with(arrival, engine.TextEntered(text))
+    event: Incoming
+    match command:
+        case "start":
+            event = Opened(language)
+        case "resume":
+            event = ResumeAsked(language)
+        case "delete":
+            event = DeleteAsked(language)
+        case "help":
+            event = HelpAsked()
+        case _ if command in COMMANDS:
+            event = engine.CommandGiven(COMMANDS[command])
+        case _:
+            event = engine.TextEntered(text)  # an unknown command: a kind re-prompt
+    return _with(arrival, event)
+
+
+def _with(arrival: Arrival, event: Incoming) -> Arrival:
+    return Arrival(
+        arrival.update_id,
+        arrival.chat_id,
+        event,
+        arrival.language_code,
+        arrival.message_id,
+    )
+
+
+def _command(message: Message, bot_username: str | None) -> str | None:
+    """Return the command a message starts with (lower case, without /), if any."""
+    for entity in message.entities:
+        if entity.type == MessageEntityType.BOT_COMMAND and entity.offset == 0:
+            word = message.parse_entity(entity).lstrip("/")
+            name, _, addressee = word.partition("@")
+            if addressee and bot_username and addressee.lower() != bot_username.lower():
+                return None  # /menu@some_other_bot
+            return name.lower() or None
+    return None

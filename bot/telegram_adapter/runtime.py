@@ -1,0 +1,242 @@
+"""The helpline on Telegram: put the parts together, run them, and stop cleanly.
+
+``serve`` opens the database (migrating it), builds the service, and runs four loops side by
+side until it is told to stop (SIGTERM or SIGINT, or the ``stop`` event a test passes):
+
+* the intake: long polling, or the webhook server when ``HELPLINE_WEBHOOK_URL`` is set;
+* the worker: inbox → service → outbox;
+* the sender: outbox → Telegram, within the rate limits;
+* the clock: the idle wipe every minute, the retention purge every six hours.
+
+On stop it takes no more updates, lets the worker finish what it holds, lets the sender send
+what is due (10 seconds in all), tells Telegram which updates arrived, and returns 0. Whatever
+is left waits in the database for the next start. The command menus (one per language) are set
+at every start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from telegram import Bot, BotCommand
+from telegram.error import TelegramError
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot import failpoints
+from bot.assemble import build_helpline
+from bot.config import Settings
+from bot.events import Turn
+from bot.flowdefs.model import Msg
+from bot.records import Unit
+from bot.service import Helpline
+from bot.storage.database import Database, open_database
+from bot.storage.inbox import Inbox
+from bot.storage.ledger import Ledger
+from bot.storage.maintenance import purge
+from bot.storage.outbox import Outbox
+from bot.telegram_adapter.intake import ALLOWED_UPDATES, POLL_SECONDS, Intake
+from bot.telegram_adapter.limits import RateLimits
+from bot.telegram_adapter.sender import Sender, to_actions
+from bot.telegram_adapter.webhook import WebhookServer
+from bot.telegram_adapter.worker import Worker
+
+log = logging.getLogger(__name__)
+
+STOP_WITHIN = 10.0
+"""Seconds from SIGTERM to exit: in-flight updates finish and due replies go out."""
+IDLE_CHECK = 60.0
+PURGE_EVERY = timedelta(hours=6)
+MENU = ("start", "menu", "language", "talk", "resume", "exit", "delete", "help")
+"""The command menu; /back works too but is not listed."""
+MENU_LANGUAGES = {"vi": "vi", "zh_Hans": "zh", "ja": "ja"}
+"""Telegram's command menus are chosen by two-letter language code; English is the default."""
+
+
+@dataclass
+class Parts:
+    """A running helpline on Telegram, for tests to look into."""
+
+    database: Database
+    helpline: Helpline
+    bot: Bot
+    intake: Intake
+    worker: Worker
+    sender: Sender
+    webhook_port: int | None = None
+
+
+def quiet_libraries() -> None:
+    """Keep the libraries' own logs out, even at DEBUG: they hold texts, ids and the token.
+
+    python-telegram-bot logs every update and every call's parameters at DEBUG; httpx logs
+    each request's URL, which holds the bot token, at INFO.
+    """
+    for name in ("telegram", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def make_bot(settings: Settings, request: BaseRequest | None = None) -> Bot:
+    """The Bot API client: Telegram's servers, or the self-hosted server the settings name."""
+    if settings.telegram_token is None:
+        raise ValueError("a Telegram token is needed")
+    polling = request or HTTPXRequest(
+        connection_pool_size=2, read_timeout=POLL_SECONDS + 10, connect_timeout=10
+    )
+    return Bot(
+        settings.telegram_token.reveal(),
+        base_url=settings.telegram_api_url or "https://api.telegram.org/bot",
+        request=request or HTTPXRequest(connection_pool_size=32),
+        get_updates_request=polling,
+    )
+
+
+def assemble(
+    settings: Settings, database: Database, bot: Bot, limits: RateLimits | None = None
+) -> Parts:
+    """Build the service and the loops around one database and one bot."""
+    helpline = build_helpline(settings.flows_dir, settings.locales_dir, database.records)
+    keyring = database.keys.keyring
+    inbox = Inbox(database.engine, keyring)
+    outbox = Outbox(database.engine, keyring)
+    ledger = Ledger(database.engine)
+    sender = Sender(bot, outbox, ledger, limits or RateLimits())
+    worker = Worker(helpline, bot, inbox=inbox, outbox=outbox, ledger=ledger, sent=sender.wake.set)
+    intake = Intake(helpline, bot, keyring, inbox=inbox, ledger=ledger, arrived=worker.wake.set)
+    return Parts(database, helpline, bot, intake, worker, sender)
+
+
+async def set_menus(bot: Bot, helpline: Helpline) -> None:
+    """Set the command menu in English (the default) and in each trainee language."""
+    for lang, code in (("en", None), *MENU_LANGUAGES.items()):
+        commands = [
+            BotCommand(
+                command,
+                helpline.renderer.text(
+                    helpline.flows.system.get(f"command_{command}", Msg("", command)), lang
+                ),
+            )
+            for command in MENU
+        ]
+        await bot.set_my_commands(commands, language_code=code)
+
+
+async def serve(
+    settings: Settings,
+    request: BaseRequest | None = None,
+    stop: asyncio.Event | None = None,
+    started: Callable[[Parts], None] | None = None,
+    limits: RateLimits | None = None,
+) -> int:
+    """Run the helpline on Telegram until stopped; return the exit status.
+
+    Tests pass a fake ``request``, their own ``stop`` event, a ``started`` callback that gets
+    the running parts, and (to run fast) looser ``limits``.
+    """
+    quiet_libraries()
+    failpoints.arm(settings.failpoint)
+    database = await asyncio.to_thread(open_database, settings)
+    if database.notice:
+        log.warning("keys.created_key_file")
+    stop = stop or _stop_on_signals()
+    async with make_bot(settings, request) as bot:
+        parts = assemble(settings, database, bot, limits)
+        await set_menus(bot, parts.helpline)
+        intake = await _start_intake(settings, parts, stop)
+        if started is not None:
+            started(parts)
+        log.info("telegram.started")
+        sender_stop = asyncio.Event()
+        worker = asyncio.create_task(parts.worker.run(stop))
+        sender = asyncio.create_task(parts.sender.run(sender_stop))
+        clock = asyncio.create_task(_clock(settings, parts, stop))
+        await stop.wait()
+        log.info("telegram.stopping")
+        deadline = time.monotonic() + STOP_WITHIN
+        await _stop_intake(intake, parts)
+        parts.worker.wake.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(worker, timeout=max(0.1, deadline - time.monotonic() - 2))
+        sender_stop.set()
+        parts.sender.wake.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(sender, timeout=max(0.1, deadline - time.monotonic()))
+        clock.cancel()
+        await parts.intake.confirm()
+    await asyncio.to_thread(database.engine.dispose)
+    log.info("telegram.stopped")
+    return 0
+
+
+def run(settings: Settings) -> int:
+    """Start the helpline on Telegram and serve until SIGTERM or Ctrl-C."""
+    return asyncio.run(serve(settings))
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _start_intake(
+    settings: Settings, parts: Parts, stop: asyncio.Event
+) -> asyncio.Task[None] | WebhookServer:
+    if settings.webhook_url is None:
+        await parts.bot.delete_webhook()
+        return asyncio.create_task(parts.intake.poll(stop))
+    secret = settings.webhook_secret.reveal() if settings.webhook_secret else ""
+    path = "/" + settings.webhook_url.split("://", 1)[-1].partition("/")[2]
+    server = WebhookServer(parts.intake, parts.bot, path, secret)
+    parts.webhook_port = await server.start(*settings.webhook_listen)
+    await parts.bot.set_webhook(
+        settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+    )
+    return server
+
+
+async def _stop_intake(intake: asyncio.Task[None] | WebhookServer, parts: Parts) -> None:
+    if isinstance(intake, WebhookServer):
+        await intake.close()
+        return
+    intake.cancel()
+    with contextlib.suppress(asyncio.CancelledError, TelegramError):
+        await intake
+
+
+async def _clock(settings: Settings, parts: Parts, stop: asyncio.Event) -> None:
+    """The idle wipe every minute, the purge every six hours (first a minute after start)."""
+    next_purge = time.monotonic() + 60
+    while not stop.is_set():
+        try:
+            await _wipe_idle(settings, parts)
+            if time.monotonic() >= next_purge:
+                next_purge = time.monotonic() + PURGE_EVERY.total_seconds()
+                done = await asyncio.to_thread(
+                    purge, parts.database.engine, settings.retention_days
+                )
+                log.info("purge.done", extra={"cases": done.cases})
+        except Exception as error:  # the database may be down: try again next round
+            log.warning("clock.failed", extra={"error": type(error).__name__})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=IDLE_CHECK)
+
+
+async def _wipe_idle(settings: Settings, parts: Parts) -> None:
+    before = datetime.now(UTC) - timedelta(minutes=settings.idle_wipe_minutes)
+
+    def after(unit: Unit, chat: str, address: str | None, turn: Turn) -> None:
+        if address is not None:
+            unit.send_later(chat, to_actions(turn, int(address), None))
+
+    wiped = await asyncio.to_thread(parts.helpline.wipe_idle, before, after)
+    if wiped:
+        parts.sender.wake.set()

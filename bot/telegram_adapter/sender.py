@@ -1,0 +1,182 @@
+"""The sender: carries out the outbox on Telegram, in order per chat, within the rate limits.
+
+Each chat's actions go one at a time, oldest first; different chats go in parallel. Every
+message is sent with ``protect_content`` and without link previews. What Telegram answers
+decides what happens next:
+
+* sent or deleted: the action is marked done, and the ledger learns the message ids;
+* 429 ``retry_after``: everything pauses that long, and the action waits;
+* the trainee blocked the bot: everything queued for that chat is dropped;
+* a bad request (a message already gone, say): logged by class, the action dropped;
+* a network error or a 5xx: tried again later, waiting longer each time (up to a minute);
+* the database unreachable: the action stays; the loop tries again.
+
+``to_actions`` turns what the service returns into outbox actions (JSON-ready dicts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.events import DeskRequest, Reply, Scrub, Turn, Wipe
+from bot.failpoints import failpoint
+from bot.storage.db import DatabaseError
+from bot.storage.ledger import Ledger
+from bot.storage.outbox import Action, Outbox
+from bot.telegram_adapter.limits import RateLimits
+from bot.telegram_adapter.loop import nap
+
+log = logging.getLogger(__name__)
+
+DELETE_BATCH = 100
+"""``deleteMessages`` takes at most 100 ids."""
+GIVE_UP_AFTER = 30
+"""Attempts before an action that keeps failing is dropped (about half an hour)."""
+
+
+def to_actions(turn: Turn, chat_id: int, message_id: int | None) -> list[dict[str, Any]]:
+    """Return the outbox actions for what the service said to a chat."""
+    actions: list[dict[str, Any]] = []
+    for item in turn.out:
+        match item:
+            case Reply(text=text, buttons=buttons):
+                parts = split(text)
+                for index, part in enumerate(parts):
+                    last = index == len(parts) - 1
+                    actions.append(
+                        {
+                            "do": "send",
+                            "chat": chat_id,
+                            "text": part,
+                            "buttons": [list(b) for b in buttons] if last else [],
+                        }
+                    )
+            case Wipe():
+                actions.append({"do": "wipe", "chat": chat_id})
+            case Scrub() if message_id is not None:
+                actions.append({"do": "delete", "chat": chat_id, "ids": [message_id]})
+            case DeskRequest(urgent=urgent, reason=reason):
+                log.info("desk.requested", extra={"urgent": urgent, "reason": reason})
+    return actions
+
+
+def split(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Split a text into messages Telegram accepts, at paragraph or line breaks if possible."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n\n", 0, limit), text.rfind("\n", 0, limit))
+        cut = cut if cut > limit // 2 else limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip("\n")
+    return [*parts, text] if text or not parts else parts
+
+
+def keyboard(buttons: Sequence[Sequence[str]]) -> InlineKeyboardMarkup | None:
+    """One button a row: labels are long in Vietnamese, and phones are narrow."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data)] for label, data in buttons]
+    )
+
+
+class Sender:
+    """Drains the outbox."""
+
+    def __init__(self, bot: Bot, outbox: Outbox, ledger: Ledger, limits: RateLimits) -> None:
+        self.bot = bot
+        self.outbox = outbox
+        self.ledger = ledger
+        self.limits = limits
+        self.wake = asyncio.Event()
+        self.busy: set[str] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Carry out due actions until ``stop`` is set and nothing more is due."""
+        while True:
+            try:
+                due = await asyncio.to_thread(self.outbox.due, 100, frozenset(self.busy))
+            except DatabaseError:
+                due = []
+                await asyncio.sleep(1)
+            for action in due:
+                self.busy.add(action.chat_key)
+                task = asyncio.create_task(self._one(action))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+            if stop.is_set() and not due and not self.tasks:
+                return
+            await nap(self.wake, 0.5)
+
+    async def _one(self, action: Action) -> None:
+        try:
+            await self.perform(action)
+        except DatabaseError:
+            await asyncio.sleep(1)  # the action stays queued
+        finally:
+            self.busy.discard(action.chat_key)
+            self.wake.set()
+
+    async def perform(self, action: Action) -> None:
+        """Carry out one action and record the outcome."""
+        data = action.data
+        chat_id = int(data["chat"])
+        try:
+            match data["do"]:
+                case "send":
+                    await self.limits.wait(chat_id)
+                    message = await self.bot.send_message(
+                        chat_id,
+                        str(data["text"]),
+                        reply_markup=keyboard(data.get("buttons", [])),
+                        protect_content=True,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    )
+                    failpoint("sender.sent")
+                    await asyncio.to_thread(self.outbox.done, action, [message.message_id])
+                case "delete":
+                    await self._delete(chat_id, [int(i) for i in data["ids"]])
+                    await asyncio.to_thread(self.outbox.done, action, (), data["ids"])
+                case "wipe":
+                    ids = await asyncio.to_thread(self.ledger.deletable, action.chat_key)
+                    await self._delete(chat_id, ids)
+                    await asyncio.to_thread(self.outbox.done, action, (), ids)
+                case _:
+                    await asyncio.to_thread(self.outbox.done, action)
+        except RetryAfter as error:
+            seconds = error.retry_after
+            wait = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
+            self.limits.pause(wait)
+            log.warning("send.retry_after", extra={"seconds": wait})
+            await asyncio.to_thread(self.outbox.later, action, timedelta(seconds=wait))
+        except Forbidden:
+            dropped = await asyncio.to_thread(self.outbox.drop_chat, action.chat_key)
+            log.info("send.blocked", extra={"dropped": dropped})
+        except BadRequest as error:
+            log.warning("send.rejected", extra={"error": type(error).__name__})
+            await asyncio.to_thread(self.outbox.done, action)
+        except TelegramError as error:  # network errors, timeouts, Telegram's 5xx
+            if action.attempts >= GIVE_UP_AFTER:
+                log.error("send.given_up", extra={"error": type(error).__name__})
+                await asyncio.to_thread(self.outbox.done, action)
+                return
+            log.warning("send.failed", extra={"error": type(error).__name__})
+            retry = timedelta(seconds=min(60, 2**action.attempts))
+            await asyncio.to_thread(self.outbox.later, action, retry)
+
+    async def _delete(self, chat_id: int, ids: Sequence[int]) -> None:
+        """Delete messages in batches; ones already gone or too old are skipped by Telegram."""
+        for start in range(0, len(ids), DELETE_BATCH):
+            try:
+                await self.bot.delete_messages(chat_id, ids[start : start + DELETE_BATCH])
+            except BadRequest as error:
+                log.warning("wipe.partial", extra={"error": type(error).__name__})

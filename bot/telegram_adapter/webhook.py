@@ -1,0 +1,110 @@
+"""The webhook: Telegram posts each update to us; we answer only once it is in the inbox.
+
+A deliberately small HTTP/1.1 server on asyncio streams, meant to sit behind a TLS reverse
+proxy (see ``deploy/``). It accepts ``POST`` to the configured path with the secret token
+header Telegram sends, reads one JSON update (at most 1 MiB), writes it to the inbox through
+``Intake.take`` and only then answers 200. Anything else gets 403, 404, 405 or 400. If the
+database is down it answers 503, so Telegram delivers the update again later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from http import HTTPStatus
+
+from telegram import Bot, Update
+
+from bot.storage.db import DatabaseError
+from bot.telegram_adapter.intake import Intake
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1 << 20
+SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name, not a secret
+
+
+class WebhookServer:
+    """Serves the webhook path until closed."""
+
+    def __init__(self, intake: Intake, bot: Bot, path: str, secret: str) -> None:
+        self.intake = intake
+        self.bot = bot
+        self.path = path
+        self.secret = secret
+        self.server: asyncio.Server | None = None
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen; return the port (useful when ``port`` is 0)."""
+        self.server = await asyncio.start_server(self._connection, host, port)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def close(self) -> None:
+        """Stop listening and wait for open requests to finish."""
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+    async def _connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        try:
+            while True:  # keep-alive: Telegram may send several updates on one connection
+                status, keep = await self._request(reader)
+                if status == 0:
+                    break
+                body = b'{"ok":true}' if status == 200 else b""  # noqa: PLR2004
+                head = (
+                    f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
+                    "Content-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n"
+                    f"Connection: {'keep-alive' if keep else 'close'}\r\n\r\n"
+                )
+                writer.write(head.encode() + body)
+                await writer.drain()
+                if not keep:
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+    async def _request(self, reader: asyncio.StreamReader) -> tuple[int, bool]:
+        """Read one request and act on it; return (status, keep the connection); 0: closed."""
+        line = await reader.readline()
+        if not line:
+            return 0, False
+        method, _, rest = line.decode("latin-1").partition(" ")
+        target = rest.split(" ", 1)[0]
+        headers: dict[str, str] = {}
+        while (header := await reader.readline()) not in (b"\r\n", b"\n", b""):
+            name, _, value = header.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        keep = headers.get("connection", "").lower() != "close"
+        length = int(headers.get("content-length", "0") or 0)
+        if length > MAX_BODY:
+            return 413, False
+        body = await reader.readexactly(length) if length else b""
+        if target != self.path:
+            return 404, keep
+        if method != "POST":
+            return 405, keep
+        if not hmac.compare_digest(headers.get(SECRET_HEADER, ""), self.secret):
+            log.warning("webhook.bad_secret")
+            return 403, keep
+        try:
+            update = Update.de_json(json.loads(body), self.bot)
+        except (ValueError, TypeError, KeyError):
+            return 400, keep
+        try:
+            await self.intake.take([update])
+        except DatabaseError:
+            log.error("intake.database_unreachable")
+            await self.intake.tell_busy([update])
+            return 503, keep
+        return 200, keep

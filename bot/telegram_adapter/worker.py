@@ -1,0 +1,167 @@
+"""The worker: handles the updates waiting in the inbox, in order per chat, chats in parallel.
+
+For each update: answer a button press at once (so the phone stops waiting), note the
+trainee's message in the ledger, hand the event to the service, and, inside the service's unit
+of work, queue the replies in the outbox and mark the update done. So the new state, what to
+send and "handled" are committed together: after a crash an update is either not yet handled
+(and is handled then) or handled once.
+
+If the database is unreachable, the update stays waiting and the worker tries again; an update
+that fails three times for another reason is set aside and logged, so one bad update cannot
+stop a chat. A flood notice (see ``limits.FloodGate``) is sent in the chat's language. The
+service's work runs in worker threads, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.error import TelegramError
+
+from bot.events import Turn
+from bot.failpoints import failpoint
+from bot.records import Unit
+from bot.service import Helpline
+from bot.storage.db import DatabaseError
+from bot.storage.inbox import Inbox, Waiting
+from bot.storage.ledger import Ledger
+from bot.storage.outbox import Outbox
+from bot.telegram_adapter.loop import backoff, nap
+from bot.telegram_adapter.reading import read
+from bot.telegram_adapter.sender import to_actions
+
+log = logging.getLogger(__name__)
+
+GIVE_UP_AFTER = 3
+PARALLEL = 16
+"""Updates handled at once (of different chats)."""
+
+
+class Worker:
+    """Takes updates out of the inbox and through the service."""
+
+    def __init__(
+        self,
+        helpline: Helpline,
+        bot: Bot,
+        *,
+        inbox: Inbox,
+        outbox: Outbox,
+        ledger: Ledger,
+        sent: Callable[[], None],
+    ) -> None:
+        self.helpline = helpline
+        self.bot = bot
+        self.inbox = inbox
+        self.outbox = outbox
+        self.ledger = ledger
+        self.sent = sent
+        """Called when there is something new in the outbox."""
+        self.wake = asyncio.Event()
+        self.in_flight: set[int] = set()
+        self.locks: dict[str, asyncio.Lock] = {}
+        self.slots = asyncio.Semaphore(PARALLEL)
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.failures = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Handle waiting updates until ``stop`` is set; then finish what is in flight.
+
+        Whoever sets ``stop`` also sets ``wake``, so that a nap ends at once.
+        """
+        while not stop.is_set():
+            try:
+                waiting = await asyncio.to_thread(self.inbox.waiting)
+                self.failures = 0
+            except DatabaseError:
+                self.failures += 1
+                await nap(self.wake, backoff(self.failures))
+                continue
+            for item in waiting:
+                if item.update_id not in self.in_flight:
+                    self.in_flight.add(item.update_id)
+                    task = asyncio.create_task(self._one(item))
+                    self.tasks.add(task)
+                    task.add_done_callback(self.tasks.discard)
+            await nap(self.wake, 1.0)
+        if self.tasks:
+            await asyncio.wait(self.tasks)
+
+    async def _one(self, item: Waiting) -> None:
+        lock = self.locks.setdefault(item.chat_key or "", asyncio.Lock())
+        try:
+            async with lock, self.slots:
+                await self.handle(item)
+        except DatabaseError:
+            log.warning("update.waits_for_database")  # still in the inbox: tried again later
+        except Exception as error:  # a bug or a malformed update: never stop the chat for it
+            log.exception("update.failed", extra={"error": type(error).__name__})
+            await self._set_aside(item)
+        finally:
+            self.in_flight.discard(item.update_id)
+            if not lock.locked():
+                self.locks.pop(item.chat_key or "", None)
+
+    async def _set_aside(self, item: Waiting) -> None:
+        with contextlib.suppress(DatabaseError):  # then it is simply tried again
+            if await asyncio.to_thread(self.inbox.failed, item.update_id) >= GIVE_UP_AFTER:
+                await asyncio.to_thread(self.inbox.finish, item.update_id)
+                log.error("update.given_up")
+
+    async def handle(self, item: Waiting) -> None:
+        """Handle one update."""
+        data: dict[str, Any] = json.loads(item.payload)
+        if "flood" in data:
+            await self._flood_notice(item, data["flood"])
+            return
+        update = Update.de_json(data, self.bot)
+        arrival = read(update, self.bot.username if self._bot_known() else None)
+        if arrival.callback_id is not None:
+            # Too late or already answered: the press is handled all the same.
+            with contextlib.suppress(TelegramError):
+                await self.bot.answer_callback_query(arrival.callback_id)
+        chat = item.chat_key
+        if chat is None or arrival.chat_id is None:
+            await asyncio.to_thread(self.inbox.finish, item.update_id)
+            return
+        if arrival.message_id is not None:
+            await asyncio.to_thread(self.ledger.note, chat, [arrival.message_id], False)
+        if arrival.blocked:
+            await asyncio.to_thread(self.outbox.drop_chat, chat)
+        if arrival.event is None:
+            await asyncio.to_thread(self.inbox.finish, item.update_id)
+            return
+
+        def after(unit: Unit, turn: Turn) -> None:
+            unit.send_later(chat, to_actions(turn, arrival.chat_id or 0, arrival.message_id))
+            unit.finish_update(item.update_id)
+            failpoint("worker.before_commit")
+
+        await asyncio.to_thread(
+            self.helpline.handle, chat, arrival.event, str(arrival.chat_id), after
+        )
+        failpoint("worker.committed")
+        self.sent()
+
+    async def _flood_notice(self, item: Waiting, flood: dict[str, Any]) -> None:
+        chat = item.chat_key or ""
+        chat_id = int(flood["chat"])
+
+        def after(unit: Unit, turn: Turn) -> None:
+            unit.send_later(chat, to_actions(turn, chat_id, None))
+            unit.finish_update(item.update_id)
+
+        await asyncio.to_thread(self.helpline.tell, chat, "slow_down", flood.get("lang"), after)
+        self.sent()
+
+    def _bot_known(self) -> bool:
+        try:
+            return bool(self.bot.username)
+        except RuntimeError:  # get_me has not run (tests that skip initialize)
+            return False

@@ -1,0 +1,108 @@
+"""A running helpline on the fake Telegram, for the adapter's scenario tests.
+
+``running(...)`` starts ``bot.telegram_adapter.serve`` (the production entry point, with a
+real SQLite file and keys) against a ``FakeTelegram`` world, in process or over loopback HTTP,
+and stops it afterwards. ``settle()`` waits until every queued update has been fetched, handled
+and answered, so a test can then look at what each phone shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from bot.config import Secret, Settings
+from bot.telegram_adapter.limits import RateLimits
+from bot.telegram_adapter.runtime import Parts, serve
+
+from .fakes.telegram_server import FakeTelegramServer
+from .fakes.telegram_world import FakeRequest, FakeTelegram
+
+os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter.retry_after as a timedelta, no warning
+
+TOKEN = "123456:TEST-token"  # noqa: S105 - the fake's token
+
+
+def settings_for(folder: Path, **changes: object) -> Settings:
+    """Settings of a helpline whose data lives in ``folder``."""
+    base = Settings(
+        telegram_token=Secret(TOKEN),
+        data_dir=folder,
+        key_file=folder / "keys.json",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@dataclass
+class Running:
+    """A helpline being served, and the world it talks to."""
+
+    world: FakeTelegram
+    parts: Parts
+    stop: asyncio.Event
+    task: asyncio.Task[int]
+    settings: Settings
+    errors: list[BaseException] = field(default_factory=list)
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until everything queued has been fetched, handled and carried out."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            if self.task.done():
+                self.task.result()  # raises what stopped it
+                raise AssertionError("the helpline stopped")
+            quiet = (
+                not self.world.pending_updates
+                and not self.parts.worker.in_flight
+                and not self.parts.sender.busy
+                and not await asyncio.to_thread(self.parts.worker.inbox.waiting, 1)
+                and await asyncio.to_thread(self.parts.sender.outbox.size) == 0
+            )
+            if quiet:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("the helpline did not settle in time")
+            await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    folder: Path,
+    world: FakeTelegram | None = None,
+    *,
+    http: bool = False,
+    real_limits: bool = False,
+    **changes: object,
+) -> AsyncIterator[Running]:
+    """Serve a helpline against ``world`` (in process, or over loopback HTTP) until the end.
+
+    Unless ``real_limits``, a chat may get many messages a second, so that tests run fast;
+    the overall limit (30 a second) stays.
+    """
+    world = world or FakeTelegram()
+    server = FakeTelegramServer(world, token=TOKEN) if http else None
+    if server is not None:
+        server.start()
+        changes.setdefault("telegram_api_url", server.base_url)
+    settings = settings_for(folder, **changes)
+    stop = asyncio.Event()
+    ready: asyncio.Future[Parts] = asyncio.get_running_loop().create_future()
+    request = None if http else FakeRequest(world)
+    limits = RateLimits() if real_limits else RateLimits(per_chat=(1000.0, 1000.0))
+    task = asyncio.create_task(serve(settings, request, stop, ready.set_result, limits))
+    try:
+        done, _ = await asyncio.wait({task, ready}, timeout=30, return_when="FIRST_COMPLETED")
+        if task in done:
+            task.result()
+            raise AssertionError("the helpline stopped while starting")
+        yield Running(world, ready.result(), stop, task, settings)
+    finally:
+        stop.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, timeout=15)
+        if server is not None:
+            server.close()

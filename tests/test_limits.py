@@ -1,0 +1,103 @@
+"""Rate limits towards Telegram and the flood gate towards the helpline, on a fake clock."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bot.telegram_adapter.limits import Bucket, FloodGate, RateLimits, Verdict
+
+
+class Clock:
+    """A clock that only moves when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_a_bucket_allows_a_burst_then_its_rate() -> None:
+    bucket = Bucket(3, 1.0)
+    for _ in range(3):
+        assert bucket.wait_time(0.0) == 0
+        bucket.take(0.0)
+    assert bucket.wait_time(0.0) == pytest.approx(1.0)
+    assert bucket.wait_time(0.5) == pytest.approx(0.5)
+    assert bucket.wait_time(1.0) == 0
+    bucket.take(1.0)
+    assert bucket.wait_time(100.0) == 0 and bucket.tokens <= 3
+
+
+@pytest.mark.asyncio
+async def test_rate_limits_keep_one_message_a_second_per_chat_after_a_burst() -> None:
+    clock = Clock()
+    limits = RateLimits(clock=clock, sleep=clock.sleep)
+    sent_at = []
+    for _ in range(6):
+        await limits.wait(42)
+        sent_at.append(clock.now)
+    assert sent_at[:3] == [1000.0] * 3
+    assert [round(b - a, 6) for a, b in itertools.pairwise(sent_at[2:])] == [1.0] * 3
+    await limits.wait(43)  # another chat is not held up by the first
+    assert clock.now == sent_at[-1]
+
+
+@pytest.mark.asyncio
+async def test_a_group_gets_twenty_messages_a_minute() -> None:
+    clock = Clock()
+    limits = RateLimits(clock=clock, sleep=clock.sleep)
+    for _ in range(21):
+        await limits.wait(-1001234567890)
+    assert clock.now - 1000.0 == pytest.approx(3.0)  # the 21st waits for one token (60/20 s)
+
+
+@pytest.mark.asyncio
+async def test_overall_thirty_a_second() -> None:
+    clock = Clock()
+    limits = RateLimits(clock=clock, sleep=clock.sleep)
+    for chat in range(31):
+        await limits.wait(chat + 1)
+    assert clock.now - 1000.0 == pytest.approx(1 / 30)
+
+
+@pytest.mark.asyncio
+async def test_retry_after_pauses_everything() -> None:
+    clock = Clock()
+    limits = RateLimits(clock=clock, sleep=clock.sleep)
+    limits.pause(5)
+    await limits.wait(7)
+    assert clock.now >= 1005.0
+
+
+def test_the_flood_gate_takes_thirty_a_minute_then_notices_once() -> None:
+    clock = Clock()
+    gate = FloodGate(clock=clock)
+    verdicts = []
+    for _ in range(1000):
+        verdicts.append(gate.check("flooder"))
+        clock.now += 0.06  # 1,000 messages in a minute
+    assert verdicts.count(Verdict.TAKE) <= 31
+    assert verdicts.count(Verdict.NOTICE) == 1
+    assert gate.check("someone else") is Verdict.TAKE
+
+
+def test_the_flood_gate_opens_again_after_the_window() -> None:
+    clock = Clock()
+    gate = FloodGate(limit=3, window=60, clock=clock)
+    assert [gate.check("a") for _ in range(5)] == [
+        Verdict.TAKE,
+        Verdict.TAKE,
+        Verdict.TAKE,
+        Verdict.NOTICE,
+        Verdict.DROP,
+    ]
+    clock.now += 61
+    assert gate.check("a") is Verdict.TAKE
