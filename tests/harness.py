@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.config import Secret, Settings
-from bot.telegram_adapter.limits import RateLimits
+from bot.telegram_adapter.limits import Bucket, RateLimits
 from bot.telegram_adapter.runtime import Parts, serve
 
 from .fakes.telegram_server import FakeTelegramServer
@@ -65,7 +65,14 @@ class Running:
             if quiet:
                 return
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError("the helpline did not settle in time")
+                waiting = await asyncio.to_thread(self.parts.worker.inbox.waiting, 5)
+                raise AssertionError(
+                    "the helpline did not settle in time: "
+                    f"{len(self.world.pending_updates)} updates not fetched, "
+                    f"{len(self.parts.worker.in_flight)} in flight, waiting {waiting[:2]}, "
+                    f"{await asyncio.to_thread(self.parts.sender.outbox.size)} in the outbox, "
+                    f"{len(self.parts.sender.busy)} chats sending"
+                )
             await asyncio.sleep(0.02)
 
 
@@ -80,8 +87,8 @@ async def running(
 ) -> AsyncIterator[Running]:
     """Serve a helpline against ``world`` (in process, or over loopback HTTP) until the end.
 
-    Unless ``real_limits``, a chat may get many messages a second, so that tests run fast;
-    the overall limit (30 a second) stays.
+    Unless ``real_limits``, Telegram's rate limits are lifted, so that tests run fast (the
+    limits have their own tests).
     """
     world = world or FakeTelegram()
     server = FakeTelegramServer(world, token=TOKEN) if http else None
@@ -92,7 +99,8 @@ async def running(
     stop = asyncio.Event()
     ready: asyncio.Future[Parts] = asyncio.get_running_loop().create_future()
     request = None if http else FakeRequest(world)
-    limits = RateLimits() if real_limits else RateLimits(per_chat=(1000.0, 1000.0))
+    fast = RateLimits(per_chat=(1e4, 1e4), overall=Bucket(1e4, 1e4))
+    limits = RateLimits() if real_limits else fast
     task = asyncio.create_task(serve(settings, request, stop, ready.set_result, limits))
     try:
         done, _ = await asyncio.wait({task, ready}, timeout=30, return_when="FIRST_COMPLETED")

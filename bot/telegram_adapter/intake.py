@@ -21,6 +21,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, TelegramError
@@ -41,6 +42,19 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 POLL_SECONDS = 10
+
+
+def as_json(update: Update) -> bytes:
+    """The update as JSON again, for the inbox (times as Unix seconds, as Telegram sends them)."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, datetime):
+            return int(value.timestamp())
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        raise TypeError(type(value).__name__)
+
+    return json.dumps(update.to_dict(), default=plain, ensure_ascii=False).encode()
 
 
 class Intake:
@@ -73,14 +87,18 @@ class Intake:
         arrivals: list[Arrived] = []
         dropped: dict[str, list[int]] = {}
         for update in updates:
-            arrival = read(update)
+            try:
+                arrival = read(update)
+            except Exception as error:  # something PTB parsed but we cannot read: keep the id
+                log.warning("update.unreadable", extra={"error": type(error).__name__})
+                arrival = Arrival(update.update_id)
             if arrival.chat_id is None:
                 arrivals.append(Arrived(update.update_id, None, None))
                 continue
             chat = self.keyring.pseudonym("chat", arrival.chat_id)
             verdict = Verdict.TAKE if self.leaves(arrival) else self.flood.check(chat)
             if verdict is Verdict.TAKE:
-                arrivals.append(Arrived(update.update_id, chat, update.to_json().encode()))
+                arrivals.append(Arrived(update.update_id, chat, as_json(update)))
                 continue
             if arrival.message_id is not None:
                 dropped.setdefault(chat, []).append(arrival.message_id)
@@ -162,7 +180,14 @@ class Intake:
             if not updates:
                 continue
             failpoint("intake.fetched")
-            if await self.take_or_wait(updates, stop):
+            try:
+                taken = await self.take_or_wait(updates, stop)
+            except Exception as error:  # a bug must not stop the helpline from listening
+                log.exception("intake.failed", extra={"error": type(error).__name__})
+                failures += 1
+                await nap(wake, backoff(failures))
+                continue
+            if taken:
                 failpoint("intake.recorded")
                 self.offset = updates[-1].update_id + 1
 

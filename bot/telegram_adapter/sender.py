@@ -162,7 +162,7 @@ class Sender:
             dropped = await asyncio.to_thread(self.outbox.drop_chat, action.chat_key)
             log.info("send.blocked", extra={"dropped": dropped})
         except BadRequest as error:
-            log.warning("send.rejected", extra={"error": type(error).__name__})
+            log.warning("send.rejected", extra={"error": type(error).__name__, "do": data["do"]})
             await asyncio.to_thread(self.outbox.done, action)
         except TelegramError as error:  # network errors, timeouts, Telegram's 5xx
             if action.attempts >= GIVE_UP_AFTER:

@@ -371,6 +371,19 @@ class FakeTelegram(TelegramMethods):
 
     # Redelivery, error injection and rates.
 
+    def deliver_raw(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Queue a raw update body (anything Telegram might send), giving it the next id.
+
+        A private chat it comes from counts as opened (the bot may answer it).
+        """
+        for kind in ("message", "edited_message", "callback_query"):
+            part = body.get(kind)
+            sender = part.get("from") if isinstance(part, dict) else None
+            if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+                with self.lock:
+                    self.private_chats.add(sender["id"])
+        return self._queue({**body, "update_id": self._update_id()})
+
     def deliver_again(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue a copy of an already delivered update: the next getUpdates returns it once."""
         again = copy.deepcopy(update)
