@@ -55,8 +55,9 @@ class Running:
             if self.task.done():
                 self.task.result()  # raises what stopped it
                 raise AssertionError("the helpline stopped")
+            polling = self.settings.webhook_url is None
             quiet = (
-                not self.world.pending_updates
+                not (polling and self.world.pending_updates)
                 and not self.parts.worker.in_flight
                 and not self.parts.sender.busy
                 and not await asyncio.to_thread(self.parts.worker.inbox.waiting, 1)

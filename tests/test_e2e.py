@@ -1,0 +1,91 @@
+"""End to end over loopback HTTP: the real Bot API client, long polling and the webhook.
+
+The helpline runs through ``serve`` (what ``helpline run`` runs) with python-telegram-bot's own
+HTTP client, against the fake Telegram served on 127.0.0.1; nothing is faked inside the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.config import Secret
+
+from .fakes.telegram_server import post_update
+from .harness import Running, running
+
+SECRET = "s3cret-token_1"  # noqa: S105 - a test value
+CODE = re.compile(r"0[789]0-\d{4}-\d{4}")
+FIRST, SECOND = 424242, 535353
+
+LANGUAGES = {
+    # language: (Telegram code, picker data, a word of the passport answer, goodbye)
+    "vi": ("vi", "lang:vi", "hộ chiếu", "Tạm biệt."),
+    "zh_Hans": ("zh-hans", "lang:zh_Hans", "护照", "再见。"),
+    "ja": ("ja", "lang:ja", "パスポート", "さようなら。"),
+}
+
+
+async def step(bot: Running, user: int, code: str, *, text: str = "", data: str = "") -> None:
+    if data:
+        bot.world.user_presses(user, data)
+    else:
+        bot.world.user_sends(user, text, language_code=code)
+    await bot.settle(timeout=20)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+async def test_a_whole_conversation_over_http(tmp_path: Path, lang: str) -> None:
+    code, picker, passport, goodbye = LANGUAGES[lang]
+    async with running(tmp_path, http=True) as bot:
+        world = bot.world
+        await step(bot, FIRST, code, text="/start")
+        await step(bot, FIRST, code, data=picker)
+        await step(bot, FIRST, code, data="menu.topics.1")  # passport, bank book, private life
+        await step(bot, FIRST, code, data=world.last_buttons(FIRST)[0][1])  # the passport
+        assert any(passport in text for text in world.bot_texts(FIRST))
+        await step(bot, FIRST, code, text="/talk")
+        await step(bot, FIRST, code, data="dialog:yes")
+        await step(bot, FIRST, code, text="482915")
+        await step(bot, FIRST, code, text="482915")
+        found = [CODE.search(t) for t in world.bot_texts(FIRST)]
+        case_code = next(m.group(0) for m in found if m)
+        await step(bot, FIRST, code, text="/exit")
+        assert [m.text for m in world.visible(FIRST)] == [goodbye]
+
+        await step(bot, SECOND, code, text="/resume")
+        await step(bot, SECOND, code, data=picker)
+        await step(bot, SECOND, code, text=case_code)
+        await step(bot, SECOND, code, text="482915")
+        texts = world.bot_texts(SECOND)
+        assert len(texts) >= 3 and not any(passport in t for t in texts)  # no history shown
+        assert [m.text for m in world.visible(SECOND) if not m.from_bot] == ["/resume"]
+        assert not world.unanswered_callbacks
+
+
+@pytest.mark.asyncio
+async def test_the_webhook_takes_updates_only_with_the_secret(tmp_path: Path) -> None:
+    async with running(
+        tmp_path,
+        http=True,
+        webhook_url="https://helpline.example.org/telegram/hook",
+        webhook_secret=Secret(SECRET),
+        webhook_listen=("127.0.0.1", 0),
+    ) as bot:
+        world = bot.world
+        assert world.webhook_url == "https://helpline.example.org/telegram/hook"
+        assert world.webhook_secret == SECRET
+        url = f"http://127.0.0.1:{bot.parts.webhook_port}/telegram/hook"
+        update = world.user_sends(FIRST, "/start", language_code="vi")
+        assert await asyncio.to_thread(post_update, url, update, "wrong") == 403
+        assert await asyncio.to_thread(post_update, url + "x", update, SECRET) == 404
+        assert await asyncio.to_thread(post_update, url, update, SECRET) == 200
+        await bot.settle()
+        assert world.bot_texts(FIRST)[0].startswith("Chọn ngôn ngữ")
+        assert await asyncio.to_thread(post_update, url, update, SECRET) == 200
+        await bot.settle()
+        assert len(world.bot_texts(FIRST)) == 1  # delivered twice, answered once
