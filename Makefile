@@ -32,6 +32,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/storage_bench.py
+	$(BIN)/python bench/load/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

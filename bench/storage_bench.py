@@ -295,8 +295,8 @@ def main() -> None:
     rows: list[tuple[str, str, str]] = []
     try:
         rows.append(bench_memory(folder))
-        with throwaway_cluster() as admin_url:
-            postgres = PostgresServer(admin_url) if admin_url else None
+        with throwaway_cluster() as cluster:
+            postgres = PostgresServer(cluster.url) if cluster else None
             rows += bench_steps(folder, postgres)
             if postgres is not None:
                 postgres.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -66,11 +65,16 @@ def _keyring() -> Keyring:
 def _postgres() -> Iterator[PostgresServer | None]:
     """A PostgreSQL server for the whole run (or None when PostgreSQL is not installed)."""
     given = os.environ.get("HELPLINE_TEST_POSTGRES_URL")
-    with nullcontext(given) if given else throwaway_cluster() as admin_url:
-        if admin_url is None:
+    if given:
+        server = PostgresServer(given)
+        yield server
+        server.close()
+        return
+    with throwaway_cluster() as cluster:
+        if cluster is None:
             yield None
             return
-        server = PostgresServer(admin_url)
+        server = PostgresServer(cluster.url, cluster)
         yield server
         server.close()
 

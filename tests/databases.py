@@ -9,6 +9,7 @@ PostgreSQL installed, the PostgreSQL half of the suite is skipped, unless
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -45,8 +47,10 @@ def _as_postgres(argv: list[str]) -> list[str]:
 class PostgresServer:
     """A server to create per-test databases on, from a migrated template."""
 
-    def __init__(self, admin_url: str) -> None:
+    def __init__(self, admin_url: str, cluster: Cluster | None = None) -> None:
         self.admin_url = admin_url
+        self.cluster = cluster
+        """Set when this run started the server itself (it can then be stopped and started)."""
         self.admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
         with self.admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE}"))
@@ -99,9 +103,35 @@ def _pg_dump() -> str:
     return str(candidate) if candidate and candidate.exists() else "pg_dump"
 
 
+@dataclass
+class Cluster:
+    """A PostgreSQL cluster this process started: its URL, and a way to stop and start it."""
+
+    url: str
+    bindir: Path
+    data: Path
+    options: str
+    log: Path
+
+    def _ctl(self, *argv: str) -> None:
+        subprocess.run(
+            _as_postgres([str(self.bindir / "pg_ctl"), "-D", str(self.data), *argv]),
+            check=True,
+            capture_output=True,
+        )
+
+    def stop(self) -> None:
+        """Stop the server at once (as a crash or an outage would)."""
+        self._ctl("-m", "immediate", "stop")
+
+    def start(self) -> None:
+        """Start the server again and wait until it takes connections."""
+        self._ctl("-o", self.options, "-l", str(self.log), "-w", "start")
+
+
 @contextmanager
-def throwaway_cluster() -> Iterator[str | None]:
-    """Start a private PostgreSQL cluster on a Unix socket; yield its URL (None if absent)."""
+def throwaway_cluster() -> Iterator[Cluster | None]:
+    """Start a private PostgreSQL cluster on a Unix socket (None if PostgreSQL is absent)."""
     bindir = _bindir()
     if bindir is None:
         yield None
@@ -128,31 +158,19 @@ def throwaway_cluster() -> Iterator[str | None]:
         capture_output=True,
     )
     options = f"-k {base} -c listen_addresses='' -p {port} -c fsync=off"
-    subprocess.run(
-        _as_postgres(
-            [
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-l",
-                str(base / "log"),
-                "-w",
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
+    cluster = Cluster(
+        f"postgresql://postgres@/postgres?host={base}&port={port}",
+        bindir,
+        data,
+        options,
+        base / "log",
     )
+    cluster.start()
     try:
-        yield f"postgresql://postgres@/postgres?host={base}&port={port}"
+        yield cluster
     finally:
-        subprocess.run(
-            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            check=False,
-            capture_output=True,
-        )
+        with contextlib.suppress(subprocess.CalledProcessError):
+            cluster.stop()
         shutil.rmtree(base, ignore_errors=True)
 
 

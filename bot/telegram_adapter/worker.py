@@ -66,6 +66,8 @@ class Worker:
         self.wake = asyncio.Event()
         self.in_flight: set[int] = set()
         self.locks: dict[str, asyncio.Lock] = {}
+        self.waiters: dict[str, int] = {}
+        """Tasks holding or waiting for each chat's lock: one chat's updates go in order."""
         self.slots = asyncio.Semaphore(PARALLEL)
         self.tasks: set[asyncio.Task[None]] = set()
         self.failures = 0
@@ -94,7 +96,9 @@ class Worker:
             await asyncio.wait(self.tasks)
 
     async def _one(self, item: Waiting) -> None:
-        lock = self.locks.setdefault(item.chat_key or "", asyncio.Lock())
+        key = item.chat_key or ""
+        lock = self.locks.setdefault(key, asyncio.Lock())
+        self.waiters[key] = self.waiters.get(key, 0) + 1
         try:
             async with lock, self.slots:
                 await self.handle(item)
@@ -105,8 +109,9 @@ class Worker:
             await self._set_aside(item)
         finally:
             self.in_flight.discard(item.update_id)
-            if not lock.locked():
-                self.locks.pop(item.chat_key or "", None)
+            self.waiters[key] -= 1
+            if not self.waiters[key]:  # nobody else holds or waits for this chat's lock
+                del self.waiters[key], self.locks[key]
 
     async def _set_aside(self, item: Waiting) -> None:
         with contextlib.suppress(DatabaseError):  # then it is simply tried again
