@@ -24,7 +24,7 @@ from .fakes.telegram_world import FakeRequest, FakeTelegram
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter.retry_after as a timedelta, no warning
 
-TOKEN = "123456:TEST-token"  # noqa: S105 - the fake's token
+TOKEN = "123456:TEST-token"
 
 
 def settings_for(folder: Path, **changes: object) -> Settings:

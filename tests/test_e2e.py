@@ -17,7 +17,7 @@ from bot.config import Secret
 from .fakes.telegram_server import post_update
 from .harness import Running, running
 
-SECRET = "s3cret-token_1"  # noqa: S105 - a test value
+SECRET = "s3cret-token_1"
 CODE = re.compile(r"0[789]0-\d{4}-\d{4}")
 FIRST, SECOND = 424242, 535353
 

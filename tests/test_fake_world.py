@@ -38,7 +38,7 @@ from .fakes.telegram_world import DELETE_WINDOW, BotApiError, FakeRequest, FakeT
 
 USER = 424242
 STAFF_GROUP = -1001234567890
-SECRET = "s3cret_-"  # noqa: S105 - a test value for the webhook secret token
+SECRET = "s3cret_-"
 
 
 def ok(world: FakeTelegram, method: str, **params: Any) -> Any:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -230,17 +232,32 @@ async def test_one_flooding_user_is_slowed_down_and_nobody_else_is(tmp_path: Pat
         await say(bot, "/start")
         await press(bot, "lang:vi")
         before = len(bot.world.bot_texts(USER))
-        for number in range(300):
+        size_before = database_size(tmp_path)
+        for number in range(1000):  # a thousand messages within the minute
             bot.world.user_sends(USER, f"spam {number}")
-        bot.world.user_sends(OTHER, "/start", language_code="ja")
+            if number == 500:
+                bot.world.user_sends(OTHER, "/start", language_code="ja")
+        started = time.monotonic()
         await bot.settle(timeout=60)
+        assert "言語を選んでください：" in bot.world.bot_texts(OTHER)[0]
+        assert time.monotonic() - started < 30
         replies = bot.world.bot_texts(USER)[before:]
         notices = [t for t in replies if t.startswith("Bạn hãy chờ một phút")]
         assert len(notices) == 1
-        assert len(replies) - 1 <= 30 * 2  # each handled message: a re-prompt and the menu
-        assert "言語を選んでください：" in bot.world.bot_texts(OTHER)[0]
-        await say(bot, "/exit")
-        assert [m.text for m in bot.world.visible(USER)] == ["Tạm biệt."]  # flood wiped too
+        handled = len(replies) - 1
+        assert handled <= 30 * 2  # each handled message: a re-prompt and the menu again
+        assert database_size(tmp_path) - size_before <= 200 * 1024
+        typed = {m.text for m in bot.world.visible(USER) if not m.from_bot}
+        assert "spam 0" in typed and not {"spam 500", "spam 999"} & typed  # dropped: deleted
+        await say(bot, "/exit")  # the flood does not hold back /exit
+        assert [m.text for m in bot.world.visible(USER)] == ["Tạm biệt."]
+
+
+def database_size(folder: Path) -> int:
+    """The database file's size once its write-ahead log is folded in."""
+    with contextlib.closing(sqlite3.connect(folder / "helpline.sqlite3")) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return (folder / "helpline.sqlite3").stat().st_size
 
 
 @pytest.mark.asyncio

@@ -6,9 +6,9 @@ arrived; so an update Telegram forgets is always in the inbox already. A crash b
 means Telegram sends the batch again; the inbox drops what it has seen (for 48 hours).
 
 Flood control happens here, before anything is stored: past 30 updates a minute from one chat,
-updates are not kept (their message ids go to the ledger, so /exit still deletes them), and the
-first one dropped asks the worker for a single polite notice. /exit, the exit word and /delete
-always go through.
+updates are not kept, not even their ids, and their messages are deleted from the chat unread;
+the first one dropped asks the worker for a single polite notice. /exit, the exit word and
+/delete always go through.
 
 When the database is unreachable, the offset does not move (Telegram keeps the updates), the
 chats in the batch get one short "try again in a minute" each, sent directly in the language
@@ -85,7 +85,7 @@ class Intake:
     async def take(self, updates: Sequence[Update]) -> None:
         """Write a batch to the inbox (raises ``DatabaseError`` if it cannot)."""
         arrivals: list[Arrived] = []
-        dropped: dict[str, list[int]] = {}
+        dropped: dict[int, list[int]] = {}
         for update in updates:
             try:
                 arrival = read(update)
@@ -101,17 +101,25 @@ class Intake:
                 arrivals.append(Arrived(update.update_id, chat, as_json(update)))
                 continue
             if arrival.message_id is not None:
-                dropped.setdefault(chat, []).append(arrival.message_id)
-            notice = {"flood": {"chat": arrival.chat_id, "lang": arrival.language_code}}
-            payload = json.dumps(notice).encode() if verdict is Verdict.NOTICE else None
-            arrivals.append(Arrived(update.update_id, chat, payload))
+                dropped.setdefault(arrival.chat_id, []).append(arrival.message_id)
+            if verdict is Verdict.NOTICE:
+                notice = {"flood": {"chat": arrival.chat_id, "lang": arrival.language_code}}
+                arrivals.append(Arrived(update.update_id, chat, json.dumps(notice).encode()))
         await asyncio.to_thread(self.inbox.take_in, arrivals)
-        for chat, message_ids in dropped.items():
-            await asyncio.to_thread(self.ledger.note, chat, message_ids, False)
-        if dropped:
-            log.warning("flood.dropped", extra={"updates": sum(map(len, dropped.values()))})
         self.told_busy.clear()
         self.arrived()
+        if dropped:
+            log.warning("flood.dropped", extra={"updates": sum(map(len, dropped.values()))})
+            await self.delete_unread(dropped)
+
+    async def delete_unread(self, dropped: dict[int, list[int]]) -> None:
+        """Delete the messages a flood brought, unread: nothing of them is kept, here or there."""
+        for chat_id, message_ids in dropped.items():
+            for start in range(0, len(message_ids), 100):
+                try:
+                    await self.bot.delete_messages(chat_id, message_ids[start : start + 100])
+                except TelegramError as error:
+                    log.warning("flood.delete_failed", extra={"error": type(error).__name__})
 
     def leaves(self, arrival: Arrival) -> bool:
         """Whether an update asks to wipe or delete: never held back, whatever the flood."""

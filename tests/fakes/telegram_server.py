@@ -36,7 +36,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from .telegram_model import UploadedFile
 from .telegram_world import FakeTelegram
 
-DEFAULT_TOKEN = "123456:TEST-fake-token"  # noqa: S105 - only the fake accepts it
+DEFAULT_TOKEN = "123456:TEST-fake-token"
 STRING_PARAMS = frozenset(
     {
         "action",
