@@ -17,6 +17,7 @@ from bot import engine
 from bot.events import (
     DeleteAsked,
     DeskRequest,
+    HelpAsked,
     Incoming,
     Opened,
     Reply,
@@ -86,6 +87,8 @@ class Console:
             return "start", None, Opened(None)
         if word == "/resume":
             return "command", "resume", ResumeAsked()
+        if word == "/help":
+            return "command", "help", HelpAsked()
         if word == "/delete":
             return "command", "delete", DeleteAsked()
         if word in COMMANDS:

@@ -13,7 +13,7 @@ A transcript is what a trainee does, turn by turn, and what the bot should answe
         not_contains: [...]   # words it must not contain
         path: [...]           # nodes the engine went through (rewritten by --update)
         reply: |              # the whole reply (rewritten by --update)
-      - command: menu         # menu, back, language, person, exit, resume or delete
+      - command: menu         # menu, back, language, person, exit, resume, delete or help
       - media: sticker        # anything that is not text
 
 ``run`` replays a transcript through the real service (in memory) and reports differences;
@@ -35,6 +35,7 @@ from bot import engine
 from bot.events import (
     DeleteAsked,
     DeskRequest,
+    HelpAsked,
     Incoming,
     Opened,
     Outgoing,
@@ -49,7 +50,11 @@ from bot.flowdefs.yamlsafe import YamlRefused, load
 from bot.service import Helpline
 
 ACTIONS = ("start", "type", "press", "command", "media")
-SERVICE_COMMANDS: dict[str, Incoming] = {"resume": ResumeAsked(), "delete": DeleteAsked()}
+SERVICE_COMMANDS: dict[str, Incoming] = {
+    "resume": ResumeAsked(),
+    "delete": DeleteAsked(),
+    "help": HelpAsked(),
+}
 CHECKS = ("contains", "not_contains", "path", "reply", "note")
 CHAT = "transcript"
 
