@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from bot.desk.hours import OfficeHours
 from bot.flowdefs.folder import load_or_fail
 from bot.flowdefs.model import FlowSet
 from bot.i18n.catalog import load_translations
@@ -39,8 +40,10 @@ def build_helpline(
     locales_dir: Path,
     records: Records,
     today: Callable[[], date] = japan_today,
+    *,
     desk_connected: bool = False,
+    office: OfficeHours | None = None,
 ) -> Helpline:
     """Load and check the content, then return the service."""
     flows, renderer = load_content(flows_dir, locales_dir, today())
-    return Helpline(flows, renderer, records, today, desk_connected=desk_connected)
+    return Helpline(flows, renderer, records, today, desk_connected=desk_connected, office=office)

@@ -32,6 +32,7 @@ from bot.assemble import build_helpline
 from bot.config import ConfigError, Settings
 from bot.console import Console
 from bot.content_tools import flows_command, i18n_command
+from bot.desk.roster import RosterError
 from bot.flowdefs.folder import FlowError
 from bot.i18n.locales import LANGUAGES
 from bot.operator_tools import operator_command
@@ -120,7 +121,7 @@ def main(
     except FlowError as error:
         print(f"helpline: the flows have errors; nothing was started.\n{error}", file=sys.stderr)
         return 1
-    except (KeysError, DatabaseError) as error:
+    except (KeysError, DatabaseError, RosterError) as error:
         print(f"helpline: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -63,6 +63,10 @@ class Settings:
     staff_chat_id: int | None = None
     """The union desk's forum supergroup (issue 6)."""
     staff_user_ids: frozenset[int] = frozenset()
+    roster_file: Path | None = None
+    """The volunteer roster (None: ``roster.yaml`` in the data folder)."""
+    unclaimed_hours: int = 4
+    """A case nobody took for this long is announced again."""
     webhook_url: str | None = None
     """Set: Telegram posts updates here (webhook mode); unset: the helpline polls."""
     webhook_listen: tuple[str, int] = ("127.0.0.1", 8080)
@@ -127,6 +131,8 @@ class Settings:
             idle_wipe_minutes=read.number("HELPLINE_IDLE_WIPE_MINUTES", 30, low=1, high=24 * 60),
             staff_chat_id=read.chat_id("HELPLINE_STAFF_CHAT_ID"),
             staff_user_ids=read.user_ids("HELPLINE_STAFF_USER_IDS"),
+            roster_file=Path(read.text("HELPLINE_ROSTER_FILE") or data_dir / "roster.yaml"),
+            unclaimed_hours=read.number("HELPLINE_UNCLAIMED_HOURS", 4, low=1, high=24 * 7),
             webhook_url=webhook_url,
             webhook_listen=read.address("HELPLINE_WEBHOOK_LISTEN", ("127.0.0.1", 8080)),
             webhook_secret=_secret(webhook_secret),

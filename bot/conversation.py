@@ -31,6 +31,11 @@ class Mode(StrEnum):
     PIN_AGAIN = "pin_again"
     RESUME_CODE = "resume_code"
     RESUME_PIN = "resume_pin"
+    NOTE = "note"
+    REPLIES = "replies"
+    HOURS = "hours"
+    DESK = "desk"
+    """What the trainee writes goes to the volunteers of their case."""
 
 
 @dataclass(frozen=True, slots=True)

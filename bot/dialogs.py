@@ -29,13 +29,14 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot import engine
+from bot import engine, handoff
 from bot.casecode import is_weak, read_code, read_pin
 from bot.conversation import Conversation, Mode
-from bot.events import DeskRequest, Reply, Scrub, Wipe
+from bot.desk.hours import JST
+from bot.events import DeskForget, DeskRequest, Forward, Reply, Scrub, Wipe
 from bot.flowdefs.model import Msg
 from bot.records import case_answers
-from bot.values import Text
+from bot.values import Choice, Day, Text
 
 if TYPE_CHECKING:
     from bot.service import Call
@@ -71,8 +72,21 @@ def _choice(event: engine.Event | object) -> str | None:
 def ask_consent(call: Call, conversation: Conversation, handoff: engine.Handoff) -> Conversation:
     """The flow asks for a person and no case exists yet: first the purpose statement."""
     call.out.append(consent_prompt(call, conversation.lang))
-    scratch = {"urgent": "1" if handoff.urgent else "", "reason": handoff.reason}
+    scratch = {
+        "urgent": "1" if handoff.urgent else "",
+        "reason": handoff.reason,
+        "topic": _topic(conversation, handoff),
+    }
     return replace(conversation, mode=Mode.CONSENT, scratch=scratch)
+
+
+def _topic(conversation: Conversation, handoff: engine.Handoff) -> str:
+    """What the case is about: the menu topic chosen, else the flow the trainee was in."""
+    answers = conversation.state.answers if conversation.state else {}
+    chosen = answers.get("menu.topics")
+    if isinstance(chosen, Choice) and chosen.value not in ("person", "help"):
+        return chosen.value
+    return handoff.flow
 
 
 def consent_prompt(call: Call, lang: str) -> Reply:
@@ -81,14 +95,35 @@ def consent_prompt(call: Call, lang: str) -> Reply:
     return call.system("consent", lang, buttons=buttons)
 
 
-def finish_handoff(call: Call, conversation: Conversation, urgent: bool, reason: str) -> None:
-    """Ask the desk to take over the chat's case, and tell the trainee what happens next."""
+def finish_handoff(
+    call: Call, conversation: Conversation, urgent: bool, reason: str
+) -> Conversation:
+    """Ask the desk to take over the chat's case; tell the trainee what happens next.
+
+    With the desk connected, the chat is then at the desk (``Mode.DESK``): what the trainee
+    writes goes to the volunteer.
+    """
+    lang = conversation.lang
     if conversation.case is None:  # callers open the case first; never hand off without one
-        return
+        return conversation
     call.out.append(DeskRequest(urgent, reason, conversation.case))
-    key = "handoff_asked" if call.helpline.desk_connected else "desk_unavailable"
-    call.out.append(call.system(key, conversation.lang))
     log.info("handoff.requested", extra={"urgent": urgent, "reason": reason})
+    if not call.helpline.desk_connected:
+        call.out.append(call.system("desk_unavailable", lang))
+        return replace(conversation, mode=Mode.CHAT, scratch={})
+    mailbox = conversation.scratch.get("replies") == "mailbox"
+    call.out.append(call.system("handoff_mailbox" if mailbox else "handoff_asked", lang))
+    office, now = call.helpline.office, call.helpline.clock()
+    if office is not None and not office.is_open(now):
+        opens = office.next_open(now).astimezone(JST)
+        call.out.append(
+            call.system(
+                "desk_closed_now",
+                lang,
+                {"day": Day(opens.date()), "time": Text(f"{opens:%H:%M}")},
+            )
+        )
+    return replace(conversation, mode=Mode.DESK, scratch={})
 
 
 def back_to_flow(call: Call, conversation: Conversation) -> None:
@@ -108,11 +143,24 @@ def _consent(call: Call, conversation: Conversation, event: object) -> Conversat
         return conversation
     answers = case_answers(call.flows, conversation.state.answers if conversation.state else {})
     case = call.unit.open_case(lang, answers, consent_version(call))
+    scratch = conversation.scratch
+    call.unit.set_desk(case, scratch.get("topic") or None, bool(scratch.get("urgent")))
     call.unit.audit("trainee", "case_opened", case)
-    call.out.append(
-        call.system("pin_offer", lang, buttons=((call.label("pin_skip", lang), SKIP),))
-    )
-    return replace(conversation, case=case, mode=Mode.PIN)
+    opened = replace(conversation, case=case)
+    if call.helpline.desk_connected:
+        return handoff.ask_note(call, opened)
+    return offer_pin(call, opened, required=False)
+
+
+def offer_pin(call: Call, conversation: Conversation, required: bool) -> Conversation:
+    """Offer a PIN (with Skip), or ask for one when replies will wait in the mailbox."""
+    lang = conversation.lang
+    if required:
+        call.out.append(call.system("pin_needed", lang))
+    else:
+        skip = ((call.label("pin_skip", lang), SKIP),)
+        call.out.append(call.system("pin_offer", lang, buttons=skip))
+    return replace(conversation, mode=Mode.PIN)
 
 
 # PIN and code.
@@ -121,8 +169,10 @@ def _consent(call: Call, conversation: Conversation, event: object) -> Conversat
 def _pin(call: Call, conversation: Conversation, event: object) -> Conversation | None:
     lang = conversation.lang
     if _choice(event) == SKIP:
-        _finish(call, conversation)
-        return None
+        if not conversation.scratch.get("required"):
+            return _finish(call, conversation)
+        call.out.append(call.system("pin_needed", lang))  # replies will wait: no skipping
+        return conversation
     if not isinstance(event, engine.TextEntered):
         call.out.append(call.system("pin_format", lang))
         return conversation
@@ -147,15 +197,19 @@ def _pin(call: Call, conversation: Conversation, event: object) -> Conversation 
         code = call.unit.set_pin(conversation.case, pin)
         call.unit.audit("trainee", "pin_set", conversation.case)
         call.out.append(call.system("code_given", lang, {"code": Text(code)}))
-    _finish(call, conversation)
-    return None
+    return _finish(call, conversation)
 
 
-def _finish(call: Call, conversation: Conversation) -> None:
-    """Consent and PIN are settled: hand off, then back to where the trainee was."""
+def _finish(call: Call, conversation: Conversation) -> Conversation | None:
+    """All is settled: hand off; then the chat is at the desk, or back where it was."""
     scratch = conversation.scratch
-    finish_handoff(call, conversation, bool(scratch.get("urgent")), scratch.get("reason", "asked"))
-    back_to_flow(call, conversation)
+    after = finish_handoff(
+        call, conversation, bool(scratch.get("urgent")), scratch.get("reason", "asked")
+    )
+    if after.mode is Mode.DESK:
+        return after
+    back_to_flow(call, after)
+    return None
 
 
 # Resume.
@@ -218,8 +272,17 @@ def _resume(call: Call, conversation: Conversation, event: object) -> Conversati
         return None
     status = call.unit.case_status(case)
     call.unit.audit("trainee", "resumed", case)
-    key = "resumed_closed" if status and status.status == "closed" else "resumed_open"
-    call.out.append(call.system(key, lang))
+    is_open = status is not None and status.status == "open"
+    call.out.append(call.system("resumed_open" if is_open else "resumed_closed", lang))
+    if status is not None and status.reply_mode != "mailbox":
+        call.unit.set_case_address(case, call.address)  # replies now come to this chat
+    mail = call.unit.take_mail(case)
+    if mail:
+        call.out.append(call.system("mail_waiting", lang))
+        call.out += [Forward(item.text, item.desk_message_id) for item in mail]
+    if is_open and call.helpline.desk_connected:
+        call.out.append(call.system("desk_hint", lang))
+        return replace(conversation, case=case, mode=Mode.DESK, scratch={})
     back_to_flow(call, replace(conversation, case=case))
     return None
 
@@ -230,7 +293,10 @@ def _resume(call: Call, conversation: Conversation, event: object) -> Conversati
 def delete_everything(call: Call, conversation: Conversation) -> None:
     """/delete: destroy the case and the conversation, wipe the chat, confirm neutrally."""
     if conversation.case is not None:
+        thread = call.unit.case_thread(conversation.case)
         call.unit.delete_case(conversation.case)
+        if thread is not None:
+            call.out.append(DeskForget(thread))
         call.unit.audit("trainee", "case_deleted")  # which case is gone with it
     call.unit.end_conversation(call.chat)
     call.out += [Wipe(), call.system("deleted", conversation.lang)]
@@ -249,6 +315,14 @@ def continue_dialog(call: Call, conversation: Conversation, event: object) -> No
             after = _pin(call, conversation, event)
         case Mode.RESUME_CODE | Mode.RESUME_PIN:
             after = _resume(call, conversation, event)
+        case Mode.NOTE:
+            after = handoff.note(call, conversation, event)
+        case Mode.REPLIES:
+            after = handoff.replies(call, conversation, event)
+        case Mode.HOURS:
+            after = handoff.hours(call, conversation, event)
+        case Mode.DESK:
+            after = handoff.at_desk(call, conversation, event)
         case _:
             after = replace(conversation, mode=Mode.CHAT, scratch={})
     if after is not None:  # None: the dialog ended and the flow has saved the conversation

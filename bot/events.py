@@ -3,8 +3,10 @@
 Incoming: the service-level events (``Opened``, ``ResumeAsked``, ``DeleteAsked``,
 ``HelpAsked``) beside the engine's (typed text, a pressed button, a command, media).
 Outgoing: ``Reply`` (a text with buttons), ``Wipe`` (delete the chat on both sides),
-``Scrub`` (delete the trainee's last message), ``DeskRequest`` (the union desk should take
-over). Plain frozen dataclasses; no behaviour.
+``Scrub`` (delete the trainee's last message), and the union desk's: ``DeskRequest`` (the desk
+should take over), ``Relay`` (pass the trainee's message on), ``Forward`` (a volunteer's reply
+into the chat), ``DeskForget`` (remove a deleted case from the desk). Plain frozen
+dataclasses; no behaviour.
 """
 
 from __future__ import annotations
@@ -73,7 +75,30 @@ class DeskRequest:
     case: str
 
 
-Outgoing: TypeAlias = Reply | Wipe | Scrub | DeskRequest
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """Pass the trainee's message on to the volunteers of a case (``text`` None: not text)."""
+
+    case: str
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    """A volunteer's reply into this chat: its text, or a desk message (photo, file) to copy."""
+
+    text: str | None = None
+    desk_message_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeskForget:
+    """Delete a deleted case's topic, card and all, from the desk's group."""
+
+    thread_id: int
+
+
+Outgoing: TypeAlias = Reply | Wipe | Scrub | DeskRequest | Relay | Forward | DeskForget
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,34 @@ class CaseStatus:
     status: str  # "open" or "closed"
     lang: str
     opened_at: datetime
+    reply_mode: str = "here"
+
+
+@dataclass(frozen=True, slots=True)
+class DeskCase:
+    """What the union desk may know about a case: never who the trainee is."""
+
+    public_id: str
+    status: str
+    lang: str
+    topic: str | None
+    urgent: bool
+    reply_mode: str
+    hours: tuple[int, int] | None
+    address: str | None
+    """Where replies go; only the adapter reads it, never a desk text."""
+    thread_id: int | None
+    claimed_by: str | None
+    opened_at: datetime
+    answers: dict[str, Value]
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    """A volunteer's reply kept for the trainee: a text, or a desk message to copy."""
+
+    text: str | None = None
+    desk_message_id: int | None = None
 
 
 class Unit(Protocol):
@@ -71,6 +99,24 @@ class Unit(Protocol):
 
     def touch_case(self, case: str) -> None:
         """Note activity on a case: its retention period starts again."""
+
+    def add_case_answers(self, case: str, answers: Mapping[str, Value]) -> None:
+        """Keep more answers with a case (the trainee's note to the desk)."""
+
+    def set_desk(self, case: str, topic: str | None, urgent: bool) -> None:
+        """Note what a case is about and whether it is urgent (for the desk's topic)."""
+
+    def set_reply_mode(self, case: str, mode: str, hours: tuple[int, int] | None) -> None:
+        """How replies may reach the trainee: ``here``, ``hours`` (safe hours) or ``mailbox``."""
+
+    def set_case_address(self, case: str, address: str | None) -> None:
+        """Where replies go (kept sealed); None: nowhere."""
+
+    def case_thread(self, case: str) -> int | None:
+        """The case's topic in the desk's group, if it has one."""
+
+    def take_mail(self, case: str) -> list[Mail]:
+        """Hand over the replies waiting for a case, oldest first."""
 
     def delete_case(self, case: str) -> None:
         """Destroy a case: its data key first, then its rows and linked conversations.

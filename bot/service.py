@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 
 from bot import dialogs, engine
 from bot.conversation import Conversation, Mode
+from bot.desk.hours import OfficeHours
 from bot.engine import Event
 from bot.events import (
     DeleteAsked,
@@ -64,6 +65,7 @@ class Helpline:
         today: Callable[[], date],
         *,
         desk_connected: bool = False,
+        office: OfficeHours | None = None,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
         timer: Callable[[], float] = time.monotonic,
@@ -73,6 +75,8 @@ class Helpline:
         self.records = records
         self.today = today
         self.desk_connected = desk_connected
+        self.office = office
+        """The desk's office hours, to tell trainees when to expect an answer."""
         self.clock = clock
         self.sleep = sleep
         self.timer = timer
@@ -136,8 +140,12 @@ class Helpline:
 
     def text_for(self, key: str, language_code: str | None) -> str:
         """A system text in the language Telegram's language code suggests (no storage used)."""
+        return self.text_in(key, guess(language_code) or SOURCE)
+
+    def text_in(self, key: str, lang: str) -> str:
+        """A system text in ``lang``."""
         msg = self.flows.system.get(key, Msg(f"system.{key}", key))
-        return self.renderer.text(msg, guess(language_code) or SOURCE)
+        return self.renderer.text(msg, lang)
 
     def exit_words(self) -> dict[str, str]:
         """The word that clears the chat, by language."""
@@ -268,8 +276,10 @@ class Call:
                 case engine.Flag(event=name, serious=serious):
                     log.log(logging.ERROR if serious else logging.INFO, name)
         if handoff is not None and conversation.case is not None:
-            dialogs.finish_handoff(self, conversation, handoff.urgent, handoff.reason)
-            if waiting is not None:
+            conversation = dialogs.finish_handoff(
+                self, conversation, handoff.urgent, handoff.reason
+            )
+            if waiting is not None and conversation.mode is Mode.CHAT:
                 self.out.append(self.render_say(waiting, conversation.lang))
         elif handoff is not None:  # no case yet: consent first; the question comes after it
             conversation = dialogs.ask_consent(self, conversation, handoff)

@@ -19,6 +19,7 @@ from bot.storage.db import make_engine
 from bot.storage.memory import MemoryRecords
 
 from .databases import PostgresServer, sqlite_engine, throwaway_cluster
+from .fakes.telegram_model import WORLDS
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOWS = ROOT / "flows"
@@ -32,6 +33,20 @@ def _data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     for name in ("HELPLINE_DATABASE_URL", "HELPLINE_MASTER_KEYS", "HELPLINE_INDEX_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path_factory.mktemp("var")))
+
+
+@pytest.fixture(autouse=True)
+def _no_identity_reaches_the_desk() -> Iterator[None]:
+    """Across every test: no group ever gets a trainee's name, username, id or phone number."""
+    before = set(WORLDS)
+    yield
+    leaks = [
+        leak
+        for key, world in list(WORLDS.items())
+        if key not in before
+        for leak in world.leaks_to_groups()
+    ]
+    assert leaks == []
 
 
 @pytest.fixture(name="flows", scope="session")

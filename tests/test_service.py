@@ -148,8 +148,14 @@ def test_asking_for_a_person_without_a_desk_says_so_honestly(helpline: Helpline)
 
 def test_with_a_desk_the_trainee_is_told_a_volunteer_will_answer(helpline: Helpline) -> None:
     helpline.desk_connected = True
-    turn = ask_for_a_person(helpline)
-    assert replies(turn)[0].node == "system.handoff_asked"
+    helpline.start_in(CHAT, "en")
+    helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
+    turn = helpline.handle(CHAT, engine.ButtonPressed(YES))
+    assert [r.node for r in replies(turn)] == ["system.note_offer"]
+    helpline.handle(CHAT, engine.ButtonPressed("dialog:skip"))  # no message
+    helpline.handle(CHAT, engine.ButtonPressed("dialog:here"))  # replies here
+    turn = helpline.handle(CHAT, engine.ButtonPressed("dialog:skip"))  # no PIN
+    assert [r.node for r in replies(turn)] == ["system.handoff_asked"]
 
 
 def test_once_a_case_is_open_asking_again_goes_straight_to_the_desk(

@@ -15,7 +15,7 @@ from bot.calculators.minimum_wage import MinimumWageTable
 from bot.contacts import ContactDirectory
 from bot.flowdefs.check import check
 from bot.flowdefs.data import read_contacts, read_minimum_wages, read_prefectures
-from bot.flowdefs.load import read_flow, read_system
+from bot.flowdefs.load import read_flow, read_replies, read_system
 from bot.flowdefs.model import SYSTEM_KEYS, Flow, FlowSet, Msg
 from bot.flowdefs.problems import Problem, errors
 from bot.flowdefs.yamlsafe import Document, YamlRefused, load
@@ -96,8 +96,11 @@ def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
     doc, found = _read(flows_dir / SYSTEM_FILE)
     problems += found
     system: dict[str, Msg] = {}
+    replies: dict[str, Msg] = {}
     if doc is not None:
         system, found = read_system(system_path, doc, SYSTEM_KEYS)
+        problems += found
+        replies, found = read_replies(system_path, doc)
         problems += found
 
     flows: dict[str, Flow] = {}
@@ -120,6 +123,7 @@ def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
         ReferenceData(prefectures, wages, contacts),
         system_path,
         frozenset(unreadable),
+        replies,
     )
     problems += check(flowset, today, display_path(flows_dir))
     return flowset, sorted(set(problems))

@@ -115,7 +115,7 @@ def read_system(
     if not isinstance(data, dict):
         r.problem((), None, "system.yaml should be a mapping with 'version: 1' and 'messages:'")
         return {}, r.problems
-    r.unknown_keys(data, ("version", "reviewed", "messages"), (), None, "system.yaml")
+    r.unknown_keys(data, ("version", "reviewed", "messages", "replies"), (), None, "system.yaml")
     messages = data.get("messages")
     if not isinstance(messages, dict):
         r.problem(("messages",), None, "'messages' should map each system text's key to its text")
@@ -136,4 +136,25 @@ def read_system(
     for key, use in required.items():
         if key not in messages:
             r.problem(("messages",), None, f"missing the system text '{key}' ({use})")
+    return found, r.problems
+
+
+def read_replies(path: str, doc: Document) -> tuple[dict[str, Msg], list[Problem]]:
+    """Read the union desk's canned replies: ``replies:`` in ``flows/system.yaml``.
+
+    Each has a short name (what a volunteer types after ``/reply``) and an English text that
+    is translated like every other; the desk sends it in the trainee's language.
+    """
+    r = Reader(path, doc)
+    data = doc.data
+    replies = data.get("replies", {}) if isinstance(data, dict) else {}
+    if not isinstance(replies, dict):
+        r.problem(("replies",), None, "'replies' should map each reply's short name to its text")
+        return {}, r.problems
+    found: dict[str, Msg] = {}
+    for key, value in replies.items():
+        name = r.name(str(key), ("replies", key), None, "reply name")
+        text = r.text(value, ("replies", key), None, "the reply to send")
+        if name and text:
+            found[name] = Msg(f"reply.{name}", text, doc.line("replies", key))
     return found, r.problems

@@ -89,6 +89,20 @@ SYSTEM_KEYS: Mapping[str, str] = {
     "command_exit": "command menu: /exit",
     "command_delete": "command menu: /delete",
     "command_help": "command menu: /help",
+    "note_offer": "after consent: an optional short message for the volunteer",
+    "replies_ask": "how the volunteer's answers may reach the trainee",
+    "replies_here": "button: replies here in the chat",
+    "replies_hours": "button: replies here, only at safe times",
+    "replies_none": "button: no replies here; come back with the code",
+    "hours_ask": "ask for the safe hours (like 18-22)",
+    "hours_format": "the safe hours could not be read",
+    "pin_needed": "replies wait in the mailbox: a PIN is needed",
+    "handoff_mailbox": "the desk will answer; come back with /resume to read it",
+    "desk_closed_now": "outside the desk's hours: when to expect an answer ({day}, {time})",
+    "desk_sent": "a message passed on to the volunteer",
+    "desk_hint": "what the trainee writes now goes to the volunteer",
+    "mail_waiting": "after /resume: the volunteer's replies follow",
+    "case_closed": "the desk closed the case",
 }
 """Texts the code itself needs, kept in ``flows/system.yaml`` so maintainers can edit them."""
 
@@ -304,6 +318,8 @@ class FlowSet:
     data: ReferenceData
     system_path: str = "flows/system.yaml"
     unreadable: frozenset[str] = frozenset()
+    replies: Mapping[str, Msg] = field(default_factory=dict)
+    """The union desk's canned replies (``/reply NAME``), by name."""
     """Names of flow files that could not be read at all (already reported)."""
 
     def node(self, flow: str, node: str) -> Node | None:
@@ -328,7 +344,8 @@ def says(node: Node) -> list[Msg]:
 def all_messages(flowset: FlowSet) -> list[tuple[Msg, str, str | None]]:
     """Return every translatable text with its file and node, system texts first."""
     found: list[tuple[Msg, str, str | None]] = [
-        (msg, flowset.system_path, None) for msg in flowset.system.values()
+        (msg, flowset.system_path, None)
+        for msg in (*flowset.system.values(), *flowset.replies.values())
     ]
     for flow in sorted(flowset.flows.values(), key=lambda f: f.path):
         texts = [(msg, flow.path, node.id) for node in flow.nodes.values() for msg in says(node)]

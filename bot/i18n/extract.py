@@ -7,12 +7,13 @@ translator comment saying what the text is and what each ``{placeholder}`` holds
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import PurePath
 from typing import IO, Any
 
 from bot.flowdefs.check import variables_of
-from bot.flowdefs.load import read_flow, read_system
+from bot.flowdefs.load import read_flow, read_replies, read_system
 from bot.flowdefs.model import SYSTEM_KEYS, Ask, Flow, Msg, Node, Question, placeholders, says
 from bot.flowdefs.yamlsafe import YamlRefused, load
 from bot.values import Kind
@@ -83,7 +84,14 @@ def extract_flows(
         return  # `helpline flows check` reports it; extraction just skips the file
     if name.name == "system.yaml":
         system, _ = read_system(str(name), doc, SYSTEM_KEYS)
-        pairs: Iterator[tuple[Msg, list[str]]] = system_messages(system)
+        replies, _ = read_replies(str(name), doc)
+        pairs: Iterator[tuple[Msg, list[str]]] = itertools.chain(
+            system_messages(system),
+            (
+                (msg, [f"A volunteer's ready-made reply (/reply {key})."])
+                for key, msg in replies.items()
+            ),
+        )
     else:
         flow, _ = read_flow(str(name), name.stem, doc)
         if flow is None:

@@ -50,6 +50,8 @@ class Purged:
     cases: int
     conversations: int
     other: int
+    threads: tuple[int, ...] = ()
+    """The desk topics of the purged cases, to delete in the desk's group."""
 
 
 def purge(engine: Engine, retention_days: int, clock: Callable[[], datetime] = utcnow) -> Purged:
@@ -57,13 +59,14 @@ def purge(engine: Engine, retention_days: int, clock: Callable[[], datetime] = u
     now = clock()
     cutoff = now - timedelta(days=retention_days)
     cases = 0
+    threads: list[int] = []
     with Session(engine) as session:
         while True:
             with session.begin():  # one batch, one transaction: a kill loses one batch at most
                 ids = session.scalars(
                     select(CaseRow.id).where(CaseRow.last_activity_at < cutoff).limit(BATCH)
                 ).all()
-                shred_cases(session, ids)
+                threads += shred_cases(session, ids)
             if not ids:
                 break
             cases += len(ids)
@@ -92,7 +95,7 @@ def purge(engine: Engine, retention_days: int, clock: Callable[[], datetime] = u
                         detail=f"cases={cases} conversations={conversations}",
                     )
                 )
-    return Purged(cases, conversations, other)
+    return Purged(cases, conversations, other, tuple(threads))
 
 
 def _deleted(session: Session, statement: Delete) -> int:

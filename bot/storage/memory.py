@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from bot.casecode import make_code
 from bot.conversation import Conversation
-from bot.records import CaseStatus, Unit
+from bot.records import CaseStatus, Mail, Unit
 from bot.values import Value
 
 
@@ -29,6 +29,13 @@ class _Case:
     opened_at: datetime
     last_activity_at: datetime
     status: str = "open"
+    topic: str | None = None
+    urgent: bool = False
+    reply_mode: str = "here"
+    hours: tuple[int, int] | None = None
+    address: str | None = None
+    thread_id: int | None = None
+    mail: list[Mail] = field(default_factory=list)
 
 
 @dataclass
@@ -121,7 +128,42 @@ class MemoryRecords:
         found = self.cases.get(case)
         if found is None:
             return None
-        return CaseStatus(found.public_id, found.status, found.lang, found.opened_at)
+        return CaseStatus(
+            found.public_id, found.status, found.lang, found.opened_at, found.reply_mode
+        )
+
+    def add_case_answers(self, case: str, answers: Mapping[str, Value]) -> None:
+        """Keep more answers with a case."""
+        if case in self.cases:
+            self.cases[case].answers.update(answers)
+
+    def set_desk(self, case: str, topic: str | None, urgent: bool) -> None:
+        """Note a case's topic and urgency."""
+        if case in self.cases:
+            self.cases[case].topic, self.cases[case].urgent = topic, urgent
+
+    def set_reply_mode(self, case: str, mode: str, hours: tuple[int, int] | None) -> None:
+        """Note how replies may reach the trainee."""
+        if case in self.cases:
+            self.cases[case].reply_mode, self.cases[case].hours = mode, hours
+
+    def set_case_address(self, case: str, address: str | None) -> None:
+        """Note where replies go."""
+        if case in self.cases:
+            self.cases[case].address = address
+
+    def case_thread(self, case: str) -> int | None:
+        """The case's desk topic."""
+        found = self.cases.get(case)
+        return found.thread_id if found else None
+
+    def take_mail(self, case: str) -> list[Mail]:
+        """Hand over waiting replies."""
+        found = self.cases.get(case)
+        if found is None:
+            return []
+        mail, found.mail = found.mail, []
+        return mail
 
     def touch_case(self, case: str) -> None:
         """Note activity on a case."""

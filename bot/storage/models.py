@@ -48,6 +48,32 @@ class CaseRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    topic: Mapped[str | None] = mapped_column(String(32))
+    """What the case is about (the menu topic), for the desk's topic name."""
+    urgent: Mapped[bool] = mapped_column(default=False)
+    reply_mode: Mapped[str] = mapped_column(String(16), default="here")
+    """How the desk's replies may reach the trainee: ``here``, ``hours`` or ``mailbox``."""
+    prefs: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Sealed JSON: the trainee's safe hours, if any."""
+    address: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Sealed Telegram chat id that replies go to (``here`` and ``hours`` only)."""
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    """The forum topic of the case in the union desk's group."""
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    """Pseudonym of the volunteer who took the case."""
+    announced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MailRow(Base):
+    """A volunteer's reply waiting for the trainee, sealed with the case's data key."""
+
+    __tablename__ = "mailbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    """Sealed JSON: the reply's text, or the id of a desk message (a photo, a file) to copy."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ConsentRow(Base):

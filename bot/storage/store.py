@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.casecode import make_code
 from bot.conversation import Conversation, answers_from_json, answers_to_json, dumps, loads
-from bot.records import CaseStatus
+from bot.records import CaseStatus, DeskCase, Mail
 from bot.storage.crypto import Keyring, new_key, open_sealed, seal
 from bot.storage.db import reachable
 from bot.storage.models import (
@@ -31,6 +31,7 @@ from bot.storage.models import (
     ConsentRow,
     ConversationRow,
     InboxRow,
+    MailRow,
     OutboxRow,
     ResumeFailureRow,
 )
@@ -215,7 +216,166 @@ class SqlUnit:
         row = self._case_row(case)
         if row is None:
             return None
-        return CaseStatus(row.public_id, row.status, row.lang, aware(row.created_at))
+        return CaseStatus(
+            row.public_id, row.status, row.lang, aware(row.created_at), row.reply_mode
+        )
+
+    def _sealed(self, row: CaseRow, column: str, data: bytes | None) -> bytes | None:
+        if data is None:
+            return None
+        dek = self._dek("cases", row.id, row.dek)
+        return self._seal(dek, "cases", row.id, column, data)
+
+    def _opened(self, row: CaseRow, column: str) -> bytes | None:
+        blob = getattr(row, column)
+        if blob is None:
+            return None
+        dek = self._dek("cases", row.id, row.dek)
+        return self._open(dek, "cases", row.id, column, blob)
+
+    def add_case_answers(self, case: str, answers: Mapping[str, Value]) -> None:
+        """Keep more answers with a case, sealed with the others."""
+        row = self._case_row(case)
+        if row is None:
+            return
+        kept = self.kept_answers(case) | dict(answers)
+        row.answers = self._sealed(row, "answers", _json(answers_to_json(kept)))
+
+    def set_desk(self, case: str, topic: str | None, urgent: bool) -> None:
+        """Note what a case is about and whether it is urgent."""
+        row = self._case_row(case)
+        if row is not None:
+            row.topic, row.urgent = topic, urgent or row.urgent
+
+    def set_reply_mode(self, case: str, mode: str, hours: tuple[int, int] | None) -> None:
+        """Note how replies may reach the trainee (safe hours kept sealed)."""
+        row = self._case_row(case)
+        if row is not None:
+            row.reply_mode = mode
+            prefs = {"hours": list(hours)} if hours else None
+            row.prefs = self._sealed(row, "prefs", _json(prefs) if prefs else None)
+
+    def set_case_address(self, case: str, address: str | None) -> None:
+        """Note where replies go, sealed."""
+        row = self._case_row(case)
+        if row is not None:
+            row.address = self._sealed(row, "address", address.encode() if address else None)
+
+    def case_thread(self, case: str) -> int | None:
+        """The case's desk topic."""
+        row = self._case_row(case)
+        return row.thread_id if row else None
+
+    def take_mail(self, case: str) -> list[Mail]:
+        """Hand over (and forget) the replies waiting for a case."""
+        row = self._case_row(case)
+        if row is None:
+            return []
+        rows = self.session.scalars(
+            select(MailRow).where(MailRow.case_id == row.id).order_by(MailRow.id)
+        ).all()
+        dek = self._dek("cases", row.id, row.dek)
+        mail = []
+        for item in rows:
+            data = json.loads(self._open(dek, "mailbox", item.id, "payload", item.payload))
+            mail.append(Mail(data.get("text"), data.get("copy")))
+        self.session.execute(delete(MailRow).where(MailRow.case_id == row.id))
+        return mail
+
+    # The desk's side (used by bot.desk, not by the service).
+
+    def desk_case(self, case: str) -> DeskCase | None:
+        """Everything the desk may know about a case."""
+        row = self._case_row(case)
+        if row is None:
+            return None
+        prefs = self._opened(row, "prefs")
+        hours = json.loads(prefs).get("hours") if prefs else None
+        address = self._opened(row, "address")
+        return DeskCase(
+            public_id=row.public_id,
+            status=row.status,
+            lang=row.lang,
+            topic=row.topic,
+            urgent=row.urgent,
+            reply_mode=row.reply_mode,
+            hours=(int(hours[0]), int(hours[1])) if hours else None,
+            address=address.decode() if address else None,
+            thread_id=row.thread_id,
+            claimed_by=row.claimed_by,
+            opened_at=aware(row.created_at),
+            answers=self.kept_answers(case),
+        )
+
+    def case_by_thread(self, thread_id: int) -> str | None:
+        """The case a desk topic belongs to."""
+        return self.session.scalars(
+            select(CaseRow.public_id).where(CaseRow.thread_id == thread_id)
+        ).one_or_none()
+
+    def set_thread(self, case: str, thread_id: int) -> None:
+        """Note the desk topic of a case (and when it was announced)."""
+        self.session.execute(
+            update(CaseRow)
+            .where(CaseRow.public_id == case)
+            .values(thread_id=thread_id, announced_at=self.clock())
+        )
+
+    def announced(self, case: str) -> None:
+        """Note that a case was announced (again) to the desk."""
+        self.session.execute(
+            update(CaseRow).where(CaseRow.public_id == case).values(announced_at=self.clock())
+        )
+
+    def claim(self, case: str, staff: str | None) -> None:
+        """Note who took a case (None: nobody)."""
+        self.session.execute(
+            update(CaseRow).where(CaseRow.public_id == case).values(claimed_by=staff)
+        )
+
+    def close_case(self, case: str) -> None:
+        """Close a case: the retention period starts now."""
+        now = self.clock()
+        self.session.execute(
+            update(CaseRow)
+            .where(CaseRow.public_id == case)
+            .values(status="closed", closed_at=now, last_activity_at=now)
+        )
+
+    def add_mail(self, case: str, mail: Mail) -> None:
+        """Keep a reply for the trainee to read later, sealed with the case's key."""
+        row = self._case_row(case)
+        if row is None:
+            return
+        item = MailRow(case_id=row.id, payload=b"", created_at=self.clock())
+        self.session.add(item)
+        self.session.flush()
+        data = {"text": mail.text, "copy": mail.desk_message_id}
+        dek = self._dek("cases", row.id, row.dek)
+        item.payload = self._seal(dek, "mailbox", item.id, "payload", _json(data))
+
+    def unclaimed(self, before: datetime) -> list[str]:
+        """Open cases with a topic, nobody's, last announced before ``before``."""
+        return list(
+            self.session.scalars(
+                select(CaseRow.public_id).where(
+                    CaseRow.status == "open",
+                    CaseRow.thread_id.is_not(None),
+                    CaseRow.claimed_by.is_(None),
+                    CaseRow.announced_at < before,
+                )
+            )
+        )
+
+    def cases_with_mail(self) -> list[str]:
+        """Cases with replies waiting that may be delivered in the chat (safe hours)."""
+        return list(
+            self.session.scalars(
+                select(CaseRow.public_id)
+                .where(CaseRow.reply_mode == "hours", CaseRow.address.is_not(None))
+                .where(CaseRow.id.in_(select(MailRow.case_id)))
+            )
+        )
 
     def touch_case(self, case: str) -> None:
         """Note activity on a case (its retention clock starts again)."""
@@ -270,29 +430,35 @@ class SqlUnit:
         )
 
 
-def shred_cases(session: Session, case_ids: Sequence[int]) -> None:
-    """Destroy cases and everything that belongs to them.
+def shred_cases(session: Session, case_ids: Sequence[int]) -> list[int]:
+    """Destroy cases and everything that belongs to them; return their desk topics.
 
     The data keys and sealed columns are overwritten first (crypto-shredding: what a backup
     holds of these cases can no longer be opened with the master key), then the cases, their
-    consents and the conversations linked to them are deleted, and audit rows that named them
-    keep what happened and when, but no longer which case.
+    consents, mail and the conversations linked to them are deleted, and audit rows that named
+    them keep what happened and when, but no longer which case. The caller deletes the returned
+    topics in the desk's group, so the case card goes too.
     """
     if not case_ids:
-        return
-    public_ids = session.scalars(select(CaseRow.public_id).where(CaseRow.id.in_(case_ids))).all()
+        return []
+    found = session.execute(
+        select(CaseRow.public_id, CaseRow.thread_id).where(CaseRow.id.in_(case_ids))
+    ).all()
+    public_ids = [public_id for public_id, _ in found]
     session.execute(
         update(CaseRow)
         .where(CaseRow.id.in_(case_ids))
-        .values(dek=b"\0" * 64, answers=None, resume_index=None)
+        .values(dek=b"\0" * 64, answers=None, resume_index=None, prefs=None, address=None)
     )
     session.flush()
     session.execute(delete(ConversationRow).where(ConversationRow.case_id.in_(case_ids)))
     session.execute(delete(ConsentRow).where(ConsentRow.case_id.in_(case_ids)))
+    session.execute(delete(MailRow).where(MailRow.case_id.in_(case_ids)))
     session.execute(delete(CaseRow).where(CaseRow.id.in_(case_ids)))
     session.execute(
         update(AuditRow).where(AuditRow.case_public_id.in_(public_ids)).values(case_public_id=None)
     )
+    return [thread for _, thread in found if thread is not None]
 
 
 def seal_row(keyring: Keyring, table: str, row_id: int, data: bytes) -> tuple[bytes, bytes]:

@@ -41,6 +41,8 @@ from bot.telegram_adapter.reading import Arrival, read
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+DESK_KEY = "desk"
+"""The inbox and outbox key of everything in the union desk's group: it goes in order."""
 POLL_SECONDS = 10
 
 
@@ -70,6 +72,7 @@ class Intake:
         ledger: Ledger,
         arrived: Callable[[], None],
         flood: FloodGate | None = None,
+        desk_enabled: bool = False,
     ) -> None:
         self.helpline = helpline
         self.bot = bot
@@ -79,6 +82,8 @@ class Intake:
         self.arrived = arrived
         """Called when the inbox has something new."""
         self.flood = flood or FloodGate()
+        self.desk_enabled = desk_enabled
+        """Whether group updates are kept for the union desk (else only their ids)."""
         self.told_busy: set[int] = set()
         self.offset: int | None = None
 
@@ -92,6 +97,9 @@ class Intake:
             except Exception as error:  # something PTB parsed but we cannot read: keep the id
                 log.warning("update.unreadable", extra={"error": type(error).__name__})
                 arrival = Arrival(update.update_id)
+            if arrival.group is not None and self.desk_enabled:
+                arrivals.append(Arrived(update.update_id, DESK_KEY, as_json(update)))
+                continue
             if arrival.chat_id is None:
                 arrivals.append(Arrived(update.update_id, None, None))
                 continue

@@ -1,19 +1,21 @@
 """Reading a Telegram update: which private chat, which event, what to remember or answer.
 
-Pure: no I/O and no state. Updates from groups, channels and other bots, inline queries and
-anything unknown are not for the trainee side (the union desk's group is issue 6); edits of
-messages already read are ignored. Commands count only when Telegram marks them as commands
-at the start of the message and they are not addressed to another bot.
+Pure: no I/O and no state. Messages and button presses in groups are handed to the union desk
+as ``StaffMessage`` (which decides who may act); channels, other bots, inline queries and
+anything unknown are not for the helpline; edits of messages already read are ignored.
+Commands count only when Telegram marks them as commands at the start of the message and they
+are not addressed to another bot.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType
 
 from bot import engine
+from bot.desk.staff import StaffMessage
 from bot.events import DeleteAsked, HelpAsked, Incoming, Opened, ResumeAsked
 
 COMMANDS: dict[str, engine.Command] = {
@@ -42,6 +44,13 @@ class Arrival:
     """A button press, which Telegram wants answered."""
     blocked: bool | None = None
     """The trainee blocked (True) or unblocked (False) the bot."""
+    copyable: bool = False
+    """A photo, file, voice or video the desk may receive as a copy (never a contact card or
+    a location: they identify the trainee)."""
+    group: StaffMessage | None = None
+    """A message or button press in a group: for the union desk (``bot.desk.staff``)."""
+    group_data: str | None = None
+    """The data of a button pressed in a group."""
 
 
 def read(update: Update, bot_username: str | None = None) -> Arrival:
@@ -53,7 +62,10 @@ def read(update: Update, bot_username: str | None = None) -> Arrival:
         user = query.from_user
         message = query.message
         if message is not None and message.chat.type != ChatType.PRIVATE:
-            return Arrival(update.update_id, callback_id=query.id)
+            staff = StaffMessage(message.chat.id, user.id, user.is_bot, thread_id=None)
+            return Arrival(
+                update.update_id, callback_id=query.id, group=staff, group_data=query.data
+            )
         chat_id = message.chat.id if message is not None else user.id
         return Arrival(
             update.update_id,
@@ -74,13 +86,18 @@ def read(update: Update, bot_username: str | None = None) -> Arrival:
 
 def _message(update_id: int, message: Message, bot_username: str | None) -> Arrival:
     user = message.from_user
+    if message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return Arrival(update_id, group=_staff(message))
     if message.chat.type != ChatType.PRIVATE or user is None or user.is_bot:
         return Arrival(update_id)
     language = user.language_code
     arrival = Arrival(update_id, message.chat.id, None, language, message.message_id)
     text = message.text
     if text is None:
-        return _with(arrival, engine.MediaSent())
+        copyable = any(
+            getattr(message, kind) for kind in ("photo", "document", "voice", "audio", "video")
+        ) or bool(message.video_note or message.sticker or message.animation)
+        return replace(arrival, event=engine.MediaSent(), copyable=copyable)
     command = _command(message, bot_username)
     if command is None:
         return _with(arrival, engine.TextEntered(text))
@@ -102,12 +119,21 @@ def _message(update_id: int, message: Message, bot_username: str | None) -> Arri
 
 
 def _with(arrival: Arrival, event: Incoming) -> Arrival:
-    return Arrival(
-        arrival.update_id,
-        arrival.chat_id,
-        event,
-        arrival.language_code,
-        arrival.message_id,
+    return replace(arrival, event=event)
+
+
+def _staff(message: Message) -> StaffMessage:
+    """A message in a group, as the desk reads it."""
+    user = message.from_user
+    return StaffMessage(
+        message.chat.id,
+        user.id if user else None,
+        bool(user and user.is_bot),
+        on_behalf_of_chat=message.sender_chat is not None,
+        thread_id=message.message_thread_id if message.is_topic_message else None,
+        message_id=message.message_id,
+        text=message.text or message.caption,
+        media=message.text is None,
     )
 
 

@@ -32,6 +32,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot import failpoints
 from bot.assemble import build_helpline
 from bot.config import Settings
+from bot.desk.roster import Roster, read_roster
 from bot.events import Turn
 from bot.flowdefs.model import Msg
 from bot.records import Unit
@@ -41,7 +42,8 @@ from bot.storage.inbox import Inbox
 from bot.storage.ledger import Ledger
 from bot.storage.maintenance import purge
 from bot.storage.outbox import Outbox
-from bot.telegram_adapter.intake import ALLOWED_UPDATES, POLL_SECONDS, Intake
+from bot.telegram_adapter.desk import Desk, DeskSettings
+from bot.telegram_adapter.intake import ALLOWED_UPDATES, DESK_KEY, POLL_SECONDS, Intake
 from bot.telegram_adapter.limits import RateLimits
 from bot.telegram_adapter.sender import Sender, to_actions
 from bot.telegram_adapter.webhook import WebhookServer
@@ -69,6 +71,7 @@ class Parts:
     intake: Intake
     worker: Worker
     sender: Sender
+    desk: Desk | None = None
     webhook_port: int | None = None
 
 
@@ -101,15 +104,51 @@ def assemble(
     settings: Settings, database: Database, bot: Bot, limits: RateLimits | None = None
 ) -> Parts:
     """Build the service and the loops around one database and one bot."""
-    helpline = build_helpline(settings.flows_dir, settings.locales_dir, database.records)
+    roster = read_roster(settings.roster_file) if settings.roster_file else Roster()
+    connected = settings.staff_chat_id is not None
+    helpline = build_helpline(
+        settings.flows_dir,
+        settings.locales_dir,
+        database.records,
+        desk_connected=connected,
+        office=roster.office if connected else None,
+    )
     keyring = database.keys.keyring
     inbox = Inbox(database.engine, keyring)
     outbox = Outbox(database.engine, keyring)
     ledger = Ledger(database.engine)
-    sender = Sender(bot, outbox, ledger, limits or RateLimits())
-    worker = Worker(helpline, bot, inbox=inbox, outbox=outbox, ledger=ledger, sent=sender.wake.set)
-    intake = Intake(helpline, bot, keyring, inbox=inbox, ledger=ledger, arrived=worker.wake.set)
-    return Parts(database, helpline, bot, intake, worker, sender)
+    limits = limits or RateLimits()
+    desk = None
+    if settings.staff_chat_id is not None:
+        desk_settings = DeskSettings(
+            settings.staff_chat_id,
+            settings.staff_user_ids,
+            roster,
+            timedelta(hours=settings.unclaimed_hours),
+        )
+        desk = Desk(
+            desk_settings,
+            helpline,
+            database.records,
+            bot=bot,
+            keyring=keyring,
+            outbox=outbox,
+            limits=limits,
+        )
+    sender = Sender(bot, outbox, ledger, limits, desk)
+    worker = Worker(
+        helpline, bot, inbox=inbox, outbox=outbox, ledger=ledger, sent=sender.wake.set, desk=desk
+    )
+    intake = Intake(
+        helpline,
+        bot,
+        keyring,
+        inbox=inbox,
+        ledger=ledger,
+        arrived=worker.wake.set,
+        desk_enabled=desk is not None,
+    )
+    return Parts(database, helpline, bot, intake, worker, sender, desk)
 
 
 async def set_menus(bot: Bot, helpline: Helpline) -> None:
@@ -213,21 +252,34 @@ async def _stop_intake(intake: asyncio.Task[None] | WebhookServer, parts: Parts)
 
 
 async def _clock(settings: Settings, parts: Parts, stop: asyncio.Event) -> None:
-    """The idle wipe every minute, the purge every six hours (first a minute after start)."""
+    """Every minute: the idle wipe and the desk's rounds; every six hours: the purge."""
     next_purge = time.monotonic() + 60
     while not stop.is_set():
         try:
             await _wipe_idle(settings, parts)
+            if parts.desk is not None:
+                mail = await asyncio.to_thread(parts.desk.due_mail)
+                reminders = await asyncio.to_thread(parts.desk.remind)
+                if mail or reminders:
+                    parts.sender.wake.set()
             if time.monotonic() >= next_purge:
                 next_purge = time.monotonic() + PURGE_EVERY.total_seconds()
                 done = await asyncio.to_thread(
                     purge, parts.database.engine, settings.retention_days
                 )
                 log.info("purge.done", extra={"cases": done.cases})
+                if done.threads and parts.desk is not None:
+                    await asyncio.to_thread(_forget_topics, parts, done.threads)
         except Exception as error:  # the database may be down: try again next round
             log.warning("clock.failed", extra={"error": type(error).__name__})
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=IDLE_CHECK)
+
+
+def _forget_topics(parts: Parts, threads: tuple[int, ...]) -> None:
+    """Purged cases leave the desk's group too."""
+    with parts.database.records.unit() as unit:
+        unit.send_later(DESK_KEY, [{"do": "desk_forget", "thread": t} for t in threads])
 
 
 async def _wipe_idle(settings: Settings, parts: Parts) -> None:

@@ -20,13 +20,13 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.events import DeskRequest, Reply, Scrub, Turn, Wipe
+from bot.events import DeskForget, DeskRequest, Forward, Relay, Reply, Scrub, Turn, Wipe
 from bot.failpoints import failpoint
 from bot.storage.db import DatabaseError
 from bot.storage.ledger import Ledger
@@ -42,8 +42,14 @@ GIVE_UP_AFTER = 30
 """Attempts before an action that keeps failing is dropped (about half an hour)."""
 
 
-def to_actions(turn: Turn, chat_id: int, message_id: int | None) -> list[dict[str, Any]]:
-    """Return the outbox actions for what the service said to a chat."""
+def to_actions(
+    turn: Turn, chat_id: int, message_id: int | None, copyable: bool = False
+) -> list[dict[str, Any]]:
+    """Return the outbox actions for what the service said to a chat.
+
+    Actions for the union desk's group are marked ``"desk": True``; the caller queues them
+    under the desk's key, so they keep their order and the group's rate limit.
+    """
     actions: list[dict[str, Any]] = []
     for item in turn.out:
         match item:
@@ -63,8 +69,25 @@ def to_actions(turn: Turn, chat_id: int, message_id: int | None) -> list[dict[st
                 actions.append({"do": "wipe", "chat": chat_id})
             case Scrub() if message_id is not None:
                 actions.append({"do": "delete", "chat": chat_id, "ids": [message_id]})
-            case DeskRequest(urgent=urgent, reason=reason):
-                log.info("desk.requested", extra={"urgent": urgent, "reason": reason})
+            case DeskRequest(case=case):
+                actions.append({"do": "desk_open", "case": case, "desk": True})
+            case Relay(case=case, text=text) if text is not None or copyable:
+                actions.append(
+                    {
+                        "do": "desk_relay",
+                        "case": case,
+                        "text": text,
+                        "from": chat_id,
+                        "message_id": message_id,
+                        "desk": True,
+                    }
+                )
+            case Forward(text=str(text)):
+                actions.append({"do": "send", "chat": chat_id, "text": text, "buttons": []})
+            case Forward(desk_message_id=int(desk_message_id)):
+                actions.append({"do": "copy_out", "chat": chat_id, "message_id": desk_message_id})
+            case DeskForget(thread_id=thread_id):
+                actions.append({"do": "desk_forget", "thread": thread_id, "desk": True})
     return actions
 
 
@@ -88,14 +111,34 @@ def keyboard(buttons: Sequence[Sequence[str]]) -> InlineKeyboardMarkup | None:
     )
 
 
+class DeskActions(Protocol):
+    """What the sender needs of the union desk (``bot.telegram_adapter.desk.Desk``)."""
+
+    @property
+    def chat_id(self) -> int:
+        """The desk's group."""
+
+    async def perform(self, action: Action) -> None:
+        """Carry out one desk action."""
+
+
 class Sender:
     """Drains the outbox."""
 
-    def __init__(self, bot: Bot, outbox: Outbox, ledger: Ledger, limits: RateLimits) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        outbox: Outbox,
+        ledger: Ledger,
+        limits: RateLimits,
+        desk: DeskActions | None = None,
+    ) -> None:
         self.bot = bot
         self.outbox = outbox
         self.ledger = ledger
         self.limits = limits
+        self.desk = desk
+        """Carries out the union desk's actions (None: no desk; they are dropped)."""
         self.wake = asyncio.Event()
         self.busy: set[str] = set()
         self.tasks: set[asyncio.Task[None]] = set()
@@ -129,7 +172,7 @@ class Sender:
     async def perform(self, action: Action) -> None:
         """Carry out one action and record the outcome."""
         data = action.data
-        chat_id = int(data["chat"])
+        chat_id = int(data.get("chat", self.desk.chat_id if self.desk else 0))
         try:
             match data["do"]:
                 case "send":
@@ -150,6 +193,18 @@ class Sender:
                     ids = await asyncio.to_thread(self.ledger.deletable, action.chat_key)
                     await self._delete(chat_id, ids)
                     await asyncio.to_thread(self.outbox.done, action, (), ids)
+                case "copy_out" if self.desk is not None:
+                    await self.limits.wait(chat_id)
+                    copied = await self.bot.copy_message(
+                        chat_id,
+                        self.desk.chat_id,
+                        int(data["message_id"]),
+                        protect_content=True,
+                    )
+                    await asyncio.to_thread(self.outbox.done, action, [copied.message_id])
+                case str(do) if do.startswith("desk_") and self.desk is not None:
+                    await self.desk.perform(action)
+                    await asyncio.to_thread(self.outbox.done, action)
                 case _:
                     await asyncio.to_thread(self.outbox.done, action)
         except RetryAfter as error:

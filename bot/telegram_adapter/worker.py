@@ -32,6 +32,8 @@ from bot.storage.db import DatabaseError
 from bot.storage.inbox import Inbox, Waiting
 from bot.storage.ledger import Ledger
 from bot.storage.outbox import Outbox
+from bot.telegram_adapter.desk import Desk
+from bot.telegram_adapter.intake import DESK_KEY
 from bot.telegram_adapter.loop import backoff, nap
 from bot.telegram_adapter.reading import read
 from bot.telegram_adapter.sender import to_actions
@@ -55,6 +57,7 @@ class Worker:
         outbox: Outbox,
         ledger: Ledger,
         sent: Callable[[], None],
+        desk: Desk | None = None,
     ) -> None:
         self.helpline = helpline
         self.bot = bot
@@ -62,6 +65,7 @@ class Worker:
         self.outbox = outbox
         self.ledger = ledger
         self.sent = sent
+        self.desk = desk
         """Called when there is something new in the outbox."""
         self.wake = asyncio.Event()
         self.in_flight: set[int] = set()
@@ -126,6 +130,13 @@ class Worker:
             await self._flood_notice(item, data["flood"])
             return
         update = Update.de_json(data, self.bot)
+        if item.chat_key == DESK_KEY:
+            if self.desk is not None:
+                await self.desk.staff(update)
+                self.sent()
+            else:
+                await asyncio.to_thread(self.inbox.finish, item.update_id)
+            return
         arrival = read(update, self.bot.username if self._bot_known() else None)
         if arrival.callback_id is not None:
             # Too late or already answered: the press is handled all the same.
@@ -144,7 +155,10 @@ class Worker:
             return
 
         def after(unit: Unit, turn: Turn) -> None:
-            unit.send_later(chat, to_actions(turn, arrival.chat_id or 0, arrival.message_id))
+            actions = to_actions(
+                turn, arrival.chat_id or 0, arrival.message_id, copyable=arrival.copyable
+            )
+            self.queue(unit, chat, actions)
             unit.finish_update(item.update_id)
             failpoint("worker.before_commit")
 
@@ -159,11 +173,20 @@ class Worker:
         chat_id = int(flood["chat"])
 
         def after(unit: Unit, turn: Turn) -> None:
-            unit.send_later(chat, to_actions(turn, chat_id, None))
+            self.queue(unit, chat, to_actions(turn, chat_id, None))
             unit.finish_update(item.update_id)
 
         await asyncio.to_thread(self.helpline.tell, chat, "slow_down", flood.get("lang"), after)
         self.sent()
+
+    def queue(self, unit: Unit, chat: str, actions: list[dict[str, Any]]) -> None:
+        """Queue a chat's actions under its key, and the desk's under the desk's."""
+        unit.send_later(chat, [a for a in actions if not a.get("desk")])
+        desk = [a for a in actions if a.get("desk")]
+        if desk and self.desk is not None:
+            unit.send_later(DESK_KEY, desk)
+        elif desk:
+            log.info("desk.requested_without_desk")
 
     def _bot_known(self) -> bool:
         try:

@@ -12,6 +12,7 @@ import json
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -19,6 +20,20 @@ from typing import Any
 
 BOT_ID = 7_000_000_001
 DELETE_WINDOW = 48 * 3600
+
+
+def identity(user_id: int) -> dict[str, str]:
+    """A user's name and username as Telegram shows them: distinct, so leaks can be found."""
+    return {
+        "first_name": f"Given{user_id}",
+        "last_name": f"Family{user_id}",
+        "username": f"handle{user_id}",
+    }
+
+
+WORLDS: weakref.WeakValueDictionary[int, WorldState] = weakref.WeakValueDictionary()
+"""Every world made during the test run, for the identity check in ``tests/conftest.py``."""
+
 BOT_USER: dict[str, Any] = {
     "id": BOT_ID,
     "is_bot": True,
@@ -203,6 +218,27 @@ class WorldState:
 
     def __post_init__(self) -> None:
         self.changed = threading.Condition(self.lock)
+        WORLDS[id(self)] = self
+
+    def leaks_to_groups(self) -> list[str]:
+        """Every trainee name, username, id or shared phone number seen in a group (or topic)."""
+        trainees = {uid: user for uid, user in self.users.items() if uid in self.private_chats}
+        secrets = {str(uid) for uid in trainees}
+        for user in trainees.values():
+            secrets |= {
+                str(user.get(k)) for k in ("first_name", "last_name", "username") if user.get(k)
+            }
+        for messages in self.chats.values():
+            for message in messages:
+                phone = (message.media or {}).get("contact", {}).get("phone_number")
+                if phone and not message.from_bot:
+                    secrets.add(str(phone))
+        found = []
+        for chat_id, group in self.groups.items():
+            shown = [topic.name for topic in group.topics.values()]
+            shown += [m.text for m in self.chats.get(chat_id, []) if m.from_bot]
+            found += [f"{chat_id}: {s!r}" for s in secrets for text in shown if text and s in text]
+        return found
 
     # Messages.
 
@@ -245,7 +281,7 @@ class WorldState:
         group = self.groups.get(chat_id)
         if group is not None:
             return {"id": chat_id, "type": "supergroup", "title": group.title, "is_forum": True}
-        first_name = self.users.get(chat_id, {}).get("first_name", "Test name")
+        first_name = self.users.get(chat_id, {}).get("first_name", f"Given{chat_id}")
         return {"id": chat_id, "type": "private", "first_name": first_name}
 
     def _message_json(self, chat_id: int, message: StoredMessage) -> dict[str, Any]:
@@ -282,7 +318,7 @@ class WorldState:
 
     @staticmethod
     def _user(user_id: int, language_code: str | None) -> dict[str, Any]:
-        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "Test name"}
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, **identity(user_id)}
         if language_code:
             user["language_code"] = language_code
         return user

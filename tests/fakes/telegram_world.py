@@ -101,6 +101,7 @@ from .telegram_model import (
     StoredMessage,
     Topic,
     UploadedFile,
+    identity,
     standard_description,
 )
 
@@ -170,7 +171,7 @@ class FakeTelegram(TelegramMethods):
             message: dict[str, Any] = {
                 "message_id": stored.message_id,
                 "date": self.now,
-                "chat": {"id": user_id, "type": "private", "first_name": "Test name"},
+                "chat": {"id": user_id, "type": "private", **identity(user_id)},
                 "from": self._user(user_id, language_code),
                 **fields,
             }
@@ -263,7 +264,7 @@ class FakeTelegram(TelegramMethods):
                 "message_id": message_id,
                 "date": stored.date,
                 "edit_date": self.now,
-                "chat": {"id": user_id, "type": "private", "first_name": "Test name"},
+                "chat": {"id": user_id, "type": "private", **identity(user_id)},
                 "from": self._user(user_id, language_code),
                 "text": new_text,
             }
@@ -308,7 +309,7 @@ class FakeTelegram(TelegramMethods):
                 shown = [m for m in self.visible(user_id) if m.from_bot]
                 message_id = shown[-1].message_id if shown else 0
             stored = self._find(user_id, message_id)
-            chat = {"id": user_id, "type": "private", "first_name": "Test name"}
+            chat = {"id": user_id, "type": "private", **identity(user_id)}
             message = (
                 self._message_json(user_id, stored)
                 if stored is not None
@@ -324,7 +325,7 @@ class FakeTelegram(TelegramMethods):
             return result
 
         update = {
-            "chat": {"id": user_id, "type": "private", "first_name": "Test name"},
+            "chat": {"id": user_id, "type": "private", **identity(user_id)},
             "from": self.users.get(user_id, self._user(user_id, None)),
             "date": self.now,
             "old_chat_member": member(old),

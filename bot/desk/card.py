@@ -1,0 +1,133 @@
+"""The case card in Japanese, the topic's name, and desk-safe text.
+
+A card is what a volunteer reads first: the case's opaque id, what it is about, how urgent,
+how replies may reach the trainee, every answer the case keeps (with its node's Japanese
+``staff_label``, values written out in Japanese), the wage check's findings (with the
+calculator's Japanese labels), the trainee's own words marked as untranslated, and who on the
+roster speaks the language and is on duty. Never a name, username, id or phone number: the
+case keeps none.
+
+Everything goes out without a parse mode, so nothing a trainee typed can become formatting, a
+link or a mention; ``visible`` also writes direction and invisible characters out as
+``[U+202E]`` so that nobody can reorder or hide text in a volunteer's view (goal I3).
+
+Pure.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+from bot.calculators import CALCULATORS
+from bot.desk.hours import JST
+from bot.desk.roster import Roster
+from bot.flowdefs.model import Ask, Compute, FlowSet, Question
+from bot.i18n.render import Renderer
+from bot.records import DeskCase
+from bot.values import Choice, Flag, Text, Value
+
+LANGUAGE_JA = {"vi": "ベトナム語", "zh_Hans": "中国語", "ja": "日本語", "en": "英語"}
+TOPIC_JA = {
+    "wages": "賃金",
+    "documents": "書類・私生活",
+    "fines": "罰金・控除",
+    "firing": "解雇・帰国",
+    "safety": "危険",
+    "emergency": "危険",
+    "help": "連絡先",
+    "menu": "一般",
+}
+REPLIES_JA = {
+    "here": "このチャットで本人に届く",
+    "hours": "本人が安全な時間帯だけ届く",
+    "mailbox": "本人には送らない（本人がコードで戻ったときに読む）",
+}
+NOTE_KEY = "desk.note"
+"""Where a case keeps the trainee's own message to the desk."""
+MAX_NOTE = 1000
+
+
+def visible(text: str, limit: int = 3500) -> str:
+    """Show invisible and direction characters as ``[U+XXXX]``; cut very long text."""
+    out = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category in ("Cf", "Cc", "Co", "Cs") and char not in "\n\t":
+            out.append(f"[U+{ord(char):04X}]")
+        else:
+            out.append(char)
+    shown = "".join(out)
+    return shown if len(shown) <= limit else shown[:limit] + "…（以下省略）"
+
+
+def topic_name(case: DeskCase) -> str:
+    """The forum topic's name: the case id, topic, language, urgency; never an identity."""
+    parts = [case.public_id, TOPIC_JA.get(case.topic or "", "一般"), case.lang]
+    if case.urgent:
+        parts.insert(0, "【緊急】")
+    return " ".join(parts)[:128]
+
+
+def _value(renderer: Renderer, flows: FlowSet, key: str, value: Value) -> str:
+    flow, _, rest = key.partition(".")
+    node = flows.node(flow, rest.partition(".")[0])
+    match value:
+        case Choice(choice) if isinstance(node, Question):
+            for button in node.buttons:
+                if button.value == choice:
+                    return renderer.text(button.label, "ja")
+            return choice
+        case Flag(flag):
+            return "はい" if flag else "いいえ"
+        case Text(text):
+            return visible(text, 300)
+    return renderer.value(value, "ja")
+
+
+def _label(flows: FlowSet, key: str) -> str:
+    flow, _, rest = key.partition(".")
+    node_id, _, output = rest.partition(".")
+    node = flows.node(flow, node_id)
+    if isinstance(node, Compute) and output:
+        calculator = CALCULATORS.get(node.calculator)
+        return calculator.labels_ja.get(output, output) if calculator else output
+    if isinstance(node, Question | Ask) and node.staff_label:
+        return node.staff_label
+    return key
+
+
+def card(case: DeskCase, flows: FlowSet, renderer: Renderer, roster: Roster, now: datetime) -> str:
+    """The case card, in Japanese."""
+    hours = f"（{case.hours[0]}時〜{case.hours[1]}時）" if case.hours else ""
+    lines = [
+        f"{'【緊急】' if case.urgent else ''}相談 {case.public_id}",
+        f"分野：{TOPIC_JA.get(case.topic or '', '一般')}",
+        f"言語：{LANGUAGE_JA.get(case.lang, case.lang)}",
+        f"受付：{case.opened_at.astimezone(JST):%Y-%m-%d %H:%M}",
+        f"返信：{REPLIES_JA.get(case.reply_mode, case.reply_mode)}{hours}",
+    ]
+    answers = {k: v for k, v in case.answers.items() if k != NOTE_KEY}
+    facts = [(k, v) for k, v in answers.items() if len(k.split(".")) < 3]  # noqa: PLR2004
+    findings = [(k, v) for k, v in answers.items() if len(k.split(".")) >= 3]  # noqa: PLR2004
+    if facts:
+        lines += ["", "■ 本人の回答"]
+        lines += [f"・{_label(flows, k)}：{_value(renderer, flows, k, v)}" for k, v in facts]
+    if findings:
+        lines += ["", "■ 計算結果"]
+        lines += [f"・{_label(flows, k)}：{_value(renderer, flows, k, v)}" for k, v in findings]
+    note = case.answers.get(NOTE_KEY)
+    if isinstance(note, Text):
+        language = LANGUAGE_JA.get(case.lang, case.lang)
+        lines += ["", f"■ 本人のメッセージ（未翻訳・{language}）", visible(note.value, MAX_NOTE)]
+    on_duty = roster.on_duty(case.lang, now)
+    lines += [
+        "",
+        "■ 対応できるボランティア："
+        + ("、".join(v.name for v in on_duty) or "（いま勤務中の人はいません）"),
+        "",
+        "このトピックに書いた文は、本人に送られます（送り主の名前は出ません）。",
+        "「!」で始まる文と /note は内部メモで、送られません。",
+        "/claim 担当する　/unclaim 担当をやめる　/close 終了　/reply 名前 定型文　/card この票",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,144 @@
+"""Opening a case for the union desk, and talking to it.
+
+After consent (``bot.dialogs``), when the desk is connected, a trainee is asked three things,
+each answered with a button or by typing:
+
+1. an optional short message for the volunteer, in their own words (kept sealed with the case,
+   shown on the card as untranslated; never a name, the text asks);
+2. how replies may reach them: here in this chat; here, but only in the hours they say are safe;
+   or not here at all, so that replies wait in the case's mailbox until they come back with
+   ``/resume`` from any phone (then a PIN is not optional);
+3. their safe hours, if they chose them (``18-22``, Japan time; full-width digits are fine).
+
+Then the PIN (``bot.dialogs``), and the case goes to the desk. From then on the chat is "at the
+desk": what the trainee writes or sends is relayed to the case's topic, with a short "Sent.";
+a button or a command leaves the desk for the flows, and ``/talk`` comes back to it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from bot import engine
+from bot.conversation import Conversation, Mode
+from bot.desk.card import MAX_NOTE, NOTE_KEY
+from bot.events import Relay
+from bot.textnorm import fold
+from bot.values import Text
+
+if TYPE_CHECKING:
+    from bot.service import Call
+
+SKIP = "dialog:skip"
+HERE, HOURS, NOWHERE = "dialog:here", "dialog:hours", "dialog:none"
+_HOURS = re.compile(r"^\s*(\d{1,2})(?::00)?\s*[-~〜～–—]\s*(\d{1,2})(?::00)?\s*$")
+
+
+def _choice(event: object, typed: dict[str, str]) -> str | None:
+    if isinstance(event, engine.ButtonPressed) and event.data.startswith("dialog:"):
+        return event.data
+    if isinstance(event, engine.TextEntered):
+        return typed.get(fold(event.text).strip())
+    return None
+
+
+def read_hours(text: str) -> tuple[int, int] | None:
+    """Read safe hours like ``18-22`` or ``22:00〜6:00`` (Japan time); None if not."""
+    match = _HOURS.match(fold(text))
+    if match is None:
+        return None
+    start, end = int(match[1]), int(match[2])
+    if not (0 <= start < 24 and 0 < end <= 24) or start == end % 24:  # noqa: PLR2004
+        return None
+    return start, end
+
+
+def ask_note(call: Call, conversation: Conversation) -> Conversation:
+    """Offer to write a short message for the volunteer."""
+    lang = conversation.lang
+    skip = ((call.label("pin_skip", lang), SKIP),)
+    call.out.append(call.system("note_offer", lang, buttons=skip))
+    return replace(conversation, mode=Mode.NOTE)
+
+
+def note(call: Call, conversation: Conversation, event: object) -> Conversation:
+    """The trainee writes their message (or skips it)."""
+    if _choice(event, {}) == SKIP:
+        return ask_replies(call, conversation)
+    if not isinstance(event, engine.TextEntered) or not event.text.strip():
+        return ask_note(call, conversation)
+    if len(event.text) > MAX_NOTE:
+        call.out.append(call.system("too_long", conversation.lang))
+        return conversation
+    if conversation.case is not None:
+        call.unit.add_case_answers(conversation.case, {NOTE_KEY: Text(event.text.strip())})
+    return ask_replies(call, conversation)
+
+
+def ask_replies(call: Call, conversation: Conversation) -> Conversation:
+    """Ask how the volunteer's replies may reach the trainee."""
+    lang = conversation.lang
+    buttons = (
+        (call.label("replies_here", lang), HERE),
+        (call.label("replies_hours", lang), HOURS),
+        (call.label("replies_none", lang), NOWHERE),
+    )
+    call.out.append(call.system("replies_ask", lang, buttons=buttons))
+    return replace(conversation, mode=Mode.REPLIES)
+
+
+def replies(call: Call, conversation: Conversation, event: object) -> Conversation:
+    """The trainee chooses how replies reach them."""
+    choice = _choice(event, {"1": HERE, "2": HOURS, "3": NOWHERE})
+    case = conversation.case
+    if choice is None or case is None:
+        return ask_replies(call, conversation)
+    if choice == HOURS:
+        call.out.append(call.system("hours_ask", conversation.lang))
+        return replace(conversation, mode=Mode.HOURS)
+    if choice == NOWHERE:
+        call.unit.set_reply_mode(case, "mailbox", None)
+        call.unit.set_case_address(case, None)
+        return _remember(call, conversation, "mailbox", required=True)
+    call.unit.set_reply_mode(case, "here", None)
+    call.unit.set_case_address(case, call.address)
+    return _remember(call, conversation, "here", required=False)
+
+
+def hours(call: Call, conversation: Conversation, event: object) -> Conversation:
+    """The trainee types their safe hours."""
+    safe = read_hours(event.text) if isinstance(event, engine.TextEntered) else None
+    if safe is None or conversation.case is None:
+        call.out.append(call.system("hours_format", conversation.lang))
+        return conversation
+    call.unit.set_reply_mode(conversation.case, "hours", safe)
+    call.unit.set_case_address(conversation.case, call.address)
+    return _remember(call, conversation, "hours", required=False)
+
+
+def _remember(call: Call, conversation: Conversation, mode: str, required: bool) -> Conversation:
+    """Go on to the PIN: optional, or needed when replies wait in the mailbox."""
+    from bot.dialogs import offer_pin  # noqa: PLC0415 - the two dialogs call each other
+
+    scratch = {**conversation.scratch, "replies": mode, "required": "1" if required else ""}
+    return offer_pin(call, replace(conversation, scratch=scratch), required)
+
+
+def at_desk(call: Call, conversation: Conversation, event: object) -> Conversation | None:
+    """At the desk: relay what the trainee sends; a button goes back to the flows."""
+    case = conversation.case
+    if case is None:
+        return replace(conversation, mode=Mode.CHAT)
+    match event:
+        case engine.TextEntered(text=text):
+            call.out += [Relay(case, text), call.system("desk_sent", conversation.lang)]
+        case engine.MediaSent():
+            call.out += [Relay(case, None), call.system("desk_sent", conversation.lang)]
+        case engine.ButtonPressed():
+            call.advance(replace(conversation, mode=Mode.CHAT, scratch={}), event)
+            return None
+        case _:
+            return replace(conversation, mode=Mode.CHAT)
+    return conversation

@@ -1,0 +1,181 @@
+"""The union desk end to end over loopback HTTP: cases, cards, relays, mailbox, refusals."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import AuditRow
+
+from .fakes.telegram_world import FakeTelegram
+from .harness import Running, running
+
+DESK = -1001234567890
+SATO, LIN, STRANGER = 9001, 9002, 7777
+TRAINEE, OTHER, SECOND = 424242, 535353, 646464
+CODE = re.compile(r"0[789]0-\d{4}-\d{4}")
+ROSTER = """\
+office: {days: Mon-Sun, hours: "00:00-24:00"}
+volunteers:
+  - {id: 9001, name: Sato, languages: [ja, vi], days: Mon-Sun, hours: "00:00-24:00"}
+  - {id: 9002, name: Lin, languages: [ja, zh_Hans], days: Mon-Sun, hours: "00:00-24:00",
+     on_call: true}
+"""
+
+
+def desk_world() -> FakeTelegram:
+    world = FakeTelegram()
+    world.add_staff_group(DESK, "Desk")
+    return world
+
+
+def with_desk(tmp_path: Path, world: FakeTelegram, **changes: object) -> object:
+    (tmp_path / "roster.yaml").write_text(ROSTER, encoding="utf-8")
+    return running(
+        tmp_path,
+        world,
+        http=True,
+        staff_chat_id=DESK,
+        staff_user_ids=frozenset({SATO, LIN}),
+        roster_file=tmp_path / "roster.yaml",
+        **changes,
+    )
+
+
+async def say(bot: Running, user: int, text: str, lang: str = "vi") -> None:
+    bot.world.user_sends(user, text, language_code=lang)
+    await bot.settle()
+
+
+async def press(bot: Running, user: int, data: str) -> None:
+    bot.world.user_presses(user, data)
+    await bot.settle()
+
+
+async def staff_says(bot: Running, user: int, text: str, thread: int) -> None:
+    bot.world.staff_sends(DESK, user, text, message_thread_id=thread)
+    await bot.settle()
+
+
+async def open_case(bot: Running, user: int, replies: str, lang: str = "vi") -> None:
+    """A wage check, then a person: consent, a note, how replies reach them."""
+    await say(bot, user, "/start", lang)
+    await press(bot, user, f"lang:{lang}")
+    for typed in ("1", "1", "2", "600", "Aichi", "3", "0", "1", "0"):
+        await say(bot, user, typed, lang)
+    await say(bot, user, "/talk", lang)
+    await press(bot, user, "dialog:yes")
+    await say(bot, user, "Công ty trả 600 yên một giờ, không trả làm thêm.", lang)
+    await press(bot, user, replies)
+
+
+def topics(world: FakeTelegram) -> dict[int, str]:
+    return {t.message_thread_id: t.name for t in world.groups[DESK].topics.values()}
+
+
+def desk_texts(world: FakeTelegram, thread: int) -> list[str]:
+    """What the bot posted in a case's topic (not the topic's own service message)."""
+    return [m.text for m in world.visible(DESK, thread) if m.from_bot and m.kind != "service"]
+
+
+def audit_actions(bot: Running) -> list[str]:
+    with Session(bot.parts.database.engine) as session:
+        return list(session.scalars(select(AuditRow.action)))
+
+
+@pytest.mark.asyncio
+async def test_a_case_reaches_the_desk_and_the_volunteer_answers_anonymously(
+    tmp_path: Path,
+) -> None:
+    async with with_desk(tmp_path, desk_world()) as bot:
+        world = bot.world
+        await open_case(bot, TRAINEE, "dialog:here")
+        await press(bot, TRAINEE, "dialog:skip")  # no PIN
+        assert world.bot_texts(TRAINEE)[-1].startswith("Một tình nguyện viên sẽ trả lời bạn")
+
+        ((thread, name),) = topics(world).items()
+        assert name.startswith("C-") and "賃金" in name and "vi" in name
+        card = desk_texts(world, thread)[0]
+        assert card.startswith("相談 C-") and "言語：ベトナム語" in card
+        assert "愛知県" in card and "1,140円" in card  # the answers, in Japanese
+        assert "本人のメッセージ（未翻訳・ベトナム語）" in card and "600 yên" in card
+        assert "Sato" in card  # on duty and speaks Vietnamese
+
+        await staff_says(bot, SATO, "Xin chào. Chúng tôi đã đọc tin nhắn của bạn.", thread)
+        assert world.bot_texts(TRAINEE)[-1] == "Xin chào. Chúng tôi đã đọc tin nhắn của bạn."
+        copied = world.visible(TRAINEE)[-1]
+        assert copied.from_bot and copied.protected
+
+        shown = len(world.bot_texts(TRAINEE))
+        await staff_says(bot, STRANGER, "Hello, I am not staff", thread)
+        await staff_says(bot, SATO, "! 内部メモ：給与明細を頼む", thread)
+        await staff_says(bot, SATO, "/note これも内部", thread)
+        assert len(world.bot_texts(TRAINEE)) == shown  # none of these reached the trainee
+        assert "staff_refused" in audit_actions(bot)
+
+        await say(bot, TRAINEE, "Cảm ơn \u202eanh chị")
+        assert world.bot_texts(TRAINEE)[-1] == "Đã gửi."
+        assert desk_texts(world, thread)[-1] == "本人：\nCảm ơn [U+202E]anh chị"
+
+        await staff_says(bot, SATO, "/claim", thread)
+        assert desk_texts(world, thread)[-1] == "担当：Sato"
+        await staff_says(bot, SATO, "/reply evidence", thread)
+        assert world.bot_texts(TRAINEE)[-1].startswith("Bạn hãy giữ lại mọi thứ")
+        await staff_says(bot, LIN, "/close", thread)
+        assert world.bot_texts(TRAINEE)[-1].startswith("Tình nguyện viên đã xử lý xong")
+        assert world.groups[DESK].topics[thread].closed
+        assert {"claimed", "closed", "relayed"} <= set(audit_actions(bot))
+
+
+@pytest.mark.asyncio
+async def test_replies_wait_in_the_mailbox_until_the_trainee_comes_back(tmp_path: Path) -> None:
+    async with with_desk(tmp_path, desk_world()) as bot:
+        world = bot.world
+        await open_case(bot, SECOND, "dialog:none")
+        await press(bot, SECOND, "dialog:skip")  # Skip is not offered: a PIN is needed
+        assert world.bot_texts(SECOND)[-1].startswith("Để đọc câu trả lời sau này")
+        await say(bot, SECOND, "482915")
+        await say(bot, SECOND, "482915")
+        code = next(m.group(0) for t in world.bot_texts(SECOND) if (m := CODE.search(t)))
+        await say(bot, SECOND, "/exit")
+
+        ((thread, _),) = topics(world).items()
+        await staff_says(bot, SATO, "Chúng tôi sẽ gọi cho bạn vào thứ Bảy.", thread)
+        assert desk_texts(world, thread)[-1].startswith("本人が /resume で戻ったときに")
+        assert world.bot_texts(SECOND) == ["Tạm biệt."]  # nothing reached the old chat
+
+        await say(bot, OTHER, "/resume")
+        await press(bot, OTHER, "lang:vi")
+        await say(bot, OTHER, code)
+        await say(bot, OTHER, "482915")
+        texts = world.bot_texts(OTHER)
+        assert "Tin nhắn cho bạn:" in texts
+        assert (
+            texts[texts.index("Tin nhắn cho bạn:") + 1] == "Chúng tôi sẽ gọi cho bạn vào thứ Bảy."
+        )
+
+
+@pytest.mark.asyncio
+async def test_only_volunteers_in_the_desk_group_may_act(tmp_path: Path) -> None:
+    async with with_desk(tmp_path, desk_world()) as bot:
+        world = bot.world
+        await open_case(bot, TRAINEE, "dialog:here")
+        await press(bot, TRAINEE, "dialog:skip")
+        ((thread, _),) = topics(world).items()
+        for sender, fields in (
+            (1087968824, {}),  # the anonymous admin
+            (777000, {}),  # Telegram itself
+            (SATO, {"sender_chat": {"id": DESK, "type": "supergroup", "title": "Desk"}}),
+            (STRANGER, {}),
+        ):
+            update = world.staff_sends(DESK, sender, "/close", message_thread_id=thread)
+            update["message"].update(fields)
+        await bot.settle()
+        assert not world.groups[DESK].topics[thread].closed
+        assert audit_actions(bot).count("staff_refused") == 4
+        world.user_presses_raw(STRANGER, "desk:claim", message_id=None)
+        await bot.settle()
