@@ -84,6 +84,7 @@ async def running(
     *,
     http: bool = False,
     real_limits: bool = False,
+    limits: RateLimits | None = None,
     **changes: object,
 ) -> AsyncIterator[Running]:
     """Serve a helpline against ``world`` (in process, or over loopback HTTP) until the end.
@@ -101,7 +102,7 @@ async def running(
     ready: asyncio.Future[Parts] = asyncio.get_running_loop().create_future()
     request = None if http else FakeRequest(world)
     fast = RateLimits(per_chat=(1e4, 1e4), overall=Bucket(1e4, 1e4))
-    limits = RateLimits() if real_limits else fast
+    limits = limits or (RateLimits() if real_limits else fast)
     task = asyncio.create_task(serve(settings, request, stop, ready.set_result, limits))
     try:
         done, _ = await asyncio.wait({task, ready}, timeout=30, return_when="FIRST_COMPLETED")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import AuditRow
+from bot.telegram_adapter.limits import RateLimits
 
 from .fakes.telegram_world import FakeTelegram
 from .harness import Running, running
@@ -179,3 +181,53 @@ async def test_only_volunteers_in_the_desk_group_may_act(tmp_path: Path) -> None
         assert audit_actions(bot).count("staff_refused") == 4
         world.user_presses_raw(STRANGER, "desk:claim", message_id=None)
         await bot.settle()
+
+
+class VirtualClock:
+    """Time that passes only when someone waits: Telegram's limits, checked in minutes of
+    virtual time within a second of real time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+@pytest.mark.asyncio
+async def test_fifty_cases_in_a_minute_all_arrive_in_order_within_the_group_limit(
+    tmp_path: Path,
+) -> None:
+    clock = VirtualClock()
+    world = desk_world()
+    world.clock = clock
+    limits = RateLimits(clock=clock, sleep=clock.sleep)
+    async with with_desk(tmp_path, world, limits=limits) as bot:
+        users = [800_000 + n for n in range(50)]
+        for user in users:
+            world.user_sends(user, "/start", language_code="vi")
+            for data in ("lang:vi",):
+                world.user_presses(user, data)
+            world.user_sends(user, "/talk", language_code="vi")
+            for data in ("dialog:yes", "dialog:skip", "dialog:here", "dialog:skip"):
+                world.user_presses(user, data)
+            for part in ("a", "b", "c"):
+                world.user_sends(user, f"số {user - 800_000} phần {part}", language_code="vi")
+        await bot.settle(timeout=180)
+        found = topics(world)
+        assert len(found) == 50
+        relayed = []
+        for thread in found:
+            texts = desk_texts(world, thread)
+            assert texts[0].startswith("相談 C-")  # the card first
+            mine = [t.removeprefix("本人：\n") for t in texts if t.startswith("本人：")]
+            number = mine[0].split()[1]
+            assert mine == [f"số {number} phần {part}" for part in ("a", "b", "c")]  # in order
+            relayed.append(int(number))
+        assert sorted(relayed) == list(range(50))
+        assert world.max_sends_in_window(DESK, 60.0) <= 20
+        assert clock.now - 1000.0 > 60 * 200 / 20 - 60  # it took the minutes the limit asks

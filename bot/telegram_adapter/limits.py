@@ -48,11 +48,36 @@ class Bucket:
         self.updated = now
 
 
+@dataclass
+class Window:
+    """At most ``limit`` tokens in any ``seconds`` (a sliding window, no burst past it).
+
+    A token bucket of 20 refilled at 20 a minute lets 40 through in one minute (the burst,
+    then the refill); Telegram counts a group's messages per minute, so groups get this.
+    """
+
+    limit: int
+    seconds: float
+    times: deque[float] = field(default_factory=deque)
+    updated: float = 0.0
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until a token is free (0: one is free now)."""
+        while self.times and now - self.times[0] >= self.seconds:
+            self.times.popleft()
+        return 0.0 if len(self.times) < self.limit else self.times[0] + self.seconds - now
+
+    def take(self, now: float) -> None:
+        """Use a token (call when ``wait_time`` is 0)."""
+        self.times.append(now)
+        self.updated = now
+
+
 PER_CHAT = (3.0, 1.0)
 """A burst of 3, then one message a second, per chat."""
 OVERALL = (30.0, 30.0)
-GROUP = (20.0, 20.0 / 60)
-"""20 messages a minute to one group (all forum topics of a group share it)."""
+GROUP = (20, 60.0)
+"""20 messages in any minute to one group (all forum topics of a group share it)."""
 
 
 @dataclass
@@ -62,9 +87,9 @@ class RateLimits:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     per_chat: tuple[float, float] = PER_CHAT
-    per_group: tuple[float, float] = GROUP
+    per_group: tuple[int, float] = GROUP
     overall: Bucket = field(default_factory=lambda: Bucket(*OVERALL))
-    chats: dict[int, Bucket] = field(default_factory=dict)
+    chats: dict[int, Bucket | Window] = field(default_factory=dict)
     paused_until: float = 0.0
 
     async def wait(self, chat_id: int) -> None:
@@ -73,8 +98,9 @@ class RateLimits:
             now = self.clock()
             bucket = self.chats.get(chat_id)
             if bucket is None:
-                limit = self.per_group if chat_id < 0 else self.per_chat
-                bucket = self.chats[chat_id] = Bucket(*limit)
+                bucket = self.chats[chat_id] = (
+                    Window(*self.per_group) if chat_id < 0 else Bucket(*self.per_chat)
+                )
             delay = max(
                 self.paused_until - now, bucket.wait_time(now), self.overall.wait_time(now)
             )
