@@ -139,9 +139,9 @@ class Desk:
 
     @staticmethod
     def _action(mail: Mail) -> dict[str, Any]:
-        if mail.text is not None:
+        if mail.desk_message_id is None:
             return {"do": "send", "text": mail.text, "buttons": []}
-        return {"do": "copy_out", "message_id": mail.desk_message_id}
+        return {"do": "copy_out", "message_id": mail.desk_message_id, "text": mail.text}
 
     def _may_reach(self, case: DeskCase, now: datetime) -> bool:
         if case.reply_mode == "mailbox" or case.address is None:
@@ -329,18 +329,17 @@ class Desk:
                     self.post(unit, message.thread_id, SAID["already_closed"])
                     return
                 unit.audit(actor, "relayed", case.public_id)
-                if message.media:
-                    self._deliver(unit, case, Mail(desk_message_id=message.message_id))
-                else:
-                    self._deliver(unit, case, Mail(text=message.text))
+                text = None if message.media else message.text
+                self._deliver(unit, case, Mail(text, desk_message_id=message.message_id))
                 return
             self._command(unit, case, decision, actor, message)
 
     def _deliver(self, unit: SqlUnit, case: DeskCase, mail: Mail) -> None:
         """Send a reply to the trainee now, or keep it in the mailbox and say so in the topic.
 
-        A text is sent as the bot's own message (copying could fail where the desk's group
-        protects its content); a photo or file is copied, without its sender.
+        A reply is copied (``copy_message``: no sender, no "forwarded from"); a text also keeps
+        its words, sent as the bot's own message if the copy fails (a group that protects its
+        content, or a message a volunteer deleted before the trainee's safe hours came).
         """
         now = self.helpline.clock()
         if self._may_reach(case, now):

@@ -82,10 +82,11 @@ def to_actions(
                         "desk": True,
                     }
                 )
+            case Forward(text=text, desk_message_id=int(desk_message_id)):
+                copy = {"do": "copy_out", "chat": chat_id, "message_id": desk_message_id}
+                actions.append({**copy, "text": text})
             case Forward(text=str(text)):
                 actions.append({"do": "send", "chat": chat_id, "text": text, "buttons": []})
-            case Forward(desk_message_id=int(desk_message_id)):
-                actions.append({"do": "copy_out", "chat": chat_id, "message_id": desk_message_id})
             case DeskForget(thread_id=thread_id):
                 actions.append({"do": "desk_forget", "thread": thread_id, "desk": True})
     return actions
@@ -160,6 +161,23 @@ class Sender:
                 return
             await nap(self.wake, 0.5)
 
+    async def _copy_out(self, chat_id: int, message_id: int, text: str | None) -> int:
+        """Copy a volunteer's message to a trainee; if that fails, send its text (if any)."""
+        desk = self.desk.chat_id if self.desk else 0
+        try:
+            copied = await self.bot.copy_message(chat_id, desk, message_id, protect_content=True)
+            return copied.message_id
+        except BadRequest:
+            if text is None:
+                raise
+        message = await self.bot.send_message(
+            chat_id,
+            text,
+            protect_content=True,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+        return message.message_id
+
     async def _one(self, action: Action) -> None:
         try:
             await self.perform(action)
@@ -195,13 +213,8 @@ class Sender:
                     await asyncio.to_thread(self.outbox.done, action, (), ids)
                 case "copy_out" if self.desk is not None:
                     await self.limits.wait(chat_id)
-                    copied = await self.bot.copy_message(
-                        chat_id,
-                        self.desk.chat_id,
-                        int(data["message_id"]),
-                        protect_content=True,
-                    )
-                    await asyncio.to_thread(self.outbox.done, action, [copied.message_id])
+                    sent = await self._copy_out(chat_id, int(data["message_id"]), data.get("text"))
+                    await asyncio.to_thread(self.outbox.done, action, [sent])
                 case str(do) if do.startswith("desk_") and self.desk is not None:
                     await self.desk.perform(action)
                     await asyncio.to_thread(self.outbox.done, action)
