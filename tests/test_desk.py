@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.desk.hours import JST
 from bot.storage.models import AuditRow
 from bot.telegram_adapter.limits import RateLimits
 
@@ -234,3 +236,84 @@ async def test_fifty_cases_in_a_minute_all_arrive_in_order_within_the_group_limi
         assert sorted(relayed) == list(range(50))
         assert world.max_sends_in_window(DESK, 60.0) <= 20
         assert clock.now - 1000.0 > 60 * 200 / 20 - 60  # it took the minutes the limit asks
+
+
+def at_japan_hour(bot: Running, hour: int, day: int = 27) -> None:
+    """Set the helpline's clock (not the database's) to an hour of a day in Japan."""
+    moment = datetime(2026, 11, day, hour, 0, tzinfo=JST)
+    bot.parts.helpline.clock = lambda: moment
+
+
+async def rounds(bot: Running) -> tuple[int, int]:
+    """The desk's rounds of the clock loop: due mail, then reminders."""
+    desk = bot.parts.desk
+    assert desk is not None
+    done = desk.due_mail(), desk.remind()
+    bot.parts.sender.wake.set()
+    await bot.settle()
+    return done
+
+
+@pytest.mark.asyncio
+async def test_replies_wait_for_the_trainees_safe_hours(tmp_path: Path) -> None:
+    async with with_desk(tmp_path, desk_world()) as bot:
+        world = bot.world
+        await open_case(bot, TRAINEE, "dialog:hours")
+        await say(bot, TRAINEE, "２０〜２２")  # full-width, as a Japanese keyboard types it
+        await press(bot, TRAINEE, "dialog:skip")
+        ((thread, _),) = topics(world).items()
+        assert "返信：本人が安全な時間帯だけ届く（20時〜22時）" in desk_texts(world, thread)[0]
+
+        at_japan_hour(bot, 12)
+        shown = len(world.bot_texts(TRAINEE))
+        await staff_says(bot, SATO, "Tối nay chúng tôi sẽ nhắn lại.", thread)
+        assert desk_texts(world, thread)[-1] == "本人の安全な時間帯（20時〜22時）に届けます。"
+        assert await rounds(bot) == (0, 0)  # still noon: nothing goes out
+        assert len(world.bot_texts(TRAINEE)) == shown
+
+        at_japan_hour(bot, 21)
+        assert (await rounds(bot))[0] == 1
+        assert world.bot_texts(TRAINEE)[-1] == "Tối nay chúng tôi sẽ nhắn lại."
+        assert await rounds(bot) == (0, 0)  # delivered once
+
+
+@pytest.mark.asyncio
+async def test_a_case_nobody_claims_is_announced_again(tmp_path: Path) -> None:
+    async with with_desk(tmp_path, desk_world()) as bot:
+        world = bot.world
+        await open_case(bot, TRAINEE, "dialog:here")
+        await press(bot, TRAINEE, "dialog:skip")
+        ((thread, _),) = topics(world).items()
+        assert await rounds(bot) == (0, 0)  # just opened
+
+        later = datetime.now(UTC) + timedelta(hours=4, minutes=1)
+        bot.parts.helpline.clock = lambda: later
+        assert await rounds(bot) == (0, 1)
+        texts = desk_texts(world, thread)
+        assert texts[-2:] == ["まだ担当者がいません。", "通知：Sato"]
+
+        await staff_says(bot, SATO, "/claim", thread)
+        bot.parts.helpline.clock = lambda: later + timedelta(hours=9)
+        assert await rounds(bot) == (0, 0)  # somebody has it now
+
+
+@pytest.mark.asyncio
+async def test_buttons_in_the_desk_are_checked_on_every_press(tmp_path: Path) -> None:
+    async with with_desk(tmp_path, desk_world()) as bot:
+        world = bot.world
+        await open_case(bot, TRAINEE, "dialog:here")
+        await press(bot, TRAINEE, "dialog:skip")
+        ((thread, _),) = topics(world).items()
+
+        world.staff_presses(DESK, STRANGER, "desk:claim")
+        await bot.settle()
+        assert "担当：" not in "".join(desk_texts(world, thread))
+        assert audit_actions(bot).count("staff_refused") == 1
+        assert not world.unanswered_callbacks  # the stranger is told, quietly
+
+        world.staff_presses(DESK, LIN, "desk:claim")
+        await bot.settle()
+        assert desk_texts(world, thread)[-1] == "担当：Lin"
+        world.staff_presses(DESK, LIN, "desk:unclaim")
+        await bot.settle()
+        assert desk_texts(world, thread)[-1] == "担当者なし（どなたか /claim してください）"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import pytest
 
 from bot import engine
 from bot.conversation import Conversation, Mode
+from bot.desk.hours import OfficeHours
 from bot.dialogs import YES
 from bot.events import DeskRequest, Opened, Reply, Turn, Wipe
 from bot.service import Helpline
@@ -155,6 +157,39 @@ def test_with_a_desk_the_trainee_is_told_a_volunteer_will_answer(helpline: Helpl
     helpline.handle(CHAT, engine.ButtonPressed("dialog:skip"))  # no message
     helpline.handle(CHAT, engine.ButtonPressed("dialog:here"))  # replies here
     turn = helpline.handle(CHAT, engine.ButtonPressed("dialog:skip"))  # no PIN
+    assert [r.node for r in replies(turn)] == ["system.handoff_asked"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("vi", "30 tháng 11 năm 2026, lúc 10:00"),
+        ("zh_Hans", "2026年11月30日"),
+        ("ja", "2026年11月30日"),
+    ],
+)
+def test_out_of_hours_the_trainee_is_told_when_to_expect_an_answer(
+    helpline: Helpline, lang: str, expected: str
+) -> None:
+    helpline.desk_connected = True
+    helpline.office = OfficeHours()  # Monday to Friday, 10:00-18:00, Japan time
+    helpline.clock = lambda: datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # Friday, 19:00 in Japan
+    helpline.start_in(CHAT, lang)
+    helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
+    for data in (YES, "dialog:skip", "dialog:here", "dialog:skip"):
+        turn = helpline.handle(CHAT, engine.ButtonPressed(data))
+    assert [r.node for r in replies(turn)] == ["system.handoff_asked", "system.desk_closed_now"]
+    assert expected in replies(turn)[1].text  # Monday: the weekend is skipped
+
+
+def test_in_hours_nothing_is_said_about_hours(helpline: Helpline) -> None:
+    helpline.desk_connected = True
+    helpline.office = OfficeHours()
+    helpline.clock = lambda: datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # Friday, 12:00 in Japan
+    helpline.start_in(CHAT, "vi")
+    helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
+    for data in (YES, "dialog:skip", "dialog:here", "dialog:skip"):
+        turn = helpline.handle(CHAT, engine.ButtonPressed(data))
     assert [r.node for r in replies(turn)] == ["system.handoff_asked"]
 
 

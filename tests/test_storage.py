@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -32,6 +32,7 @@ from bot.conversation import Conversation, Mode
 from bot.dialogs import YES
 from bot.engine import State
 from bot.events import Incoming, Opened, ResumeAsked
+from bot.records import Mail
 from bot.storage import db
 from bot.storage.crypto import CryptoError, Keyring, envelope_key_id
 from bot.storage.keys import encode
@@ -45,6 +46,7 @@ from bot.storage.models import (
     ConversationRow,
     InboxRow,
     LedgerRow,
+    MailRow,
     ResumeFailureRow,
 )
 from bot.storage.store import SqlRecords, SqlUnit
@@ -152,6 +154,13 @@ def test_canaries_and_telegram_ids_never_reach_the_disk(
                 str(TELEGRAM_IDS[index]),
             )
             unit.open_case(conversation.lang, answers, "v1")
+            # The desk's side: the trainee's note, safe hours, where replies go, a waiting reply.
+            unit.add_case_answers(conversation.case, {"desk.note": Text(CANARIES[index])})
+            unit.set_desk(conversation.case, "wages", urgent=index == 0)
+            unit.set_reply_mode(conversation.case, "hours", (20, 22))
+            unit.set_case_address(conversation.case, str(TELEGRAM_IDS[index]))
+            unit.add_mail(conversation.case, Mail(CANARIES[index], desk_message_id=7))
+            unit.add_mail(conversation.case, Mail(None, desk_message_id=8))
 
     # Resumes that fail and succeed, a deletion, a purge, a key rotation.
     say(2, ResumeAsked())
@@ -181,8 +190,12 @@ def sealed_locations(session: Session) -> list[tuple[str, int, str, bytes]]:
     found: list[tuple[str, int, str, bytes]] = []
     for case in session.scalars(select(CaseRow)):
         found.append(("cases", case.id, "dek", case.dek))
-        if case.answers is not None:
-            found.append(("cases", case.id, "answers", case.answers))
+        for column in ("answers", "prefs", "address"):
+            value = getattr(case, column)
+            if value is not None:
+                found.append(("cases", case.id, column, value))
+    for mail in session.scalars(select(MailRow)):
+        found.append(("mailbox", mail.id, "payload", mail.payload))
     for row in session.scalars(select(ConversationRow)):
         found.append(("conversations", row.id, "dek", row.dek))
         for column in ("state", "address"):
@@ -196,9 +209,15 @@ def reader(
     session: Session, unit: SqlUnit, table: str, row_id: int, column: str
 ) -> Callable[[], object]:
     """Return what reads a location the way the helpline does."""
+    if table == "mailbox":
+        case_row = session.get(MailRow, row_id).case_id  # type: ignore[union-attr]
+        case_id = session.get(CaseRow, case_row).public_id  # type: ignore[union-attr]
+        return lambda: unit.take_mail(case_id)
     if table == "cases":
         public_id = session.get(CaseRow, row_id).public_id  # type: ignore[union-attr]
-        return lambda: unit.kept_answers(public_id)
+        return lambda: (
+            unit.kept_answers(public_id) if column == "answers" else unit.desk_case(public_id)
+        )
     chat = session.get(ConversationRow, row_id).chat_key  # type: ignore[union-attr]
     if column == "address":
         return lambda: unit.address(chat)
@@ -212,12 +231,15 @@ def test_a_ciphertext_moved_to_another_row_or_column_never_opens(engine: Engine)
         for number in range(12):
             answers = {"wages.note": Text(CANARIES[number % 3]), "wages.pay": Yen(number)}
             case = unit.open_case("vi", answers, "v1")
+            unit.set_reply_mode(case, "hours", (20, number % 24))
+            unit.set_case_address(case, str(TELEGRAM_IDS[number % 3] + number))
+            unit.add_mail(case, Mail(CANARIES[number % 3]))
             unit.save_conversation(
                 f"chat-{number}",
                 Conversation("vi", State("wages", "topics", answers, ()), case=case),
                 str(TELEGRAM_IDS[number % 3] + number),
             )
-    models = {"cases": CaseRow, "conversations": ConversationRow}
+    models = {"cases": CaseRow, "conversations": ConversationRow, "mailbox": MailRow}
     rng = random.Random(20261127)
     failures = 0
     with Session(engine) as session:
@@ -506,3 +528,17 @@ def test_the_sqlite_file_and_its_wal_are_readable_by_their_owner_only(tmp_path: 
         mode = stat.S_IMODE((tmp_path / name).stat().st_mode)
         assert mode & 0o077 == 0, (name, oct(mode))
     engine.dispose()
+
+
+def test_times_in_any_zone_compare_as_the_same_moment(engine: Engine) -> None:
+    japan = timezone(timedelta(hours=9))
+    evening = datetime(2026, 11, 27, 21, 0, tzinfo=japan)  # 12:00 UTC
+    with SqlRecords(engine, make_keyring(), lambda: evening).unit() as unit:
+        unit.save_conversation("chat", Conversation("vi"), None)
+    with SqlRecords(engine, make_keyring(), lambda: NOW).unit() as unit:
+        assert unit.idle_chats(datetime(2026, 11, 27, 12, 1, tzinfo=UTC)) == ["chat"]
+        assert unit.idle_chats(datetime(2026, 11, 27, 11, 59, tzinfo=UTC)) == []
+        assert unit.idle_chats(datetime(2026, 11, 27, 20, 59, tzinfo=japan)) == []
+    with Session(engine) as session:
+        (stored,) = session.scalars(select(ConversationRow.updated_at))
+        assert stored == evening and stored.tzinfo == UTC

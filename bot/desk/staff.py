@@ -7,7 +7,8 @@ wrong chat (goal A1). A message from a volunteer in a case's topic is then one o
 
 * a command: ``/claim``, ``/unclaim``, ``/close``, ``/note``, ``/reply NAME``, ``/card``
   (commands are never relayed, unknown ones neither);
-* an internal note: text starting with ``!``, and ``/note``: never relayed;
+* an internal note: text starting with ``!`` (or the full-width ``！``), and ``/note``:
+  never relayed;
 * a reply: relayed to the trainee without the volunteer's name.
 
 Pure: the adapter fills in ``StaffMessage`` from the Telegram update.
@@ -15,6 +16,7 @@ Pure: the adapter fills in ``StaffMessage`` from the Telegram update.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -84,7 +86,10 @@ def decide(
         return Decision("refuse", refused)
     if message.thread_id is None:
         return Decision("ignore")  # the group's general chat: not a case
-    text = (message.text or "").strip()
+    # Japanese keyboards type "！" and "／": NFKC reads them as "!" and "/", and invisible
+    # characters in front must not turn a note into a reply (a note must never leak).
+    text = unicodedata.normalize("NFKC", message.text or "")
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
     if text.startswith("!"):
         return Decision("internal")
     if text.startswith("/"):

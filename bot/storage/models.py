@@ -9,10 +9,12 @@ migrations disagree.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, LargeBinary, MetaData, String
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -21,6 +23,32 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class Moment(TypeDecorator[datetime]):
+    """A moment, stored in UTC whatever zone it comes in, and read back UTC-aware.
+
+    SQLite keeps times as text without their zone, so 21:00 in Japan and 12:00 UTC (the same
+    moment) would compare as different; converting on the way in keeps every comparison true.
+    A time without a zone is refused: nobody can say which moment it is.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Going in: the same moment, in UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a time without a zone cannot be stored")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Coming out: UTC-aware (SQLite hands back times without a zone)."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -45,9 +73,9 @@ class CaseRow(Base):
     """The case's data key, wrapped by a master key."""
     answers: Mapped[bytes | None] = mapped_column(LargeBinary)
     """Sealed JSON of the answers whose node says ``store: case``."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(Moment())
+    last_activity_at: Mapped[datetime] = mapped_column(Moment(), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(Moment())
     topic: Mapped[str | None] = mapped_column(String(32))
     """What the case is about (the menu topic), for the desk's topic name."""
     urgent: Mapped[bool] = mapped_column(default=False)
@@ -61,7 +89,7 @@ class CaseRow(Base):
     """The forum topic of the case in the union desk's group."""
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     """Pseudonym of the volunteer who took the case."""
-    announced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    announced_at: Mapped[datetime | None] = mapped_column(Moment())
 
 
 class MailRow(Base):
@@ -73,7 +101,7 @@ class MailRow(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     """Sealed JSON: the reply's text, or the id of a desk message (a photo, a file) to copy."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(Moment())
 
 
 class ConsentRow(Base):
@@ -84,7 +112,7 @@ class ConsentRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     text_version: Mapped[str] = mapped_column(String(32))
-    given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    given_at: Mapped[datetime] = mapped_column(Moment())
 
 
 class ConversationRow(Base):
@@ -104,8 +132,8 @@ class ConversationRow(Base):
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="SET NULL"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(Moment())
+    updated_at: Mapped[datetime] = mapped_column(Moment(), index=True)
 
 
 class LedgerRow(Base):
@@ -117,7 +145,7 @@ class LedgerRow(Base):
     chat_key: Mapped[str] = mapped_column(String(64), index=True)
     message_id: Mapped[int] = mapped_column(BigInteger)
     outgoing: Mapped[bool]
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(Moment(), index=True)
 
 
 class InboxRow(Base):
@@ -131,8 +159,8 @@ class InboxRow(Base):
     __tablename__ = "inbox"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    received_at: Mapped[datetime] = mapped_column(Moment(), index=True)
+    done_at: Mapped[datetime | None] = mapped_column(Moment(), index=True)
     chat_key: Mapped[str | None] = mapped_column(String(64))
     """Pseudonym of the chat it came from: updates of one chat are handled in order."""
     dek: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -154,8 +182,8 @@ class OutboxRow(Base):
     dek: Mapped[bytes] = mapped_column(LargeBinary)
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     """Sealed JSON: the chat id, what to do, and the text and buttons to send."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(Moment())
+    due_at: Mapped[datetime] = mapped_column(Moment(), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -166,7 +194,7 @@ class ResumeFailureRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_key: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(Moment(), index=True)
 
 
 class AuditRow(Base):
@@ -175,7 +203,7 @@ class AuditRow(Base):
     __tablename__ = "audit"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(Moment(), index=True)
     actor: Mapped[str] = mapped_column(String(64))
     """A pseudonym, "system" or a staff pseudonym."""
     action: Mapped[str] = mapped_column(String(32))

@@ -239,11 +239,13 @@ class Desk:
         await self._send(case.thread_id, text, buttons)
 
     async def _ping(self, case: DeskCase) -> None:
-        """Mention the volunteers who should look: on call if urgent or after hours."""
+        """Mention the volunteers on duty who speak the language, and the on-call list if urgent.
+
+        Out of hours nobody is on duty, so only an urgent case wakes anyone.
+        """
         now = self.helpline.clock()
         roster = self.settings.roster
-        after_hours = not roster.office.is_open(now)
-        people: list[Volunteer] = roster.on_call() if case.urgent or after_hours else []
+        people: list[Volunteer] = roster.on_call() if case.urgent else []
         people += [v for v in roster.on_duty(case.lang, now) if v not in people]
         if not people or case.thread_id is None:
             return

@@ -370,6 +370,18 @@ class FakeTelegram(TelegramMethods):
             message = self._message_json(chat_id, stored)
             return self._queue({"update_id": self._update_id(), "message": message})
 
+    def staff_presses(self, chat_id: int, user_id: int, data: str) -> dict[str, Any]:
+        """Someone in a staff group presses a button (``data``) under the bot's latest message
+        that has it (Telegram only sends presses of buttons that exist)."""
+        with self.lock:
+            shown = [
+                m for m in self.visible(chat_id) if m.from_bot and data in dict(m.buttons).values()
+            ]
+            if not shown:
+                raise ValueError(f"no message in {chat_id} has a button {data!r}")
+            self.users.setdefault(user_id, self._user(user_id, None))
+            return self._callback(user_id, data, self._message_json(chat_id, shown[-1]), None)
+
     # Redelivery, error injection and rates.
 
     def deliver_raw(self, body: dict[str, Any]) -> dict[str, Any]:
