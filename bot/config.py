@@ -115,6 +115,13 @@ class Settings:
             )
         if webhook_secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook_secret):
             read.problem("HELPLINE_WEBHOOK_SECRET may only hold A-Z, a-z, 0-9, _ and -")
+        staff_chat_id = read.chat_id("HELPLINE_STAFF_CHAT_ID")
+        staff_user_ids = read.user_ids("HELPLINE_STAFF_USER_IDS")
+        if staff_chat_id is not None and not staff_user_ids:
+            read.problem(
+                "HELPLINE_STAFF_USER_IDS is needed with HELPLINE_STAFF_CHAT_ID: the Telegram user "
+                "ids of the volunteers who may answer (nobody else's messages are relayed)"
+            )
         settings = cls(
             telegram_token=_secret(token),
             telegram_api_url=api_url,
@@ -129,8 +136,8 @@ class Settings:
             require_keys=(read.text("HELPLINE_REQUIRE_KEYS") or "").lower() in TRUE,
             retention_days=read.number("HELPLINE_RETENTION_DAYS", 90, low=1, high=3650),
             idle_wipe_minutes=read.number("HELPLINE_IDLE_WIPE_MINUTES", 30, low=1, high=24 * 60),
-            staff_chat_id=read.chat_id("HELPLINE_STAFF_CHAT_ID"),
-            staff_user_ids=read.user_ids("HELPLINE_STAFF_USER_IDS"),
+            staff_chat_id=staff_chat_id,
+            staff_user_ids=staff_user_ids,
             roster_file=Path(read.text("HELPLINE_ROSTER_FILE") or data_dir / "roster.yaml"),
             unclaimed_hours=read.number("HELPLINE_UNCLAIMED_HOURS", 4, low=1, high=24 * 7),
             webhook_url=webhook_url,

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from bot.assemble import japan_today
 from bot.config import Settings
+from bot.desk.roster import RosterError, read_roster
 from bot.flowdefs.folder import load_flowset
 from bot.flowdefs.problems import errors
 from bot.i18n import tools as i18n_tools
@@ -216,6 +217,48 @@ def doctor(settings: Settings, stdout: TextIO) -> int:
             else "telegram: no HELPLINE_TELEGRAM_TOKEN, so 'helpline run' opens the terminal chat",
         )
     )
+    results += _desk_checks(settings)
     for ok, line in results:
         print(f"{'ok ' if ok else 'FIX'}  {line}", file=stdout)
     return 0 if all(ok for ok, _ in results) else 1
+
+
+def _desk_checks(settings: Settings) -> list[tuple[bool, str]]:
+    """The union desk: connected or not, and a roster that reads and matches the allowlist."""
+    if settings.staff_chat_id is None:
+        return [
+            (
+                True,
+                "desk: not connected (no HELPLINE_STAFF_CHAT_ID), so trainees who ask for a "
+                "person are given the help numbers",
+            )
+        ]
+    results = [(True, f"desk: {len(settings.staff_user_ids)} volunteers may answer")]
+    path = settings.roster_file
+    if path is None or not path.exists():
+        results.append(
+            (
+                False,
+                f"desk: no roster at {path}, so cards name nobody and urgent cases ping "
+                "nobody; copy deploy/roster.example.yaml there",
+            )
+        )
+        return results
+    try:
+        roster = read_roster(path)
+    except RosterError as error:
+        return [*results, (False, f"desk: {error}")]
+    strangers = sorted(v.name for v in roster.volunteers if v.id not in settings.staff_user_ids)
+    results.append(
+        (
+            not strangers,
+            f"desk: roster read ({len(roster.volunteers)} volunteers, "
+            f"{len(roster.on_call())} on call)"
+            if not strangers
+            else f"desk: on the roster but not in HELPLINE_STAFF_USER_IDS, so their replies "
+            f"would be refused: {', '.join(strangers)}; add their ids",
+        )
+    )
+    if not roster.on_call():
+        results.append((False, "desk: nobody is on call, so urgent cases at night ping nobody"))
+    return results

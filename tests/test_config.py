@@ -48,6 +48,11 @@ def test_the_staff_group_and_members_are_numbers() -> None:
     assert "like -1001234567890" in text and "separated by commas" in text
 
 
+def test_a_desk_without_volunteers_is_refused() -> None:
+    text = problems(HELPLINE_STAFF_CHAT_ID="-1001234567890")
+    assert "HELPLINE_STAFF_USER_IDS is needed" in text
+
+
 @pytest.mark.parametrize("value", ["0", "1441", "soon", "-5"])
 def test_the_idle_wipe_stays_within_a_day(value: str) -> None:
     assert "HELPLINE_IDLE_WIPE_MINUTES" in problems(HELPLINE_IDLE_WIPE_MINUTES=value)

@@ -29,7 +29,7 @@ from bot.storage.database import open_database
 from bot.storage.keys import KeysError, encode, load_keys, parse_master_keys
 from bot.storage.store import SqlRecords
 
-from .conftest import TEST_KDF
+from .conftest import ROOT, TEST_KDF
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -271,3 +271,27 @@ def test_no_more_than_four_lookups_run_at_once(monkeypatch: pytest.MonkeyPatch) 
     for thread in threads:
         thread.join()
     assert most[0] == 4
+
+
+def test_doctor_checks_the_desk_and_its_roster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path))
+    assert "ok   desk: not connected" in run("doctor")[1]
+
+    monkeypatch.setenv("HELPLINE_STAFF_CHAT_ID", "-1001234567890")
+    monkeypatch.setenv("HELPLINE_STAFF_USER_IDS", "111111111,222222222")
+    assert "FIX  desk: no roster at" in run("doctor")[1]
+
+    roster = tmp_path / "roster.yaml"
+    roster.write_text((ROOT / "deploy" / "roster.example.yaml").read_text(), encoding="utf-8")
+    out = run("doctor")[1]
+    assert "FIX  desk: on the roster but not in HELPLINE_STAFF_USER_IDS" in out
+    assert "would be refused: Tanaka; add their ids" in out
+
+    monkeypatch.setenv("HELPLINE_STAFF_USER_IDS", "111111111,222222222,333333333")
+    assert "ok   desk: roster read (3 volunteers, 1 on call)" in run("doctor")[1]
+
+    roster.write_text('volunteers:\n  - {id: 1, hours: "9-5"}\n', encoding="utf-8")
+    out = run("doctor")[1]
+    assert "FIX  desk:" in out and "hours should look like 10:00-18:00, not '9-5'" in out
