@@ -59,9 +59,10 @@ async def test_a_group_gets_twenty_messages_a_minute() -> None:
         await limits.wait(-1001234567890)
         sent_at.append(clock.now)
     assert sent_at[19] == 1000.0  # a burst of twenty goes at once
-    assert sent_at[20] == pytest.approx(1060.0)  # the 21st waits for the minute to pass
-    # whichever minute one looks at, no more than twenty (a token bucket would allow 40)
-    assert all(sent_at[n + 20] - sent_at[n] >= 60.0 - 1e-9 for n in range(len(sent_at) - 20))
+    assert sent_at[20] == pytest.approx(1062.0)  # the 21st waits for the minute to pass
+    # whichever minute one looks at (and two seconds more for the network), no more than
+    # twenty: a token bucket would allow 40
+    assert all(sent_at[n + 20] - sent_at[n] >= 62.0 - 1e-9 for n in range(len(sent_at) - 20))
 
 
 @pytest.mark.asyncio

@@ -9,11 +9,13 @@ import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from bot.storage.db import DatabaseError
 from bot.storage.models import ConversationRow
 from bot.telegram_adapter.runtime import _wipe_idle
 
@@ -186,6 +188,56 @@ async def test_an_update_delivered_three_times_is_handled_once(tmp_path: Path) -
             bot.world.deliver_again(update)
             await bot.settle()
         assert len(bot.world.bot_texts(USER)) == count
+
+
+@pytest.mark.parametrize("error", [DatabaseError("locked"), RuntimeError("a bug")])
+@pytest.mark.asyncio
+async def test_an_update_that_fails_once_is_not_overtaken_by_the_next(
+    tmp_path: Path, error: Exception
+) -> None:
+    async with running(tmp_path) as bot:
+        await say(bot, "/start")
+        await press(bot, "lang:vi")
+        handled: list[str] = []
+        handle = bot.parts.helpline.handle
+
+        def flaky(chat: str, event: object, *args: Any, **kwargs: Any) -> Any:
+            text = getattr(event, "text", "")
+            if text == "một" and "một" not in handled and error not in handled:
+                handled.append(error)  # type: ignore[arg-type]
+                raise error
+            handled.append(text)
+            return handle(chat, event, *args, **kwargs)  # type: ignore[arg-type]
+
+        bot.parts.helpline.handle = flaky  # type: ignore[method-assign]
+        for text in ("một", "hai", "ba"):
+            bot.world.user_sends(USER, text)
+        await bot.settle()
+        assert handled == [error, "một", "hai", "ba"]
+
+
+@pytest.mark.asyncio
+async def test_a_failure_after_the_update_was_handled_does_not_stop_the_chat(
+    tmp_path: Path,
+) -> None:
+    async with running(tmp_path) as bot:
+        await say(bot, "/start")
+        await press(bot, "lang:vi")
+        handle = bot.parts.helpline.handle
+        failed: list[bool] = []
+
+        def fails_afterwards(*args: Any, **kwargs: Any) -> Any:
+            turn = handle(*args, **kwargs)
+            if not failed:
+                failed.append(True)
+                raise DatabaseError("lost the connection after the commit")
+            return turn
+
+        bot.parts.helpline.handle = fails_afterwards  # type: ignore[method-assign]
+        await say(bot, "/menu")
+        shown = len(bot.world.bot_texts(USER))
+        await say(bot, "/menu")
+        assert failed and len(bot.world.bot_texts(USER)) > shown
 
 
 @pytest.mark.asyncio

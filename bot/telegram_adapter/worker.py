@@ -8,8 +8,10 @@ send and "handled" are committed together: after a crash an update is either not
 
 If the database is unreachable, the update stays waiting and the worker tries again; an update
 that fails three times for another reason is set aside and logged, so one bad update cannot
-stop a chat. A flood notice (see ``limits.FloodGate``) is sent in the chat's language. The
-service's work runs in worker threads, never on the event loop.
+stop a chat. Until a failed update is handled or set aside, the chat's later updates wait for
+it: a trainee's answers are never taken out of order. A flood notice (see
+``limits.FloodGate``) is sent in the chat's language. The service's work runs in worker
+threads, never on the event loop.
 """
 
 from __future__ import annotations
@@ -72,6 +74,9 @@ class Worker:
         self.locks: dict[str, asyncio.Lock] = {}
         self.waiters: dict[str, int] = {}
         """Tasks holding or waiting for each chat's lock: one chat's updates go in order."""
+        self.stalled: dict[str, int] = {}
+        """Chats whose update (this id) failed and waits to be tried again: their later
+        updates wait too, so that nothing overtakes it."""
         self.slots = asyncio.Semaphore(PARALLEL)
         self.tasks: set[asyncio.Task[None]] = set()
         self.failures = 0
@@ -89,6 +94,7 @@ class Worker:
                 self.failures += 1
                 await nap(self.wake, backoff(self.failures))
                 continue
+            self._unstall(waiting)
             for item in waiting:
                 if item.update_id not in self.in_flight:
                     self.in_flight.add(item.update_id)
@@ -104,24 +110,46 @@ class Worker:
         lock = self.locks.setdefault(key, asyncio.Lock())
         self.waiters[key] = self.waiters.get(key, 0) + 1
         try:
-            async with lock, self.slots:
-                await self.handle(item)
-        except DatabaseError:
-            log.warning("update.waits_for_database")  # still in the inbox: tried again later
-        except Exception as error:  # a bug or a malformed update: never stop the chat for it
-            log.exception("update.failed", extra={"error": type(error).__name__})
-            await self._set_aside(item)
+            async with lock, self.slots:  # failures too are dealt with holding the lock
+                if item.update_id > self.stalled.get(key, item.update_id):
+                    return  # an earlier update of the chat failed: this one waits for it
+                self.stalled[key] = item.update_id
+                try:
+                    await self.handle(item)
+                except DatabaseError:
+                    log.warning("update.waits_for_database")  # tried again on the next round
+                    return
+                except Exception as error:  # a bug or a malformed update: never stop the chat
+                    log.exception("update.failed", extra={"error": type(error).__name__})
+                    if not await self._set_aside(item):
+                        return
+                del self.stalled[key]
         finally:
             self.in_flight.discard(item.update_id)
             self.waiters[key] -= 1
             if not self.waiters[key]:  # nobody else holds or waits for this chat's lock
                 del self.waiters[key], self.locks[key]
 
-    async def _set_aside(self, item: Waiting) -> None:
+    def _unstall(self, waiting: list[Waiting]) -> None:
+        """Let a chat go on once its failed update is no longer waiting.
+
+        It was handled after all, or set aside: without this the chat would wait forever.
+        """
+        ids = {item.update_id for item in waiting}
+        newest = waiting[-1].update_id if waiting else 0
+        for key, update_id in list(self.stalled.items()):
+            gone = (update_id not in ids and update_id <= newest) or not waiting
+            if gone and update_id not in self.in_flight:
+                del self.stalled[key]
+
+    async def _set_aside(self, item: Waiting) -> bool:
+        """Count a failure; after the third, give the update up. Say whether it was."""
         with contextlib.suppress(DatabaseError):  # then it is simply tried again
             if await asyncio.to_thread(self.inbox.failed, item.update_id) >= GIVE_UP_AFTER:
                 await asyncio.to_thread(self.inbox.finish, item.update_id)
                 log.error("update.given_up")
+                return True
+        return False
 
     async def handle(self, item: Waiting) -> None:
         """Handle one update."""
