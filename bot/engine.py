@@ -83,6 +83,9 @@ class Repeat:
 class MediaSent:
     """A sticker, photo, voice message, file or anything else that is not text arrived."""
 
+    copyable: bool = False
+    """The union desk may receive a copy of it (a photo or file: never a contact or location)."""
+
 
 Event: TypeAlias = Started | TextEntered | ButtonPressed | CommandGiven | Repeat | MediaSent
 

@@ -134,8 +134,10 @@ def at_desk(call: Call, conversation: Conversation, event: object) -> Conversati
     match event:
         case engine.TextEntered(text=text):
             call.out += [Relay(case, text), call.system("desk_sent", conversation.lang)]
-        case engine.MediaSent():
+        case engine.MediaSent(copyable=True):
             call.out += [Relay(case, None), call.system("desk_sent", conversation.lang)]
+        case engine.MediaSent():  # a contact or a location: it would say who and where
+            call.out.append(call.system("desk_not_sent", conversation.lang))
         case engine.ButtonPressed():
             call.advance(replace(conversation, mode=Mode.CHAT, scratch={}), event)
             return None

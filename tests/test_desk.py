@@ -126,6 +126,20 @@ async def test_a_case_reaches_the_desk_and_the_volunteer_answers_anonymously(
         assert world.bot_texts(TRAINEE)[-1] == "Đã gửi."
         assert desk_texts(world, thread)[-1] == "本人：\nCảm ơn [U+202E]anh chị"
 
+        world.user_sends_photo(TRAINEE)  # a payslip, say
+        await bot.settle()
+        assert world.bot_texts(TRAINEE)[-1] == "Đã gửi."
+        assert world.visible(DESK, thread)[-1].kind == "photo"
+        posted = len(world.visible(DESK, thread))
+        for fields in (
+            {"location": {"latitude": 35.17, "longitude": 136.88}},
+            {"contact": {"phone_number": "+819012345678", "first_name": "Lan"}},
+        ):
+            world.user_sends_raw(TRAINEE, fields)
+            await bot.settle()
+            assert world.bot_texts(TRAINEE)[-1].startswith("Chưa gửi.")
+        assert len(world.visible(DESK, thread)) == posted  # where and who never reach the desk
+
         await staff_says(bot, SATO, "/claim", thread)
         assert desk_texts(world, thread)[-1] == "担当：Sato"
         await staff_says(bot, SATO, "/reply evidence", thread)

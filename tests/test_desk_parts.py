@@ -197,6 +197,7 @@ def test_the_card_is_japanese_and_carries_no_identity(helpline: Helpline) -> Non
         answers={
             "wages.prefecture": Prefecture("aichi"),
             "wages.check.minimum": Yen(1140),
+            "wages.check.shortfall_monthly": Yen(0),  # nothing to compute it from
             cards.NOTE_KEY: Text("Công ty giữ hộ chiếu \u202e của tôi"),
         },
         urgent=True,
@@ -208,6 +209,7 @@ def test_the_card_is_japanese_and_carries_no_identity(helpline: Helpline) -> Non
     assert text.startswith("【緊急】相談 C-7K2QX9")
     assert "・勤務地（都道府県）：愛知県" in text  # the node's staff label, the value in Japanese
     assert "・地域別最低賃金：1,140円" in text  # the calculator's own label
+    assert "不足額（月額）" not in text  # a computed zero says nothing
     assert "言語：ベトナム語" in text and "（20時〜22時）" in text
     assert "■ 本人のメッセージ（未翻訳・ベトナム語）" in text
     assert "[U+202E]" in text and "\u202e" not in text

@@ -3,7 +3,8 @@
 A card is what a volunteer reads first: the case's opaque id, what it is about, how urgent,
 how replies may reach the trainee, every answer the case keeps (with its node's Japanese
 ``staff_label``, values written out in Japanese), the wage check's findings (with the
-calculator's Japanese labels), the trainee's own words marked as untranslated, and who on the
+calculator's Japanese labels; computed zeros left out, since they mostly mean "nothing to
+compute from"), the trainee's own words marked as untranslated, and who on the
 roster speaks the language and is on duty. Never a name, username, id or phone number: the
 case keeps none.
 
@@ -25,7 +26,7 @@ from bot.desk.roster import Roster
 from bot.flowdefs.model import Ask, Compute, FlowSet, Question
 from bot.i18n.render import Renderer
 from bot.records import DeskCase
-from bot.values import Choice, Flag, Text, Value
+from bot.values import Choice, Flag, Number, Text, Value, Yen
 
 LANGUAGE_JA = {"vi": "ベトナム語", "zh_Hans": "中国語", "ja": "日本語", "en": "英語"}
 TOPIC_JA = {
@@ -85,6 +86,16 @@ def _value(renderer: Renderer, flows: FlowSet, key: str, value: Value) -> str:
     return renderer.value(value, "ja")
 
 
+def _nothing(value: Value) -> bool:
+    """A computed zero (no overtime, no shortfall, or nothing to compute it from): not shown."""
+    match value:
+        case Yen(amount):
+            return amount == 0
+        case Number(number):
+            return number == 0
+    return False
+
+
 def _label(flows: FlowSet, key: str) -> str:
     flow, _, rest = key.partition(".")
     node_id, _, output = rest.partition(".")
@@ -109,7 +120,11 @@ def card(case: DeskCase, flows: FlowSet, renderer: Renderer, roster: Roster, now
     ]
     answers = {k: v for k, v in case.answers.items() if k != NOTE_KEY}
     facts = [(k, v) for k, v in answers.items() if len(k.split(".")) < 3]  # noqa: PLR2004
-    findings = [(k, v) for k, v in answers.items() if len(k.split(".")) >= 3]  # noqa: PLR2004
+    findings = [
+        (k, v)
+        for k, v in answers.items()
+        if len(k.split(".")) >= 3 and not _nothing(v)  # noqa: PLR2004
+    ]
     if facts:
         lines += ["", "■ 本人の回答"]
         lines += [f"・{_label(flows, k)}：{_value(renderer, flows, k, v)}" for k, v in facts]
@@ -127,7 +142,7 @@ def card(case: DeskCase, flows: FlowSet, renderer: Renderer, roster: Roster, now
         + ("、".join(v.name for v in on_duty) or "（いま勤務中の人はいません）"),
         "",
         "このトピックに書いた文は、本人に送られます（送り主の名前は出ません）。",
-        "「!」で始まる文と /note は内部メモで、送られません。",
+        "「!」（全角の「！」も）で始まる文と /note は内部メモで、送られません。",
         "/claim 担当する　/unclaim 担当をやめる　/close 終了　/reply 名前 定型文　/card この票",
     ]
     return "\n".join(lines)

@@ -100,6 +100,7 @@ SYSTEM_KEYS: Mapping[str, str] = {
     "handoff_mailbox": "the desk will answer; come back with /resume to read it",
     "desk_closed_now": "outside the desk's hours: when to expect an answer ({day}, {time})",
     "desk_sent": "a message passed on to the volunteer",
+    "desk_not_sent": "a contact or location the trainee sent at the desk: not passed on",
     "desk_hint": "what the trainee writes now goes to the volunteer",
     "mail_waiting": "after /resume: the volunteer's replies follow",
     "case_closed": "the desk closed the case",

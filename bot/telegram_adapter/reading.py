@@ -97,7 +97,7 @@ def _message(update_id: int, message: Message, bot_username: str | None) -> Arri
         copyable = any(
             getattr(message, kind) for kind in ("photo", "document", "voice", "audio", "video")
         ) or bool(message.video_note or message.sticker or message.animation)
-        return replace(arrival, event=engine.MediaSent(), copyable=copyable)
+        return replace(arrival, event=engine.MediaSent(copyable), copyable=copyable)
     command = _command(message, bot_username)
     if command is None:
         return _with(arrival, engine.TextEntered(text))
