@@ -274,7 +274,7 @@ def _resume(call: Call, conversation: Conversation, event: object) -> Conversati
     call.unit.audit("trainee", "resumed", case)
     is_open = status is not None and status.status == "open"
     call.out.append(call.system("resumed_open" if is_open else "resumed_closed", lang))
-    if status is not None and status.reply_mode != "mailbox":
+    if is_open and status is not None and status.reply_mode != "mailbox":
         call.unit.set_case_address(case, call.address)  # replies now come to this chat
     mail = call.unit.take_mail(case)
     if mail:

@@ -137,7 +137,7 @@ async def test_a_case_reaches_the_desk_and_the_volunteer_answers_anonymously(
         ):
             world.user_sends_raw(TRAINEE, fields)
             await bot.settle()
-            assert world.bot_texts(TRAINEE)[-1].startswith("Chưa gửi.")
+            assert world.bot_texts(TRAINEE)[-1].startswith("Không gửi được.")
         assert len(world.visible(DESK, thread)) == posted  # where and who never reach the desk
 
         await staff_says(bot, SATO, "/claim", thread)
@@ -148,6 +148,10 @@ async def test_a_case_reaches_the_desk_and_the_volunteer_answers_anonymously(
         assert world.bot_texts(TRAINEE)[-1].startswith("Tình nguyện viên đã xử lý xong")
         assert world.groups[DESK].topics[thread].closed
         assert {"claimed", "closed", "relayed"} <= set(audit_actions(bot))
+        with bot.parts.database.records.unit() as unit:
+            closed = unit.desk_case(name.split()[0])
+        assert closed is not None and closed.status == "closed"
+        assert closed.address is None  # where replies went is forgotten with the case closed
 
 
 @pytest.mark.asyncio
@@ -275,7 +279,7 @@ async def test_replies_wait_for_the_trainees_safe_hours(tmp_path: Path) -> None:
         await open_case(bot, TRAINEE, "dialog:hours")
         await say(bot, TRAINEE, "２０〜２２")  # full-width, as a Japanese keyboard types it
         await press(bot, TRAINEE, "dialog:skip")
-        ((thread, _),) = topics(world).items()
+        ((thread, name),) = topics(world).items()
         assert "返信：本人が安全な時間帯だけ届く（20時〜22時）" in desk_texts(world, thread)[0]
 
         at_japan_hour(bot, 12)
@@ -289,6 +293,20 @@ async def test_replies_wait_for_the_trainees_safe_hours(tmp_path: Path) -> None:
         assert (await rounds(bot))[0] == 1
         assert world.bot_texts(TRAINEE)[-1] == "Tối nay chúng tôi sẽ nhắn lại."
         assert await rounds(bot) == (0, 0)  # delivered once
+
+        at_japan_hour(bot, 12, day=28)  # the next day the case is closed, at noon
+        await staff_says(bot, SATO, "/claim", thread)
+        await staff_says(bot, SATO, "Chúng tôi đã gửi giấy tờ cho bạn.", thread)
+        await staff_says(bot, SATO, "/close", thread)
+        assert world.groups[DESK].topics[thread].closed
+        assert world.bot_texts(TRAINEE)[-1] == "Tối nay chúng tôi sẽ nhắn lại."  # not at noon
+        at_japan_hour(bot, 20, day=28)
+        assert (await rounds(bot))[0] == 2
+        assert world.bot_texts(TRAINEE)[-2] == "Chúng tôi đã gửi giấy tờ cho bạn."
+        assert world.bot_texts(TRAINEE)[-1].startswith("Tình nguyện viên đã xử lý xong")
+        with bot.parts.database.records.unit() as unit:
+            closed = unit.desk_case(name.split()[0])
+        assert closed is not None and closed.address is None  # nothing more will go there
 
 
 @pytest.mark.asyncio

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.desk import card as cards
 from bot.desk.hours import JST, OfficeHours, holidays
+from bot.desk.outage import OutageWatch
 from bot.desk.roster import Roster, RosterError, Volunteer, read_roster
 from bot.desk.staff import ANONYMOUS_ADMIN, TELEGRAM_SERVICE, Refused, StaffMessage, decide
 from bot.records import DeskCase
@@ -278,3 +279,28 @@ def test_the_groups_general_chat_is_not_a_case() -> None:
 
 def test_a_volunteers_photo_without_a_caption_is_relayed() -> None:
     assert decide(msg(text=None, media=True), DESK, STAFF, None).kind == "relay"
+
+
+# The database outage notice.
+
+
+def test_the_desk_hears_of_an_outage_once_after_a_minute_and_of_the_recovery() -> None:
+    watch = OutageWatch()
+    start = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # 21:00 in Japan
+    assert watch.round(True, start) is None
+    assert watch.round(False, start) is None  # a blip is not worth waking anyone
+    assert watch.round(False, start + timedelta(seconds=30)) is None
+    alert = watch.round(False, start + timedelta(seconds=61))
+    assert alert is not None and alert.startswith("【障害】21:00 から")
+    assert watch.round(False, start + timedelta(minutes=5)) is None  # said once
+    back = watch.round(True, start + timedelta(minutes=6))
+    assert back == "データベースが復旧しました（21:06）。通常どおり動いています。"
+    assert watch.round(True, start + timedelta(minutes=7)) is None
+
+
+def test_a_short_blip_is_never_announced() -> None:
+    watch = OutageWatch()
+    start = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    assert watch.round(False, start) is None
+    assert watch.round(True, start + timedelta(seconds=50)) is None
+    assert watch.round(False, start + timedelta(seconds=70)) is None  # a new outage starts

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from bot.config import Secret
 from bot.failpoints import POINTS
 from bot.storage.db import make_engine
 from bot.storage.models import InboxRow, OutboxRow
+from bot.telegram_adapter import runtime
 
 from .conftest import ROOT, require
 from .databases import PostgresServer
@@ -35,6 +37,7 @@ from .fakes.telegram_world import FakeTelegram
 from .harness import TOKEN, running
 
 USERS = {701: "vi", 702: "zh_Hans", 703: "ja", 704: "en"}
+DESK = -1001234567890
 CODES = {"vi": "vi", "zh_Hans": "zh-hans", "ja": "ja", "en": "en"}
 ROUNDS = 20
 STEPS = [
@@ -223,14 +226,18 @@ def test_sigterm_under_load_exits_cleanly_and_loses_nothing(
 
 @pytest.mark.asyncio
 async def test_postgres_stopped_and_started_in_the_middle_of_a_conversation(
-    tmp_path: Path, postgres: PostgresServer | None
+    tmp_path: Path, postgres: PostgresServer | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = require(postgres)
     if server.cluster is None:
         pytest.skip("the PostgreSQL server is not ours to stop")
+    monkeypatch.setattr(runtime, "IDLE_CHECK", 0.2)  # the clock's rounds, every 0.2 s
+    monkeypatch.setattr(runtime, "OUTAGE_ALERT_AFTER", timedelta(seconds=1))
+    world = FakeTelegram()
+    world.add_staff_group(DESK, "Desk")
+    desk = {"staff_chat_id": DESK, "staff_user_ids": frozenset({9001})}
     with server.database() as url:
-        async with running(tmp_path, database_url=Secret(url)) as bot:
-            world = bot.world
+        async with running(tmp_path, world, database_url=Secret(url), **desk) as bot:
             world.user_sends(701, "/start", language_code="vi")
             await bot.settle()
             world.user_presses(701, "lang:vi")
@@ -245,9 +252,20 @@ async def test_postgres_stopped_and_started_in_the_middle_of_a_conversation(
                     await asyncio.sleep(0.05)
                 assert busy in world.bot_texts(701)
                 assert world.pending_updates  # not confirmed: Telegram keeps it
+                for _ in range(100):  # the volunteers hear of it, out of band (R4)
+                    if any(t.startswith("【障害】") for t in world.bot_texts(DESK)):
+                        break
+                    await asyncio.sleep(0.05)
+                assert any(t.startswith("【障害】") for t in world.bot_texts(DESK))
             finally:
                 await asyncio.to_thread(server.cluster.start)
             await bot.settle(timeout=60)
             texts = world.bot_texts(701)
             assert texts[-1].startswith("Xin chào")  # the /menu, answered after the outage
             assert texts.count(busy) == 1
+            for _ in range(100):
+                if world.bot_texts(DESK)[-1].startswith("データベースが復旧しました"):
+                    break
+                await asyncio.sleep(0.05)
+            assert world.bot_texts(DESK)[-1].startswith("データベースが復旧しました")
+            assert sum(t.startswith("【障害】") for t in world.bot_texts(DESK)) == 1

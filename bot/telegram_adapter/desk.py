@@ -41,7 +41,7 @@ from telegram import (
     User,
 )
 from telegram.constants import MessageEntityType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.desk import card as cards
 from bot.desk.hours import JST
@@ -181,6 +181,17 @@ class Desk:
                 await self._quietly(
                     self.bot.delete_forum_topic(self.settings.chat_id, int(data["thread"]))
                 )
+
+    async def announce(self, text: str) -> None:
+        """Post in the group's general topic straight away, not through the outbox.
+
+        The outbox lives in the database: this is for telling the desk it is down.
+        """
+        try:
+            await self.limits.wait(self.settings.chat_id)
+            await self.bot.send_message(self.settings.chat_id, text, protect_content=True)
+        except TelegramError as error:
+            log.warning("desk.announce_failed", extra={"error": type(error).__name__})
 
     async def _quietly(self, call: Any) -> None:
         try:
@@ -393,9 +404,15 @@ class Desk:
         thread = case.thread_id or 0
         self.post(unit, thread, SAID["closed"])
         self._queue(unit, DESK_KEY, [{"do": "desk_close_topic", "thread": thread}])
+        text = self.helpline.text_in("case_closed", case.lang)
         if self._may_reach(case, self.helpline.clock()):
-            text = self.helpline.text_in("case_closed", case.lang)
+            for mail in unit.take_mail(case.public_id):  # anything still waiting goes first
+                self._to_trainee(unit, case, self._action(mail))
             self._to_trainee(unit, case, {"do": "send", "text": text, "buttons": []})
+        elif case.reply_mode == "hours" and case.address is not None:
+            unit.add_mail(case.public_id, Mail(text))  # after the replies, in safe hours
+            return  # where to send them is forgotten once delivered (``due_mail``)
+        unit.set_case_address(case.public_id, None)  # nothing more will go there
 
     async def _press(
         self, update: Update, callback_id: str, message: StaffMessage, data: str
@@ -439,6 +456,8 @@ class Desk:
                 for mail in unit.take_mail(case_id):
                     self._to_trainee(unit, case, self._action(mail))
                     sent += 1
+                if case.status != "open":
+                    unit.set_case_address(case_id, None)  # the last of a closed case
         return sent
 
     def remind(self) -> int:

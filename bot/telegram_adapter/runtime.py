@@ -32,12 +32,14 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot import failpoints
 from bot.assemble import build_helpline
 from bot.config import Settings
+from bot.desk.outage import ALERT_AFTER, OutageWatch
 from bot.desk.roster import Roster, read_roster
 from bot.events import Turn
 from bot.flowdefs.model import Msg
 from bot.records import Unit
 from bot.service import Helpline
 from bot.storage.database import Database, open_database
+from bot.storage.db import DatabaseError
 from bot.storage.inbox import Inbox
 from bot.storage.ledger import Ledger
 from bot.storage.maintenance import purge
@@ -54,6 +56,8 @@ log = logging.getLogger(__name__)
 STOP_WITHIN = 10.0
 """Seconds from SIGTERM to exit: in-flight updates finish and due replies go out."""
 IDLE_CHECK = 60.0
+OUTAGE_ALERT_AFTER = ALERT_AFTER
+"""How long the database may be unreachable before the desk is told."""
 PURGE_EVERY = timedelta(hours=6)
 MENU = ("start", "menu", "language", "talk", "resume", "exit", "delete", "help")
 """The command menu; /back works too but is not listed."""
@@ -252,9 +256,14 @@ async def _stop_intake(intake: asyncio.Task[None] | WebhookServer, parts: Parts)
 
 
 async def _clock(settings: Settings, parts: Parts, stop: asyncio.Event) -> None:
-    """Every minute: the idle wipe and the desk's rounds; every six hours: the purge."""
+    """Every minute: the idle wipe and the desk's rounds; every six hours: the purge.
+
+    A round that cannot reach the database counts towards telling the desk (``OutageWatch``).
+    """
     next_purge = time.monotonic() + 60
+    watch = OutageWatch(after=OUTAGE_ALERT_AFTER)
     while not stop.is_set():
+        reachable = True
         try:
             await _wipe_idle(settings, parts)
             if parts.desk is not None:
@@ -270,8 +279,14 @@ async def _clock(settings: Settings, parts: Parts, stop: asyncio.Event) -> None:
                 log.info("purge.done", extra={"cases": done.cases})
                 if done.threads and parts.desk is not None:
                     await asyncio.to_thread(_forget_topics, parts, done.threads)
-        except Exception as error:  # the database may be down: try again next round
+        except DatabaseError:
+            reachable = False
+            log.warning("clock.database_unreachable")
+        except Exception as error:  # try again next round
             log.warning("clock.failed", extra={"error": type(error).__name__})
+        alert = watch.round(reachable, datetime.now(UTC))
+        if alert is not None and parts.desk is not None:
+            await parts.desk.announce(alert)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=IDLE_CHECK)
 
