@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -89,3 +91,44 @@ async def test_the_webhook_takes_updates_only_with_the_secret(tmp_path: Path) ->
         assert await asyncio.to_thread(post_update, url, update, SECRET) == 200
         await bot.settle()
         assert len(world.bot_texts(FIRST)) == 1  # delivered twice, answered once
+
+
+def fetch(url: str) -> tuple[int, str, str]:
+    """GET a page of the bot's own server on this machine: status, content type, body."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+            return response.status, response.headers["Content-Type"], response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read().decode()
+
+
+@pytest.mark.asyncio
+async def test_health_and_metrics_in_webhook_mode_count_without_content(tmp_path: Path) -> None:
+    async with running(
+        tmp_path,
+        http=True,
+        webhook_url="https://helpline.example.org/telegram/hook",
+        webhook_secret=Secret(SECRET),
+        webhook_listen=("127.0.0.1", 0),
+    ) as bot:
+        base = f"http://127.0.0.1:{bot.parts.webhook_port}"
+        for text in ("/start", "Nguyễn Văn A 090-1234-5678"):
+            update = bot.world.user_sends(FIRST, text, language_code="vi")
+            assert (
+                await asyncio.to_thread(post_update, base + "/telegram/hook", update, SECRET)
+                == 200
+            )
+            await bot.settle()
+        status, kind, body = await asyncio.to_thread(fetch, base + "/healthz")
+        assert (status, kind, body) == (200, "application/json", '{"ok":true}')
+
+        status, kind, body = await asyncio.to_thread(fetch, base + "/metrics")
+        assert status == 200 and kind.startswith("text/plain; version=0.0.4")
+        assert "helpline_updates_received_total 2" in body
+        assert "helpline_updates_handled_total 2" in body
+        assert 'helpline_update_seconds_bucket{le="+Inf"} 2' in body
+        assert 'helpline_queue_depth{queue="inbox"} 0' in body
+        assert "helpline_database_up 1" in body
+        for secret in ("Nguyễn", "090-1234-5678", str(FIRST), SECRET):
+            assert secret not in body
+        assert (await asyncio.to_thread(fetch, base + "/other"))[0] == 404

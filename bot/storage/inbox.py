@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.storage.crypto import Keyring
@@ -97,6 +97,12 @@ class Inbox:
                 for row in rows
                 if row.dek is not None and row.payload is not None
             ]
+
+    def size(self) -> int:
+        """How many updates wait to be handled."""
+        with reachable(), Session(self.engine) as session:
+            query = select(func.count()).select_from(InboxRow).where(InboxRow.done_at.is_(None))
+            return int(session.scalar(query) or 0)
 
     def finish(self, update_id: int) -> None:
         """Mark an update handled when it had no effect to commit with it."""

@@ -54,6 +54,7 @@ from bot.storage.outbox import Action, Outbox
 from bot.storage.store import SqlRecords, SqlUnit
 from bot.telegram_adapter.intake import DESK_KEY
 from bot.telegram_adapter.limits import RateLimits
+from bot.telegram_adapter.metrics import Metrics
 from bot.telegram_adapter.reading import read
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,9 @@ class Desk:
         keyring: Keyring,
         outbox: Outbox,
         limits: RateLimits,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics or Metrics()
         self.settings = settings
         self.helpline = helpline
         self.records = records
@@ -230,6 +233,7 @@ class Desk:
         topic = await self.bot.create_forum_topic(self.settings.chat_id, cards.topic_name(case))
         with self.records.unit() as unit:
             unit.set_thread(case_id, topic.message_thread_id)
+        self.metrics.count("helpline_desk_cases_opened_total")
         await self._card(case_id)
         await self._ping(case)
 
@@ -280,6 +284,7 @@ class Desk:
             case = unit.desk_case(str(data["case"]))
         if case is None or case.thread_id is None:
             return
+        self.metrics.count("helpline_desk_relays_total", direction="to_desk")
         if data.get("text") is not None:
             await self._send(case.thread_id, "本人：\n" + cards.visible(str(data["text"])))
             return
@@ -328,6 +333,7 @@ class Desk:
         with self.records.unit() as unit:
             unit.finish_update(update_id)
             if decision.kind == "refuse":
+                self.metrics.count("helpline_staff_refused_total")
                 unit.audit(actor, "staff_refused", detail=str(decision.refused))
                 log.warning("desk.refused", extra={"why": str(decision.refused)})
                 return
@@ -355,6 +361,7 @@ class Desk:
         content, or a message a volunteer deleted before the trainee's safe hours came).
         """
         now = self.helpline.clock()
+        self.metrics.count("helpline_desk_relays_total", direction="to_trainee")
         if self._may_reach(case, now):
             self._to_trainee(unit, case, self._action(mail))
             return

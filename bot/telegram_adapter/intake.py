@@ -36,6 +36,7 @@ from bot.storage.inbox import Arrived, Inbox
 from bot.storage.ledger import Ledger
 from bot.telegram_adapter.limits import FloodGate, Verdict
 from bot.telegram_adapter.loop import backoff, nap
+from bot.telegram_adapter.metrics import Metrics
 from bot.telegram_adapter.reading import Arrival, read
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class Intake:
         arrived: Callable[[], None],
         flood: FloodGate | None = None,
         desk_enabled: bool = False,
+        metrics: Metrics | None = None,
     ) -> None:
         self.helpline = helpline
         self.bot = bot
@@ -86,6 +88,7 @@ class Intake:
         """Whether group updates are kept for the union desk (else only their ids)."""
         self.told_busy: set[int] = set()
         self.offset: int | None = None
+        self.metrics = metrics or Metrics()
 
     async def take(self, updates: Sequence[Update]) -> None:
         """Write a batch to the inbox (raises ``DatabaseError`` if it cannot)."""
@@ -114,6 +117,7 @@ class Intake:
                 notice = {"flood": {"chat": arrival.chat_id, "lang": arrival.language_code}}
                 arrivals.append(Arrived(update.update_id, chat, json.dumps(notice).encode()))
         await asyncio.to_thread(self.inbox.take_in, arrivals)
+        self.metrics.count("helpline_updates_received_total", len(arrivals))
         self.told_busy.clear()
         self.arrived()
         if dropped:

@@ -22,7 +22,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from telegram import Bot, BotCommand
@@ -47,6 +47,7 @@ from bot.storage.outbox import Outbox
 from bot.telegram_adapter.desk import Desk, DeskSettings
 from bot.telegram_adapter.intake import ALLOWED_UPDATES, DESK_KEY, POLL_SECONDS, Intake
 from bot.telegram_adapter.limits import RateLimits
+from bot.telegram_adapter.metrics import Metrics
 from bot.telegram_adapter.sender import Sender, to_actions
 from bot.telegram_adapter.webhook import WebhookServer
 from bot.telegram_adapter.worker import Worker
@@ -77,6 +78,7 @@ class Parts:
     sender: Sender
     desk: Desk | None = None
     webhook_port: int | None = None
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 def quiet_libraries() -> None:
@@ -122,6 +124,7 @@ def assemble(
     outbox = Outbox(database.engine, keyring)
     ledger = Ledger(database.engine)
     limits = limits or RateLimits()
+    metrics = Metrics()
     desk = None
     if settings.staff_chat_id is not None:
         desk_settings = DeskSettings(
@@ -138,10 +141,18 @@ def assemble(
             keyring=keyring,
             outbox=outbox,
             limits=limits,
+            metrics=metrics,
         )
-    sender = Sender(bot, outbox, ledger, limits, desk)
+    sender = Sender(bot, outbox, ledger, limits, desk, metrics=metrics)
     worker = Worker(
-        helpline, bot, inbox=inbox, outbox=outbox, ledger=ledger, sent=sender.wake.set, desk=desk
+        helpline,
+        bot,
+        inbox=inbox,
+        outbox=outbox,
+        ledger=ledger,
+        sent=sender.wake.set,
+        desk=desk,
+        metrics=metrics,
     )
     intake = Intake(
         helpline,
@@ -151,8 +162,9 @@ def assemble(
         ledger=ledger,
         arrived=worker.wake.set,
         desk_enabled=desk is not None,
+        metrics=metrics,
     )
-    return Parts(database, helpline, bot, intake, worker, sender, desk)
+    return Parts(database, helpline, bot, intake, worker, sender, desk, metrics=metrics)
 
 
 async def set_menus(bot: Bot, helpline: Helpline) -> None:
@@ -238,12 +250,24 @@ async def _start_intake(
         return asyncio.create_task(parts.intake.poll(stop))
     secret = settings.webhook_secret.reveal() if settings.webhook_secret else ""
     path = "/" + settings.webhook_url.split("://", 1)[-1].partition("/")[2]
-    server = WebhookServer(parts.intake, parts.bot, path, secret)
+    server = WebhookServer(parts.intake, parts.bot, path, secret, lambda: gauges(parts))
     parts.webhook_port = await server.start(*settings.webhook_listen)
     await parts.bot.set_webhook(
         settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
     )
     return server
+
+
+def gauges(parts: Parts) -> dict[str, dict[str, float]]:
+    """Queue depths and whether the database answers, for ``/metrics`` and ``/healthz``."""
+    try:
+        inbox, outbox = parts.intake.inbox.size(), parts.sender.outbox.size()
+    except DatabaseError:
+        return {"helpline_database_up": {"": 0}}
+    return {
+        "helpline_database_up": {"": 1},
+        "helpline_queue_depth": {"queue=inbox": inbox, "queue=outbox": outbox},
+    }
 
 
 async def _stop_intake(intake: asyncio.Task[None] | WebhookServer, parts: Parts) -> None:

@@ -33,6 +33,7 @@ from bot.storage.ledger import Ledger
 from bot.storage.outbox import Action, Outbox
 from bot.telegram_adapter.limits import RateLimits
 from bot.telegram_adapter.loop import nap
+from bot.telegram_adapter.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -133,11 +134,14 @@ class Sender:
         ledger: Ledger,
         limits: RateLimits,
         desk: DeskActions | None = None,
+        *,
+        metrics: Metrics | None = None,
     ) -> None:
         self.bot = bot
         self.outbox = outbox
         self.ledger = ledger
         self.limits = limits
+        self.metrics = metrics or Metrics()
         self.desk = desk
         """Carries out the union desk's actions (None: no desk; they are dropped)."""
         self.wake = asyncio.Event()
@@ -220,26 +224,37 @@ class Sender:
                     await asyncio.to_thread(self.outbox.done, action)
                 case _:
                     await asyncio.to_thread(self.outbox.done, action)
-        except RetryAfter as error:
-            seconds = error.retry_after
-            wait = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
-            self.limits.pause(wait)
-            log.warning("send.retry_after", extra={"seconds": wait})
-            await asyncio.to_thread(self.outbox.later, action, timedelta(seconds=wait))
-        except Forbidden:
-            dropped = await asyncio.to_thread(self.outbox.drop_chat, action.chat_key)
-            log.info("send.blocked", extra={"dropped": dropped})
-        except BadRequest as error:
-            log.warning("send.rejected", extra={"error": type(error).__name__, "do": data["do"]})
-            await asyncio.to_thread(self.outbox.done, action)
-        except TelegramError as error:  # network errors, timeouts, Telegram's 5xx
-            if action.attempts >= GIVE_UP_AFTER:
-                log.error("send.given_up", extra={"error": type(error).__name__})
+            self.metrics.count("helpline_messages_sent_total")
+        except TelegramError as error:
+            await self._failed(action, error)
+
+    async def _failed(self, action: Action, error: TelegramError) -> None:
+        """Obey a 429, drop a blocked chat's queue, skip a refused action, retry the rest."""
+        match error:
+            case RetryAfter(retry_after=after):
+                self.metrics.count("helpline_send_failures_total", kind="retry_after")
+                wait = after.total_seconds() if isinstance(after, timedelta) else float(after)
+                self.limits.pause(wait)
+                log.warning("send.retry_after", extra={"seconds": wait})
+                await asyncio.to_thread(self.outbox.later, action, timedelta(seconds=wait))
+            case Forbidden():
+                self.metrics.count("helpline_send_failures_total", kind="blocked")
+                dropped = await asyncio.to_thread(self.outbox.drop_chat, action.chat_key)
+                log.info("send.blocked", extra={"dropped": dropped})
+            case BadRequest():
+                self.metrics.count("helpline_send_failures_total", kind="rejected")
+                extra = {"error": type(error).__name__, "do": action.data["do"]}
+                log.warning("send.rejected", extra=extra)
                 await asyncio.to_thread(self.outbox.done, action)
-                return
-            log.warning("send.failed", extra={"error": type(error).__name__})
-            retry = timedelta(seconds=min(60, 2**action.attempts))
-            await asyncio.to_thread(self.outbox.later, action, retry)
+            case _:  # network errors, timeouts, Telegram's 5xx
+                self.metrics.count("helpline_send_failures_total", kind="error")
+                if action.attempts >= GIVE_UP_AFTER:
+                    log.error("send.given_up", extra={"error": type(error).__name__})
+                    await asyncio.to_thread(self.outbox.done, action)
+                    return
+                log.warning("send.failed", extra={"error": type(error).__name__})
+                retry = timedelta(seconds=min(60, 2**action.attempts))
+                await asyncio.to_thread(self.outbox.later, action, retry)
 
     async def _delete(self, chat_id: int, ids: Sequence[int]) -> None:
         """Delete messages in batches; ones already gone or too old are skipped by Telegram."""

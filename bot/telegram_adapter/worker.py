@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,7 @@ from bot.storage.outbox import Outbox
 from bot.telegram_adapter.desk import Desk
 from bot.telegram_adapter.intake import DESK_KEY
 from bot.telegram_adapter.loop import backoff, nap
+from bot.telegram_adapter.metrics import Metrics
 from bot.telegram_adapter.reading import read
 from bot.telegram_adapter.sender import to_actions
 
@@ -60,6 +62,7 @@ class Worker:
         ledger: Ledger,
         sent: Callable[[], None],
         desk: Desk | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.helpline = helpline
         self.bot = bot
@@ -68,7 +71,7 @@ class Worker:
         self.ledger = ledger
         self.sent = sent
         self.desk = desk
-        """Called when there is something new in the outbox."""
+        self.metrics = metrics or Metrics()
         self.wake = asyncio.Event()
         self.in_flight: set[int] = set()
         self.locks: dict[str, asyncio.Lock] = {}
@@ -114,15 +117,21 @@ class Worker:
                 if item.update_id > self.stalled.get(key, item.update_id):
                     return  # an earlier update of the chat failed: this one waits for it
                 self.stalled[key] = item.update_id
+                started = time.perf_counter()
                 try:
                     await self.handle(item)
                 except DatabaseError:
                     log.warning("update.waits_for_database")  # tried again on the next round
+                    self.metrics.count("helpline_update_failures_total", kind="database")
                     return
                 except Exception as error:  # a bug or a malformed update: never stop the chat
                     log.exception("update.failed", extra={"error": type(error).__name__})
+                    self.metrics.count("helpline_update_failures_total", kind="error")
                     if not await self._set_aside(item):
                         return
+                else:
+                    self.metrics.count("helpline_updates_handled_total")
+                    self.metrics.observe(time.perf_counter() - started)
                 del self.stalled[key]
         finally:
             self.in_flight.discard(item.update_id)
