@@ -20,7 +20,6 @@ streams so tests can call it directly.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -35,6 +34,7 @@ from bot.content_tools import flows_command, i18n_command
 from bot.desk.roster import RosterError
 from bot.flowdefs.folder import FlowError
 from bot.i18n.locales import LANGUAGES
+from bot.logs import configure
 from bot.operator_tools import operator_command
 from bot.storage.database import open_database
 from bot.storage.db import DatabaseError
@@ -101,11 +101,7 @@ def main(
     # Only the bot on Telegram logs events by default; the terminal chat and the maintainers'
     # tools share the screen with people, so they only show problems.
     quiet = not (args.command == "run" and settings.telegram_token is not None)
-    logging.basicConfig(
-        level=settings.log_level or ("WARNING" if quiet else "INFO"),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    configure(settings.log_level or ("WARNING" if quiet else "INFO"), settings.log_format)
     try:
         match args.command:
             case "run":

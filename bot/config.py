@@ -49,6 +49,8 @@ class Settings:
     flows_dir: Path = PROJECT_ROOT / "flows"
     locales_dir: Path = PROJECT_ROOT / "locales"
     log_level: str | None = None
+    log_format: str = "text"
+    """``text`` (lines for people) or ``json`` (one object a line, for a log system)."""
     """None: the command decides (INFO for the bot, WARNING for the terminal chat)."""
     data_dir: Path = Path("var")
     database_url: Secret | None = None
@@ -101,6 +103,9 @@ class Settings:
                 f"HELPLINE_LOG_LEVEL: unknown level '{log_level}' (use DEBUG, INFO, "
                 "WARNING or ERROR)"
             )
+        log_format = (read.text("HELPLINE_LOG_FORMAT") or "text").lower()
+        if log_format not in ("text", "json"):
+            read.problem(f"HELPLINE_LOG_FORMAT: use text or json, not '{log_format}'")
         data_dir = Path(read.text("HELPLINE_DATA_DIR") or "var")
         webhook_url = read.text("HELPLINE_WEBHOOK_URL")
         if webhook_url is not None and not webhook_url.startswith("https://"):
@@ -128,6 +133,7 @@ class Settings:
             flows_dir=read.folder("HELPLINE_FLOWS_DIR", PROJECT_ROOT / "flows"),
             locales_dir=read.folder("HELPLINE_LOCALES_DIR", PROJECT_ROOT / "locales"),
             log_level=log_level,
+            log_format=log_format,
             data_dir=data_dir,
             database_url=_secret(database_url),
             master_keys=_secret(read.text("HELPLINE_MASTER_KEYS")),
