@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import os
 import re
+import shutil
+import signal
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
@@ -19,10 +23,12 @@ from bot.storage.db import DatabaseError
 from bot.storage.models import ConversationRow
 from bot.telegram_adapter.runtime import _wipe_idle
 
+from .conftest import ROOT
 from .fakes.telegram_world import FakeTelegram
 from .harness import Running, running
 
 USER, OTHER = 424242, 535353
+OUTCOMES = ("done", "refused")
 CODE = re.compile(r"0[789]0-\d{4}-\d{4}")
 
 
@@ -346,3 +352,43 @@ async def test_logs_carry_no_text_and_no_ids(
     logged = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
     for secret in ("Nguyễn", "090-1234-5678", str(USER), "TEST-token", "123456:"):
         assert secret not in logged
+
+
+@pytest.mark.asyncio
+async def test_sighup_reloads_edited_content_and_refuses_a_broken_set(tmp_path: Path) -> None:
+    flows, locales = tmp_path / "flows", tmp_path / "locales"
+    shutil.copytree(ROOT / "flows", flows)
+    shutil.copytree(ROOT / "locales", locales)
+    catalog = locales / "vi" / "LC_MESSAGES" / "messages.po"
+    system = flows / "system.yaml"
+    async with running(tmp_path, flows_dir=flows, locales_dir=locales) as bot:
+        OUTCOMES = ("done", "refused")
+
+        metrics = bot.parts.metrics
+
+        async def hangup_then_exit() -> str:
+            before = sum(metrics.value("helpline_reloads_total", outcome=o) for o in OUTCOMES)
+            os.kill(os.getpid(), signal.SIGHUP)
+            for _ in range(300):  # loading and checking every flow takes a moment
+                done = sum(metrics.value("helpline_reloads_total", outcome=o) for o in OUTCOMES)
+                if done > before:
+                    break
+                await asyncio.sleep(0.02)
+            await say(bot, "/start")
+            await say(bot, "/exit")
+            return bot.world.bot_texts(USER)[-1]
+
+        assert await hangup_then_exit() == "Tạm biệt."
+        catalog.write_text(
+            catalog.read_text().replace('msgstr "Tạm biệt."', 'msgstr "Hẹn gặp lại."')
+        )
+        assert await hangup_then_exit() == "Hẹn gặp lại."  # a translator's edit, live
+
+        system.write_text(system.read_text().replace("goodbye: Goodbye.", "goodbye: Bye."))
+        catalog.write_text(catalog.read_text().replace("Hẹn gặp lại.", "Tạm biệt nhé."))
+        assert await hangup_then_exit() == "Hẹn gặp lại."  # English changed: not translated yet
+
+        system.write_text(system.read_text().replace("goodbye: Bye.", "goodbye: [Bye"))
+        assert await hangup_then_exit() == "Hẹn gặp lại."  # a broken file: the old set stays
+        assert metrics.value("helpline_reloads_total", outcome="done") == 2
+        assert metrics.value("helpline_reloads_total", outcome="refused") == 2

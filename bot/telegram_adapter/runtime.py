@@ -22,7 +22,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from telegram import Bot, BotCommand
@@ -30,12 +30,14 @@ from telegram.error import TelegramError
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import failpoints
-from bot.assemble import build_helpline
+from bot.assemble import build_helpline, japan_today, load_content
 from bot.config import Settings
 from bot.desk.outage import ALERT_AFTER, OutageWatch
-from bot.desk.roster import Roster, read_roster
+from bot.desk.roster import Roster, RosterError, read_roster
 from bot.events import Turn
+from bot.flowdefs.folder import FlowError
 from bot.flowdefs.model import Msg
+from bot.i18n import tools as i18n_tools
 from bot.records import Unit
 from bot.service import Helpline
 from bot.storage.database import Database, open_database
@@ -202,6 +204,7 @@ async def serve(
     stop = stop or _stop_on_signals()
     async with make_bot(settings, request) as bot:
         parts = assemble(settings, database, bot, limits)
+        undo_hangup = _reload_on_hangup(settings, parts)
         await set_menus(bot, parts.helpline)
         intake = await _start_intake(settings, parts, stop)
         if started is not None:
@@ -223,6 +226,7 @@ async def serve(
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(sender, timeout=max(0.1, deadline - time.monotonic()))
         clock.cancel()
+        undo_hangup()
         await parts.intake.confirm()
     await asyncio.to_thread(database.engine.dispose)
     log.info("telegram.stopped")
@@ -232,6 +236,54 @@ async def serve(
 def run(settings: Settings) -> int:
     """Start the helpline on Telegram and serve until SIGTERM or Ctrl-C."""
     return asyncio.run(serve(settings))
+
+
+def reload_content(settings: Settings, parts: Parts) -> bool:
+    """Load the flows, translations and roster again (SIGHUP); say if the new ones are used.
+
+    The old ones stay if the new ones fail the checker or a translation is missing.
+
+    Conversations in flight finish their step on whichever set they started with; a question
+    that no longer exists brings the trainee back to its flow's start, as after a restart.
+    """
+    try:
+        flows, renderer = load_content(settings.flows_dir, settings.locales_dir, japan_today())
+        _, complete = i18n_tools.check(flows, settings.flows_dir, settings.locales_dir)
+        roster = read_roster(settings.roster_file) if settings.roster_file else Roster()
+    except (FlowError, RosterError) as error:
+        log.error("reload.refused", extra={"error": type(error).__name__})
+        parts.metrics.count("helpline_reloads_total", outcome="refused")
+        return False
+    if not complete:
+        log.error("reload.refused", extra={"error": "translations_incomplete"})
+        parts.metrics.count("helpline_reloads_total", outcome="refused")
+        return False
+    parts.helpline.flows, parts.helpline.renderer = flows, renderer
+    if parts.desk is not None:
+        parts.desk.settings = replace(parts.desk.settings, roster=roster)
+        parts.helpline.office = roster.office
+    log.info("reload.done")
+    parts.metrics.count("helpline_reloads_total", outcome="done")
+    return True
+
+
+def _reload_on_hangup(settings: Settings, parts: Parts) -> Callable[[], None]:
+    """Reload on SIGHUP (``systemctl reload helpline``); return what undoes the handler."""
+    loop = asyncio.get_running_loop()
+    busy: set[asyncio.Future[bool]] = set()
+
+    def hangup() -> None:
+        if not busy:  # one reload at a time; a second SIGHUP meanwhile is the same request
+            future = asyncio.ensure_future(asyncio.to_thread(reload_content, settings, parts))
+            busy.add(future)
+            future.add_done_callback(busy.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, hangup)
+
+    def undo() -> None:
+        loop.remove_signal_handler(signal.SIGHUP)
+
+    return undo
 
 
 def _stop_on_signals() -> asyncio.Event:
