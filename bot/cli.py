@@ -12,6 +12,7 @@
     helpline keys new | rotate           add a master key; re-wrap every data key with it
     helpline purge                       remove cases and conversations past retention
     helpline doctor                      check the installation, one line per check
+    helpline health                      is the running bot alive? (container health checks)
 
 A composition root: reads the settings, builds the pieces and prints. ``main`` takes argv and
 streams so tests can call it directly.
@@ -83,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_argument("action", choices=("new", "rotate"))
     commands.add_parser("purge", help="remove cases and conversations past their retention")
     commands.add_parser("doctor", help="check configuration, database, keys and content")
+    commands.add_parser("health", help="exit 0 if the running bot is healthy (for containers)")
     return parser
 
 

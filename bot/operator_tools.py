@@ -1,4 +1,4 @@
-"""The operator's commands: ``helpline db upgrade``, ``keys new|rotate``, ``purge``, ``doctor``.
+"""The operator's commands: ``db upgrade``, ``keys new|rotate``, ``purge``, ``doctor``, ``health``.
 
 Called by ``bot.cli`` with parsed arguments; prints to the given stream and returns the exit
 status. Never prints a key except the new one ``keys new`` is asked to make, and never prints
@@ -8,6 +8,8 @@ anything about a trainee.
 from __future__ import annotations
 
 import argparse
+import json
+import time
 from collections.abc import Callable
 from typing import TextIO
 
@@ -30,6 +32,9 @@ from bot.storage.keys import (
     write_key_file,
 )
 from bot.storage.maintenance import count_keys, master_keys_in_use, purge, rotate
+
+HEARTBEAT_STALE = 200.0
+"""Seconds: the clock beats every minute; three missed beats and more is a stuck bot."""
 
 
 def _url(settings: Settings) -> str:
@@ -64,6 +69,8 @@ def operator_command(settings: Settings, args: argparse.Namespace, stdout: TextI
             return _keys_new(settings, stdout)
         case "keys", "rotate":
             return _keys_rotate(settings, stdout)
+        case "health", _:
+            return health(settings, stdout)
         case "purge", _:
             database = open_database(settings)
             if database.notice:
@@ -262,3 +269,25 @@ def _desk_checks(settings: Settings) -> list[tuple[bool, str]]:
     if not roster.on_call():
         results.append((False, "desk: nobody is on call, so urgent cases at night ping nobody"))
     return results
+
+
+def health(settings: Settings, stdout: TextIO, *, now: float | None = None) -> int:
+    """For container health checks: 0 if the clock turned lately and the database answered.
+
+    Otherwise 1, with one line saying why.
+    """
+    path = settings.data_dir / "heartbeat.json"
+    try:
+        beat = json.loads(path.read_text(encoding="utf-8"))
+        age = (time.time() if now is None else now) - float(beat["at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        print(f"unhealthy: no heartbeat at {path} (is 'helpline run' running?)", file=stdout)
+        return 1
+    if age > HEARTBEAT_STALE:
+        print(f"unhealthy: the last heartbeat is {age:.0f} s old", file=stdout)
+        return 1
+    if not beat.get("database", False):
+        print("unhealthy: the database did not answer", file=stdout)
+        return 1
+    print(f"healthy: heartbeat {age:.0f} s ago", file=stdout)
+    return 0

@@ -10,6 +10,7 @@ in the middle of a conversation.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -257,6 +258,8 @@ async def test_postgres_stopped_and_started_in_the_middle_of_a_conversation(
                         break
                     await asyncio.sleep(0.05)
                 assert any(t.startswith("【障害】") for t in world.bot_texts(DESK))
+                heartbeat = json.loads((tmp_path / "heartbeat.json").read_text())
+                assert heartbeat["database"] is False  # `helpline health` says unhealthy
             finally:
                 await asyncio.to_thread(server.cluster.start)
             await bot.settle(timeout=60)

@@ -28,6 +28,7 @@ from bot.storage.crypto import (
 from bot.storage.database import open_database
 from bot.storage.keys import KeysError, encode, load_keys, parse_master_keys
 from bot.storage.store import SqlRecords
+from bot.telegram_adapter.runtime import beat
 
 from .conftest import ROOT, TEST_KDF
 
@@ -295,3 +296,20 @@ def test_doctor_checks_the_desk_and_its_roster(
     roster.write_text('volunteers:\n  - {id: 1, hours: "9-5"}\n', encoding="utf-8")
     out = run("doctor")[1]
     assert "FIX  desk:" in out and "hours should look like 10:00-18:00, not '9-5'" in out
+
+
+def test_health_reads_the_heartbeat_the_running_bot_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path))
+    code, out = run("health")
+    assert code == 1 and "no heartbeat" in out
+    beat(tmp_path, reachable=True)
+    code, out = run("health")
+    assert code == 0 and out.startswith("healthy")
+    beat(tmp_path, reachable=False)
+    assert run("health") == (1, "unhealthy: the database did not answer\n")
+    beat(tmp_path, reachable=True)
+    (tmp_path / "heartbeat.json").write_text('{"at": 1000.0, "database": true}')
+    code, out = run("health")
+    assert code == 1 and "old" in out

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from telegram import Bot, BotCommand
 from telegram.error import TelegramError
@@ -59,6 +61,8 @@ log = logging.getLogger(__name__)
 STOP_WITHIN = 10.0
 """Seconds from SIGTERM to exit: in-flight updates finish and due replies go out."""
 IDLE_CHECK = 60.0
+HEARTBEAT = "heartbeat.json"
+"""Written in the data folder every round of the clock, for ``helpline health``."""
 OUTAGE_ALERT_AFTER = ALERT_AFTER
 """How long the database may be unreachable before the desk is told."""
 PURGE_EVERY = timedelta(hours=6)
@@ -363,8 +367,18 @@ async def _clock(settings: Settings, parts: Parts, stop: asyncio.Event) -> None:
         alert = watch.round(reachable, datetime.now(UTC))
         if alert is not None and parts.desk is not None:
             await parts.desk.announce(alert)
+        await asyncio.to_thread(beat, settings.data_dir, reachable)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=IDLE_CHECK)
+
+
+def beat(data_dir: Path, reachable: bool) -> None:
+    """Write the heartbeat file ``helpline health`` reads (the clock's rounds are turning)."""
+    with contextlib.suppress(OSError):  # a read-only or full disk must not stop the bot
+        data_dir.mkdir(parents=True, exist_ok=True)
+        temporary = data_dir / (HEARTBEAT + ".tmp")
+        temporary.write_text(json.dumps({"at": time.time(), "database": reachable}))
+        temporary.replace(data_dir / HEARTBEAT)
 
 
 def _forget_topics(parts: Parts, threads: tuple[int, ...]) -> None:
