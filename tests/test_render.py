@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from bot.flowdefs.conditions import holds, parse
 from bot.flowdefs.model import FlowSet, Msg
-from bot.i18n.catalog import Translations
+from bot.i18n.catalog import Translations, load_translations, po_path
+from bot.i18n.locales import TRAINEE_LANGUAGES
 from bot.i18n.render import MISSING, Renderer
+from bot.i18n.tools import compile_catalogs
 from bot.values import Choice, Day, Number, Prefecture, Yen
+
+from .conftest import LOCALES
 
 
 @pytest.fixture(name="renderer")
@@ -61,3 +68,23 @@ def test_conditions_compare_prefectures_and_button_values() -> None:
     assert not holds(parse("pay >= 101"), variables)
     assert holds(parse("missing != 3"), variables)
     assert not holds(parse("missing == 3"), variables)
+
+
+def test_compiled_catalogs_say_exactly_what_the_po_files_say(tmp_path: Path) -> None:
+    locales = tmp_path / "locales"
+    shutil.copytree(LOCALES, locales, ignore=shutil.ignore_patterns("*.mo"))
+    from_po = load_translations(locales, TRAINEE_LANGUAGES)
+    compile_catalogs(locales, TRAINEE_LANGUAGES)
+    from_mo = load_translations(locales, TRAINEE_LANGUAGES)
+    assert from_mo.texts == from_po.texts and len(from_mo.texts["vi"]) > 200
+    zh = po_path(locales, "zh_Hans")  # the .mo is what is read while it is newer
+    zh.write_text("this is not a catalog")
+    os.utime(zh, (1, 1))
+    assert load_translations(locales, ["zh_Hans"]).texts == {"zh_Hans": from_po.texts["zh_Hans"]}
+
+    po = po_path(locales, "vi")  # an edit after compiling wins over the older .mo
+    po.write_text(po.read_text().replace('msgstr "Tạm biệt."', 'msgstr "Hẹn gặp lại."'))
+    os.utime(po.with_suffix(".mo"), (1, 1))
+    assert load_translations(locales, ["vi"]).get("vi", Msg("system.goodbye", "Goodbye.")) == (
+        "Hẹn gặp lại."
+    )

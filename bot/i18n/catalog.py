@@ -1,9 +1,11 @@
 """Read the gettext catalogs in ``locales/<lang>/LC_MESSAGES/messages.po``.
 
 The running helpline reads the ``.po`` files directly (with Babel), so a maintainer's edit
-takes effect on the next start without a compile step; ``helpline i18n compile`` still writes
-``.mo`` files for other gettext tools. Fuzzy and empty entries are never used: the English
-source is shown instead, and ``helpline i18n check`` fails until they are translated.
+takes effect on the next start (or SIGHUP) without a compile step. A ``.mo`` file written by
+``helpline i18n compile`` (the container image does) is read instead while it is at least as
+new as its ``.po``: an edit made after compiling always wins. Fuzzy and empty entries are never
+used: the English source is shown instead, and ``helpline i18n check`` fails until they are
+translated.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from bot.flowdefs.model import Msg
@@ -62,6 +65,12 @@ def load_translations(locales_dir: Path, languages: Iterable[str]) -> Translatio
     texts = {}
     for lang in languages:
         path = po_path(locales_dir, lang)
-        if path.exists():
+        compiled = path.with_suffix(".mo")
+        if compiled.exists() and (
+            not path.exists() or compiled.stat().st_mtime >= path.stat().st_mtime
+        ):
+            with compiled.open("rb") as handle:
+                texts[lang] = usable(read_mo(handle))
+        elif path.exists():
             texts[lang] = usable(read_catalog(path, lang))
     return Translations(texts)
