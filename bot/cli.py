@@ -9,7 +9,9 @@
     helpline flows test [--update] [--min-coverage PCT] [FILE ...]
     helpline i18n extract | update | compile | check
     helpline db upgrade                  migrate the database to the newest version
-    helpline keys new | rotate           add a master key; re-wrap every data key with it
+    helpline keys new [--file PATH] | rotate
+                                         add a master key (or a new key file); re-wrap every
+                                         data key with it
     helpline purge                       remove cases and conversations past retention
     helpline doctor                      check the installation, one line per check
     helpline health                      is the running bot alive? (container health checks)
@@ -82,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=("upgrade",))
     keys = commands.add_parser("keys", help="master keys: add a new one, re-wrap data keys")
     keys.add_argument("action", choices=("new", "rotate"))
+    keys.add_argument(
+        "--file",
+        type=Path,
+        metavar="PATH",
+        help="with 'new' on a new installation: write a new key file there (kept apart from "
+        "the database)",
+    )
     commands.add_parser("purge", help="remove cases and conversations past their retention")
     commands.add_parser("doctor", help="check configuration, database, keys and content")
     commands.add_parser("health", help="exit 0 if the running bot is healthy (for containers)")

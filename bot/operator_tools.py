@@ -11,6 +11,7 @@ import argparse
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.assemble import japan_today
@@ -65,6 +66,8 @@ def operator_command(settings: Settings, args: argparse.Namespace, stdout: TextI
             upgrade(engine)
             print("The database is at the newest version.", file=stdout)
             return 0
+        case "keys", "new" if getattr(args, "file", None) is not None:
+            return _key_file_new(args.file, stdout)
         case "keys", "new":
             return _keys_new(settings, stdout)
         case "keys", "rotate":
@@ -84,6 +87,24 @@ def operator_command(settings: Settings, args: argparse.Namespace, stdout: TextI
             return 0
         case _:
             return doctor(settings, stdout)
+
+
+def _key_file_new(path: Path, stdout: TextIO) -> int:
+    """Write a key file for a new installation; never over an existing one."""
+    if path.exists():
+        print(
+            f"{path} exists already; nothing was written (add a key with 'keys new').", file=stdout
+        )
+        return 1
+    key_id = new_key_id()
+    write_key_file(path, {key_id: new_key()}, key_id, new_key())
+    print(
+        f"Wrote a new key file to {path} (readable by its owner only). Set "
+        f"HELPLINE_KEY_FILE to where the helpline will find it, and keep it out of the "
+        "database's backups: losing it loses every record.",
+        file=stdout,
+    )
+    return 0
 
 
 def _keys_new(settings: Settings, stdout: TextIO) -> int:

@@ -313,3 +313,21 @@ def test_health_reads_the_heartbeat_the_running_bot_writes(
     (tmp_path / "heartbeat.json").write_text('{"at": 1000.0, "database": true}')
     code, out = run("health")
     assert code == 1 and "old" in out
+
+
+def test_keys_new_with_a_file_starts_a_key_file_apart_from_the_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path / "data"))
+    path = tmp_path / "secrets" / "keys.json"
+    code, out = run("keys", "new", "--file", str(path))
+    assert code == 0 and "HELPLINE_KEY_FILE" in out
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    before = path.read_bytes()
+    assert run("keys", "new", "--file", str(path))[0] == 1  # never over an existing one
+    assert path.read_bytes() == before
+    monkeypatch.setenv("HELPLINE_KEY_FILE", str(path))
+    monkeypatch.setenv("HELPLINE_REQUIRE_KEYS", "1")
+    assert run("db", "upgrade")[0] == 0
+    code, out = run("doctor")
+    assert "ok   keys: from the key file" in out
