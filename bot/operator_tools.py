@@ -33,6 +33,7 @@ from bot.storage.keys import (
     write_key_file,
 )
 from bot.storage.maintenance import count_keys, master_keys_in_use, purge, rotate
+from bot.telegram_adapter.checks import telegram_desk_checks
 
 HEARTBEAT_STALE = 200.0
 """Seconds: the clock beats every minute; three missed beats and more is a stuck bot."""
@@ -164,7 +165,7 @@ def _keys_rotate(settings: Settings, stdout: TextIO) -> int:
     return 0
 
 
-def doctor(settings: Settings, stdout: TextIO) -> int:
+def doctor(settings: Settings, stdout: TextIO, request: object = None) -> int:
     """Check the installation; print one line per check, with a fix for each problem."""
     results: list[tuple[bool, str]] = []
     try:
@@ -245,7 +246,7 @@ def doctor(settings: Settings, stdout: TextIO) -> int:
             else "telegram: no HELPLINE_TELEGRAM_TOKEN, so 'helpline run' opens the terminal chat",
         )
     )
-    results += _desk_checks(settings)
+    results += _desk_checks(settings) + telegram_desk_checks(settings, request)
     for ok, line in results:
         print(f"{'ok ' if ok else 'FIX'}  {line}", file=stdout)
     return 0 if all(ok for ok, _ in results) else 1

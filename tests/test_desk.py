@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,12 +12,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.config import Secret, Settings
 from bot.desk.hours import JST
 from bot.storage.models import AuditRow
+from bot.telegram_adapter.checks import telegram_desk_checks
 from bot.telegram_adapter.limits import RateLimits
 
-from .fakes.telegram_world import FakeTelegram
-from .harness import Running, running
+from .fakes.telegram_world import FakeRequest, FakeTelegram
+from .harness import TOKEN, Running, running
 
 DESK = -1001234567890
 SATO, LIN, STRANGER = 9001, 9002, 7777
@@ -349,3 +352,33 @@ async def test_buttons_in_the_desk_are_checked_on_every_press(tmp_path: Path) ->
         world.staff_presses(DESK, LIN, "desk:unclaim")
         await bot.settle()
         assert desk_texts(world, thread)[-1] == "担当者なし（どなたか /claim してください）"
+
+
+def test_doctor_asks_telegram_whether_the_bot_may_work_in_the_desk(tmp_path: Path) -> None:
+    world = desk_world()
+    settings = Settings(
+        telegram_token=Secret(TOKEN),
+        data_dir=tmp_path,
+        staff_chat_id=DESK,
+        staff_user_ids=frozenset({SATO}),
+    )
+
+    def lines() -> list[str]:
+        return [line for ok, line in telegram_desk_checks(settings, FakeRequest(world))]
+
+    assert lines() == [
+        "desk: the group has topics",
+        "desk: the bot is an administrator with the rights it needs",
+    ]
+    group = world.groups[DESK]
+    group.is_forum = False
+    group.bot_rights["can_manage_topics"] = False
+    assert lines() == [
+        "desk: the group has no topics; turn on Topics in the group's settings",
+        "desk: give the bot the admin rights: Manage topics",
+    ]
+    group.bot_status = "member"
+    assert lines()[1] == "desk: the bot is 'member' in the group; make it an administrator"
+    other = replace(settings, staff_chat_id=-1009999999999)
+    (only,) = telegram_desk_checks(other, FakeRequest(world))
+    assert not only[0] and "add the bot to the group" in only[1]

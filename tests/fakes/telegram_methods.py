@@ -399,11 +399,62 @@ class TelegramMethods(WorldState):
             raise bad_request("TOPIC_TITLE_INVALID" if name else "TOPIC_TITLE_EMPTY")
         return name
 
-    def api_createForumTopic(self, params: dict[str, Any]) -> dict[str, Any]:
+    def api_getChat(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._chat_id(params.get("chat_id"))
         group = self.groups.get(chat_id)
         if group is None:
+            raise bad_request("chat not found")
+        return {
+            "id": chat_id,
+            "type": "supergroup",
+            "title": group.title,
+            "is_forum": group.is_forum,
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
+
+    def api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._chat_id(params.get("chat_id"))
+        user_id = as_int(params.get("user_id"), "user_id")
+        group = self.groups.get(chat_id)
+        if group is None:
+            raise bad_request("chat not found")
+        if user_id != BOT_USER["id"]:
+            return {"status": "member", "user": self._user(user_id, None)}
+        if group.bot_status != "administrator":
+            return {"status": group.bot_status, "user": dict(BOT_USER)}
+        rights = {
+            "can_be_edited": False,
+            "is_anonymous": False,
+            "can_manage_chat": True,
+            "can_delete_messages": False,
+            "can_manage_video_chats": False,
+            "can_restrict_members": False,
+            "can_promote_members": False,
+            "can_change_info": False,
+            "can_invite_users": False,
+            "can_post_stories": False,
+            "can_edit_stories": False,
+            "can_delete_stories": False,
+            "can_manage_topics": False,
+            "can_pin_messages": False,
+        }
+        return {"status": "administrator", "user": dict(BOT_USER), **rights, **group.bot_rights}
+
+    def api_createForumTopic(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._chat_id(params.get("chat_id"))
+        group = self.groups.get(chat_id)
+        if group is None or not group.is_forum:
             raise bad_request("the chat is not a forum")
+        if group.bot_status != "administrator" or not group.bot_rights.get("can_manage_topics"):
+            raise bad_request("not enough rights to create a topic")
         name = self._topic_name(params.get("name"))
         color = as_int(params.get("icon_color") or ICON_COLORS[0], "icon_color")
         if color not in ICON_COLORS:

@@ -90,11 +90,21 @@ class Topic:
 
 @dataclass
 class StaffGroup:
-    """A forum supergroup in which the bot is an administrator that may manage topics."""
+    """A forum supergroup in which the bot is an administrator that may manage topics.
+
+    ``is_forum`` (topics enabled) and the bot's ``bot_status`` and ``bot_rights`` can be
+    changed to test what happens when an admin set the group up wrongly: creating a topic then
+    fails as on Telegram.
+    """
 
     chat_id: int
     title: str
     topics: dict[int, Topic] = field(default_factory=dict)
+    is_forum: bool = True
+    bot_status: str = "administrator"
+    bot_rights: dict[str, bool] = field(
+        default_factory=lambda: {"can_manage_topics": True, "can_delete_messages": True}
+    )
 
 
 @dataclass
