@@ -136,6 +136,13 @@ class Unit(Protocol):
     def finish_update(self, update_id: int) -> None:
         """Mark an incoming update handled, in the same unit as its effects."""
 
+    def claim_update(self, update_id: int, chat: str) -> bool:
+        """Hold the chat for this unit, then say whether the update is still its oldest waiting.
+
+        Other processes keep off the chat meanwhile. False: another process holds the chat or
+        has handled the update; leave it (it is tried again if it still waits).
+        """
+
 
 class Records(Protocol):
     """Where conversations and cases are kept."""

@@ -87,15 +87,20 @@ class Helpline:
         event: Incoming,
         address: str | None = None,
         after: Callable[[Unit, Turn], None] | None = None,
+        claim: Callable[[Unit], bool] | None = None,
     ) -> Turn:
         """Handle one event from ``chat`` (a pseudonym); return what to send.
 
         ``address`` is what the adapter needs to write to the chat later (the Telegram chat
         id); it is kept sealed, and dropped when the conversation ends. ``after`` runs inside
         the unit of work, so what it writes (the replies to send, the update marked done) is
-        committed together with the new state, or not at all.
+        committed together with the new state, or not at all. ``claim`` runs first in the
+        unit: if it says no (another process handled the update), nothing happens and nothing
+        is sent.
         """
         with self.records.unit() as unit:
+            if claim is not None and not claim(unit):
+                return Turn(())
             call = Call(self, unit, chat, address)
             call.run(event)
             turn = call.turn()
@@ -109,9 +114,15 @@ class Helpline:
         key: str,
         language_code: str | None,
         after: Callable[[Unit, Turn], None],
+        claim: Callable[[Unit], bool] | None = None,
     ) -> Turn:
-        """Send a system text to a chat in its language, without changing its conversation."""
+        """Send a system text to a chat in its language, without changing its conversation.
+
+        ``claim`` as for ``handle``.
+        """
         with self.records.unit() as unit:
+            if claim is not None and not claim(unit):
+                return Turn(())
             conversation = unit.conversation(chat)
             lang = conversation.lang if conversation else guess(language_code) or SOURCE
             turn = Turn((Call(self, unit, chat, None).system(key, lang),))

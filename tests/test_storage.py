@@ -14,6 +14,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -23,7 +24,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, LargeBinary, String, inspect, select, update
+from sqlalchemy import Engine, LargeBinary, String, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from bot import engine as flow_engine
@@ -35,6 +36,7 @@ from bot.events import Incoming, Opened, ResumeAsked
 from bot.records import Mail
 from bot.storage import db
 from bot.storage.crypto import CryptoError, Keyring, envelope_key_id
+from bot.storage.inbox import Arrived, Inbox
 from bot.storage.keys import encode
 from bot.storage.ledger import Ledger
 from bot.storage.maintenance import master_keys_in_use, purge, rotate
@@ -542,3 +544,32 @@ def test_times_in_any_zone_compare_as_the_same_moment(engine: Engine) -> None:
     with Session(engine) as session:
         (stored,) = session.scalars(select(ConversationRow.updated_at))
         assert stored == evening and stored.tzinfo == UTC
+
+
+def test_two_processes_given_the_same_updates_record_each_once(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serves one process")
+    keyring = make_keyring()
+    inboxes = [Inbox(engine, keyring), Inbox(engine, keyring)]
+    failures: list[BaseException] = []
+    for round_ in range(20):
+        batch = [Arrived(round_ * 100 + n, "chat", b"{}") for n in range(30)]
+        start = threading.Barrier(2)
+
+        def take(
+            inbox: Inbox, arrivals: list[Arrived] = batch, gate: threading.Barrier = start
+        ) -> None:
+            gate.wait()
+            try:
+                inbox.take_in(arrivals)
+            except BaseException as error:
+                failures.append(error)
+
+        threads = [threading.Thread(target=take, args=(inbox,)) for inbox in inboxes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(InboxRow)) == 20 * 30

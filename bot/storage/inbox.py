@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.storage.crypto import Keyring
@@ -51,7 +52,18 @@ class Inbox:
         self.clock = clock
 
     def take_in(self, arrivals: Sequence[Arrived]) -> list[int]:
-        """Record the updates not seen before, in one transaction; return their ids."""
+        """Record the updates not seen before, in one transaction; return their ids.
+
+        Two processes given the same update at once (Telegram redelivering it to another
+        worker) may both try to record it: the second one's transaction fails on the update
+        id, and is run again, now seeing the update as known.
+        """
+        try:
+            return self._take_in(arrivals)
+        except IntegrityError:
+            return self._take_in(arrivals)
+
+    def _take_in(self, arrivals: Sequence[Arrived]) -> list[int]:
         ids = [arrival.update_id for arrival in arrivals]
         now = self.clock()
         new: list[int] = []

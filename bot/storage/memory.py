@@ -198,6 +198,10 @@ class MemoryRecords:
         """Mark an update handled."""
         self.finished.add(update_id)
 
+    def claim_update(self, update_id: int, chat: str) -> bool:
+        """One process only: an update is claimable until it is handled."""
+        return update_id not in self.finished
+
     def audit(self, actor: str, action: str, case: str | None = None, detail: str = "") -> None:
         """Note an audit event."""
         self.audit_log.append((actor, action, case, detail))

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from bot.conversation import Conversation, answers_from_json, answers_to_json, d
 from bot.records import CaseStatus, DeskCase, Mail
 from bot.storage.crypto import Keyring, new_key, open_sealed, seal
 from bot.storage.db import reachable
+from bot.storage.locks import lock_id
 from bot.storage.models import (
     AuditRow,
     CaseRow,
@@ -420,6 +421,32 @@ class SqlUnit:
             .where(InboxRow.update_id == update_id)
             .values(done_at=self.clock(), payload=None, dek=None)
         )
+
+    def claim_update(self, update_id: int, chat: str) -> bool:
+        """Hold the chat until this unit ends, then say whether the update is its oldest waiting.
+
+        The hold is a PostgreSQL advisory lock (other processes may share that database). If
+        another process holds the chat, say no at once rather than wait (a waiting thread is
+        a thread the process lacks): the update is tried again on the next round.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            number = lock_id("chat", chat)
+            query = text("SELECT pg_try_advisory_xact_lock(:n)")
+            if not self.session.execute(query, {"n": number}).scalar():
+                return False
+        row = self.session.get(InboxRow, update_id, populate_existing=True)
+        if row is None or row.done_at is not None:
+            return False
+        older = self.session.scalar(
+            select(func.count())
+            .select_from(InboxRow)
+            .where(
+                InboxRow.chat_key == chat,
+                InboxRow.done_at.is_(None),
+                InboxRow.update_id < update_id,
+            )
+        )
+        return not older
 
     def audit(self, actor: str, action: str, case: str | None = None, detail: str = "") -> None:
         """Write an audit row with the unit, or after it if the unit fails."""

@@ -331,6 +331,8 @@ class Desk:
     def _decided(self, message: StaffMessage, decision: Decision, update_id: int) -> None:
         actor = self._staff_key(message.sender_id)
         with self.records.unit() as unit:
+            if not unit.claim_update(update_id, DESK_KEY):
+                return  # another process handled it
             unit.finish_update(update_id)
             if decision.kind == "refuse":
                 self.metrics.count("helpline_staff_refused_total")

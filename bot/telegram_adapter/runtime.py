@@ -23,6 +23,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,6 +47,7 @@ from bot.storage.database import Database, open_database
 from bot.storage.db import DatabaseError
 from bot.storage.inbox import Inbox
 from bot.storage.ledger import Ledger
+from bot.storage.locks import LEADER, Held, Locks
 from bot.storage.maintenance import purge
 from bot.storage.outbox import Outbox
 from bot.telegram_adapter.desk import Desk, DeskSettings
@@ -61,6 +63,9 @@ log = logging.getLogger(__name__)
 STOP_WITHIN = 10.0
 """Seconds from SIGTERM to exit: in-flight updates finish and due replies go out."""
 IDLE_CHECK = 60.0
+THREADS = 48
+LEAD_EVERY = 5.0
+"""Seconds between a follower's tries to lead (and the leader's checks that it still does)."""
 HEARTBEAT = "heartbeat.json"
 """Written in the data folder every round of the clock, for ``helpline health``."""
 OUTAGE_ALERT_AFTER = ALERT_AFTER
@@ -202,6 +207,11 @@ async def serve(
     """
     quiet_libraries()
     failpoints.arm(settings.failpoint)
+    # Database calls run in threads: the default pool (cores + 4) is too small for 16 updates
+    # and the sends in flight, and a starved pool would keep the webhook from answering.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="helpline")
+    )
     database = await asyncio.to_thread(open_database, settings)
     if database.notice:
         log.warning("keys.created_key_file")
@@ -215,9 +225,12 @@ async def serve(
             started(parts)
         log.info("telegram.started")
         sender_stop = asyncio.Event()
+        leader = asyncio.Event()
+        parts.sender.leading = leader.is_set
+        lead = asyncio.create_task(_lead(Locks(database.engine), leader, stop))
         worker = asyncio.create_task(parts.worker.run(stop))
         sender = asyncio.create_task(parts.sender.run(sender_stop))
-        clock = asyncio.create_task(_clock(settings, parts, stop))
+        clock = asyncio.create_task(_clock(settings, parts, stop, leader))
         await stop.wait()
         log.info("telegram.stopping")
         deadline = time.monotonic() + STOP_WITHIN
@@ -230,6 +243,7 @@ async def serve(
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(sender, timeout=max(0.1, deadline - time.monotonic()))
         clock.cancel()
+        await lead  # lets go of the leader lock: another process takes over at once
         undo_hangup()
         await parts.intake.confirm()
     await asyncio.to_thread(database.engine.dispose)
@@ -335,8 +349,39 @@ async def _stop_intake(intake: asyncio.Task[None] | WebhookServer, parts: Parts)
         await intake
 
 
-async def _clock(settings: Settings, parts: Parts, stop: asyncio.Event) -> None:
-    """Every minute: the idle wipe and the desk's rounds; every six hours: the purge.
+async def _lead(locks: Locks, leader: asyncio.Event, stop: asyncio.Event) -> None:
+    """Become the leader (the process that sends and runs the jobs) when nobody is.
+
+    Stay it while the lock's connection lives; let go when stopped. On SQLite, lead at once.
+    """
+    held: Held | None = None
+    try:
+        while not stop.is_set():
+            try:
+                if held is None:
+                    held = await asyncio.to_thread(locks.try_lock, LEADER, "jobs")
+                    if held is not None:
+                        log.info("leader.elected")
+                elif not await asyncio.to_thread(locks.still_held, held):
+                    held = None
+            except DatabaseError:
+                held = None
+            if held is None:
+                leader.clear()
+            else:
+                leader.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=LEAD_EVERY)
+    finally:
+        leader.clear()
+        if held is not None:
+            await asyncio.to_thread(locks.release, held)
+
+
+async def _clock(
+    settings: Settings, parts: Parts, stop: asyncio.Event, leader: asyncio.Event
+) -> None:
+    """Every minute: the leader's jobs (below) and every process's heartbeat.
 
     A round that cannot reach the database counts towards telling the desk (``OutageWatch``).
     """
@@ -345,31 +390,38 @@ async def _clock(settings: Settings, parts: Parts, stop: asyncio.Event) -> None:
     while not stop.is_set():
         reachable = True
         try:
-            await _wipe_idle(settings, parts)
-            if parts.desk is not None:
-                mail = await asyncio.to_thread(parts.desk.due_mail)
-                reminders = await asyncio.to_thread(parts.desk.remind)
-                if mail or reminders:
-                    parts.sender.wake.set()
-            if time.monotonic() >= next_purge:
-                next_purge = time.monotonic() + PURGE_EVERY.total_seconds()
-                done = await asyncio.to_thread(
-                    purge, parts.database.engine, settings.retention_days
-                )
-                log.info("purge.done", extra={"cases": done.cases})
-                if done.threads and parts.desk is not None:
-                    await asyncio.to_thread(_forget_topics, parts, done.threads)
+            if leader.is_set():
+                next_purge = await _jobs(settings, parts, next_purge)
+            else:
+                await asyncio.to_thread(parts.sender.outbox.size)  # does the database answer?
         except DatabaseError:
             reachable = False
             log.warning("clock.database_unreachable")
         except Exception as error:  # try again next round
             log.warning("clock.failed", extra={"error": type(error).__name__})
         alert = watch.round(reachable, datetime.now(UTC))
-        if alert is not None and parts.desk is not None:
+        if alert is not None and parts.desk is not None:  # each process tells what it sees
             await parts.desk.announce(alert)
         await asyncio.to_thread(beat, settings.data_dir, reachable)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=IDLE_CHECK)
+
+
+async def _jobs(settings: Settings, parts: Parts, next_purge: float) -> float:
+    """The idle wipe and the desk's rounds; the purge when it is due. Return the next purge."""
+    await _wipe_idle(settings, parts)
+    if parts.desk is not None:
+        mail = await asyncio.to_thread(parts.desk.due_mail)
+        reminders = await asyncio.to_thread(parts.desk.remind)
+        if mail or reminders:
+            parts.sender.wake.set()
+    if time.monotonic() < next_purge:
+        return next_purge
+    done = await asyncio.to_thread(purge, parts.database.engine, settings.retention_days)
+    log.info("purge.done", extra={"cases": done.cases})
+    if done.threads and parts.desk is not None:
+        await asyncio.to_thread(_forget_topics, parts, done.threads)
+    return time.monotonic() + PURGE_EVERY.total_seconds()
 
 
 def beat(data_dir: Path, reachable: bool) -> None:

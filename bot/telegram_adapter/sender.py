@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -142,6 +142,8 @@ class Sender:
         self.ledger = ledger
         self.limits = limits
         self.metrics = metrics or Metrics()
+        self.leading: Callable[[], bool] = lambda: True
+        """Whether this process leads (``bot.storage.locks``): only the leader sends."""
         self.desk = desk
         """Carries out the union desk's actions (None: no desk; they are dropped)."""
         self.wake = asyncio.Event()
@@ -152,7 +154,9 @@ class Sender:
         """Carry out due actions until ``stop`` is set and nothing more is due."""
         while True:
             try:
-                due = await asyncio.to_thread(self.outbox.due, 100, frozenset(self.busy))
+                due = []
+                if self.leading():  # one process sends: Telegram's limits are per bot
+                    due = await asyncio.to_thread(self.outbox.due, 100, frozenset(self.busy))
             except DatabaseError:
                 due = []
                 await asyncio.sleep(1)

@@ -12,6 +12,10 @@ stop a chat. Until a failed update is handled or set aside, the chat's later upd
 it: a trainee's answers are never taken out of order. A flood notice (see
 ``limits.FloodGate``) is sent in the chat's language. The service's work runs in worker
 threads, never on the event loop.
+
+Other processes may share the database (``bot.storage.locks``): each update is claimed inside
+its unit of work, which waits while another process holds the chat and skips an update that
+one has handled already.
 """
 
 from __future__ import annotations
@@ -119,7 +123,7 @@ class Worker:
                 self.stalled[key] = item.update_id
                 started = time.perf_counter()
                 try:
-                    await self.handle(item)
+                    handled = await self.handle(item)
                 except DatabaseError:
                     log.warning("update.waits_for_database")  # tried again on the next round
                     self.metrics.count("helpline_update_failures_total", kind="database")
@@ -130,8 +134,9 @@ class Worker:
                     if not await self._set_aside(item):
                         return
                 else:
-                    self.metrics.count("helpline_updates_handled_total")
-                    self.metrics.observe(time.perf_counter() - started)
+                    if handled:
+                        self.metrics.count("helpline_updates_handled_total")
+                        self.metrics.observe(time.perf_counter() - started)
                 del self.stalled[key]
         finally:
             self.in_flight.discard(item.update_id)
@@ -160,12 +165,11 @@ class Worker:
                 return True
         return False
 
-    async def handle(self, item: Waiting) -> None:
-        """Handle one update."""
+    async def handle(self, item: Waiting) -> bool:
+        """Handle one update; False if another process holds its chat or has handled it."""
         data: dict[str, Any] = json.loads(item.payload)
         if "flood" in data:
-            await self._flood_notice(item, data["flood"])
-            return
+            return await self._flood_notice(item, data["flood"])
         update = Update.de_json(data, self.bot)
         if item.chat_key == DESK_KEY:
             if self.desk is not None:
@@ -173,7 +177,7 @@ class Worker:
                 self.sent()
             else:
                 await asyncio.to_thread(self.inbox.finish, item.update_id)
-            return
+            return True
         arrival = read(update, self.bot.username if self._bot_known() else None)
         if arrival.callback_id is not None:
             # Too late or already answered: the press is handled all the same.
@@ -182,14 +186,14 @@ class Worker:
         chat = item.chat_key
         if chat is None or arrival.chat_id is None:
             await asyncio.to_thread(self.inbox.finish, item.update_id)
-            return
+            return True
         if arrival.message_id is not None:
             await asyncio.to_thread(self.ledger.note, chat, [arrival.message_id], False)
         if arrival.blocked:
             await asyncio.to_thread(self.outbox.drop_chat, chat)
         if arrival.event is None:
             await asyncio.to_thread(self.inbox.finish, item.update_id)
-            return
+            return True
 
         def after(unit: Unit, turn: Turn) -> None:
             actions = to_actions(
@@ -199,13 +203,20 @@ class Worker:
             unit.finish_update(item.update_id)
             failpoint("worker.before_commit")
 
+        claimed: list[bool] = []
+
+        def claim(unit: Unit) -> bool:
+            claimed.append(unit.claim_update(item.update_id, chat))
+            return claimed[-1]
+
         await asyncio.to_thread(
-            self.helpline.handle, chat, arrival.event, str(arrival.chat_id), after
+            self.helpline.handle, chat, arrival.event, str(arrival.chat_id), after, claim=claim
         )
         failpoint("worker.committed")
         self.sent()
+        return all(claimed)
 
-    async def _flood_notice(self, item: Waiting, flood: dict[str, Any]) -> None:
+    async def _flood_notice(self, item: Waiting, flood: dict[str, Any]) -> bool:
         chat = item.chat_key or ""
         chat_id = int(flood["chat"])
 
@@ -213,8 +224,17 @@ class Worker:
             self.queue(unit, chat, to_actions(turn, chat_id, None))
             unit.finish_update(item.update_id)
 
-        await asyncio.to_thread(self.helpline.tell, chat, "slow_down", flood.get("lang"), after)
+        claimed: list[bool] = []
+
+        def claim(unit: Unit) -> bool:
+            claimed.append(unit.claim_update(item.update_id, chat))
+            return claimed[-1]
+
+        await asyncio.to_thread(
+            self.helpline.tell, chat, "slow_down", flood.get("lang"), after, claim=claim
+        )
         self.sent()
+        return all(claimed)
 
     def queue(self, unit: Unit, chat: str, actions: list[dict[str, Any]]) -> None:
         """Queue a chat's actions under its key, and the desk's under the desk's."""
