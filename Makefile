@@ -30,6 +30,7 @@ test: lint
 	$(BIN)/pytest
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/storage_bench.py
 	$(BIN)/python bench/load/run.py
