@@ -39,6 +39,7 @@ from bot.storage.crypto import CryptoError, Keyring, envelope_key_id
 from bot.storage.inbox import Arrived, Inbox
 from bot.storage.keys import encode
 from bot.storage.ledger import Ledger
+from bot.storage.locks import listen
 from bot.storage.maintenance import master_keys_in_use, purge, rotate
 from bot.storage.models import (
     AuditRow,
@@ -573,3 +574,24 @@ def test_two_processes_given_the_same_updates_record_each_once(engine: Engine) -
     assert failures == []
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(InboxRow)) == 20 * 30
+
+
+def test_queuing_an_action_rings_the_doorbell_of_every_process(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serves one process, which wakes its own sender")
+    rang = threading.Event()
+    stop = threading.Event()
+    listener = threading.Thread(target=listen, args=(engine, rang.set, stop), daemon=True)
+    listener.start()
+    try:
+        records = SqlRecords(engine, make_keyring(), lambda: NOW)
+        for _ in range(50):  # until the listener is listening
+            with records.unit() as unit:
+                unit.send_later("chat", [{"do": "send", "chat": 1, "text": "x"}])
+            if rang.wait(0.2):
+                break
+        assert rang.is_set()
+    finally:
+        stop.set()
+        listener.join(timeout=5)
+    assert not listener.is_alive()

@@ -12,6 +12,10 @@ Telegram's posts over them). Two rules keep that safe:
   rounds). If it dies, its connection closes, PostgreSQL frees the lock and another process
   takes over within seconds.
 
+* **A doorbell.** Queuing something to send notifies ``helpline_outbox`` (at commit), and the
+  leader listens, so an update another process handled is answered at once, not at the next
+  look at the outbox.
+
 Advisory locks are held by a connection, so each holder keeps its connection until it lets go;
 if that connection breaks, PostgreSQL frees the lock at once. SQLite allows one process only:
 there every lock is granted at once and the process always leads.
@@ -23,8 +27,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import psycopg
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -33,6 +40,8 @@ from bot.storage.db import DatabaseError, reachable
 log = logging.getLogger(__name__)
 
 LEADER = "leader"
+DOORBELL = "helpline_outbox"
+"""The PostgreSQL notification channel rung when actions are queued."""
 
 
 def lock_id(namespace: str, key: str) -> int:
@@ -101,3 +110,24 @@ class Locks:
             held.connection.close()
             return False
         return True
+
+
+def listen(engine: Engine, ring: Callable[[], None], stop: threading.Event) -> None:
+    """Call ``ring`` whenever someone queues actions, until ``stop`` is set.
+
+    Blocks: run it in a thread. On SQLite there is one process, which wakes its sender itself:
+    return at once. A lost connection is opened again after a pause.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    while not stop.is_set():
+        try:
+            with psycopg.connect(url, autocommit=True) as connection:
+                connection.execute(f"LISTEN {DOORBELL}")
+                while not stop.is_set():
+                    for _ in connection.notifies(timeout=1.0):
+                        ring()
+        except psycopg.Error:
+            log.warning("doorbell.lost")
+            stop.wait(1.0)

@@ -25,7 +25,7 @@ from bot.conversation import Conversation, answers_from_json, answers_to_json, d
 from bot.records import CaseStatus, DeskCase, Mail
 from bot.storage.crypto import Keyring, new_key, open_sealed, seal
 from bot.storage.db import reachable
-from bot.storage.locks import lock_id
+from bot.storage.locks import DOORBELL, lock_id
 from bot.storage.models import (
     AuditRow,
     CaseRow,
@@ -413,6 +413,9 @@ class SqlUnit:
             self.session.add(row)
             self.session.flush()
             row.dek, row.payload = seal_row(self.keyring, "outbox", row.id, _json(action))
+        if actions and self.session.get_bind().dialect.name == "postgresql":
+            # Wake the sender, which may be another process's (delivered at commit).
+            self.session.execute(text(f"NOTIFY {DOORBELL}"))
 
     def finish_update(self, update_id: int) -> None:
         """Mark an update handled and drop its sealed copy."""

@@ -21,6 +21,7 @@ import contextlib
 import json
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -47,7 +48,7 @@ from bot.storage.database import Database, open_database
 from bot.storage.db import DatabaseError
 from bot.storage.inbox import Inbox
 from bot.storage.ledger import Ledger
-from bot.storage.locks import LEADER, Held, Locks
+from bot.storage.locks import LEADER, Held, Locks, listen
 from bot.storage.maintenance import purge
 from bot.storage.outbox import Outbox
 from bot.telegram_adapter.desk import Desk, DeskSettings
@@ -228,6 +229,7 @@ async def serve(
         leader = asyncio.Event()
         parts.sender.leading = leader.is_set
         lead = asyncio.create_task(_lead(Locks(database.engine), leader, stop))
+        doorbell = _doorbell(database, parts)
         worker = asyncio.create_task(parts.worker.run(stop))
         sender = asyncio.create_task(parts.sender.run(sender_stop))
         clock = asyncio.create_task(_clock(settings, parts, stop, leader))
@@ -244,6 +246,7 @@ async def serve(
             await asyncio.wait_for(sender, timeout=max(0.1, deadline - time.monotonic()))
         clock.cancel()
         await lead  # lets go of the leader lock: another process takes over at once
+        doorbell.set()
         undo_hangup()
         await parts.intake.confirm()
     await asyncio.to_thread(database.engine.dispose)
@@ -347,6 +350,21 @@ async def _stop_intake(intake: asyncio.Task[None] | WebhookServer, parts: Parts)
     intake.cancel()
     with contextlib.suppress(asyncio.CancelledError, TelegramError):
         await intake
+
+
+def _doorbell(database: Database, parts: Parts) -> threading.Event:
+    """Wake this process's sender when any process queues actions; set the event to stop."""
+    loop = asyncio.get_running_loop()
+    stop = threading.Event()
+
+    def ring() -> None:
+        loop.call_soon_threadsafe(parts.sender.wake.set)
+
+    thread = threading.Thread(
+        target=listen, args=(database.engine, ring, stop), name="doorbell", daemon=True
+    )
+    thread.start()
+    return stop
 
 
 async def _lead(locks: Locks, leader: asyncio.Event, stop: asyncio.Event) -> None:
