@@ -2,19 +2,24 @@
 
 Each trainee's updates are posted alternately to the two workers, as a proxy spreading
 Telegram's posts would. Every trainee must see exactly what a single helpline shows them (in
-order, nothing twice, nothing missing); one process leads (sends, runs the jobs) and the other
-handles updates only; when the leader stops, the other takes over.
+order, nothing twice, nothing missing); one process leads (sends, runs the jobs such as the idle
+wipe) and the other handles updates only; when the leader stops, the other takes over.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from bot.config import Secret
+from bot.storage.models import ConversationRow
+from bot.telegram_adapter import runtime
 
 from .conftest import require
 from .databases import PostgresServer
@@ -80,9 +85,10 @@ async def reference(tmp_path: Path) -> list[str]:
 
 @pytest.mark.asyncio
 async def test_two_workers_keep_each_chat_in_order_and_send_nothing_twice(
-    tmp_path: Path, postgres: PostgresServer | None
+    tmp_path: Path, postgres: PostgresServer | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = require(postgres)
+    monkeypatch.setattr(runtime, "IDLE_CHECK", 0.1)  # the clock's rounds, ten a second
     expected = await reference(tmp_path)
     assert len(expected) > 8
     world = FakeTelegram()
@@ -113,6 +119,20 @@ async def test_two_workers_keep_each_chat_in_order_and_send_nothing_twice(
             handled = [w.parts.metrics.value("helpline_updates_handled_total") for w in workers]
             assert sum(handled) == len(USERS) * (2 + len(TYPED)) and min(handled) > 0
 
+            # The jobs run in the leader only: a chat left idle is wiped once.
+            rounds = [w.parts.metrics.value("helpline_job_rounds_total") for w in workers]
+            assert rounds[workers.index(leaders[0])] > 0 and rounds[workers.index(follower)] == 0
+            long_ago = datetime.now(UTC) - timedelta(hours=1)
+            with Session(follower.parts.database.engine) as session, session.begin():
+                session.execute(update(ConversationRow).values(updated_at=long_ago))
+            for _ in range(200):
+                if not any(world.visible(user) for user in USERS):
+                    break
+                await asyncio.sleep(0.05)
+            await settle_all(workers)
+            assert not any(world.visible(user) for user in USERS)
+            assert all(world.bot_texts(user) == [] for user in USERS)
+
             # The leader stops: the other takes over the sending within seconds.
             leaders[0].stop.set()
             await asyncio.wait_for(leaders[0].task, timeout=20)
@@ -121,6 +141,6 @@ async def test_two_workers_keep_each_chat_in_order_and_send_nothing_twice(
                     break
                 await asyncio.sleep(0.05)
             assert follower.parts.sender.leading()
-            await post(follower, world.user_sends(USERS[0], "/menu", language_code="vi"))
+            await post(follower, world.user_sends(USERS[0], "/start", language_code="vi"))
             await follower.settle(timeout=30)
-            assert world.bot_texts(USERS[0])[-1].startswith("Xin chào")
+            assert world.bot_texts(USERS[0])[-1].startswith("Chọn ngôn ngữ")  # a fresh start

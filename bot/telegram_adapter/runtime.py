@@ -427,6 +427,7 @@ async def _clock(
 
 async def _jobs(settings: Settings, parts: Parts, next_purge: float) -> float:
     """The idle wipe and the desk's rounds; the purge when it is due. Return the next purge."""
+    parts.metrics.count("helpline_job_rounds_total")
     await _wipe_idle(settings, parts)
     if parts.desk is not None:
         mail = await asyncio.to_thread(parts.desk.due_mail)
