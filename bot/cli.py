@@ -15,6 +15,7 @@
     helpline purge                       remove cases and conversations past retention
     helpline doctor                      check the installation, one line per check
     helpline health                      is the running bot alive? (container health checks)
+    helpline report --from D --to D [--format md|csv|html] [--lang en|ja] [--output FILE]
 
 A composition root: reads the settings, builds the pieces and prints. ``main`` takes argv and
 streams so tests can call it directly.
@@ -26,6 +27,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -94,7 +96,24 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("purge", help="remove cases and conversations past their retention")
     commands.add_parser("doctor", help="check configuration, database, keys and content")
     commands.add_parser("health", help="exit 0 if the running bot is healthy (for containers)")
+    report = commands.add_parser(
+        "report", help="counts for advocacy: topics, findings, prefectures (small counts hidden)"
+    )
+    report.add_argument("--from", dest="start", type=_date, required=True, metavar="YYYY-MM-DD")
+    report.add_argument("--to", dest="end", type=_date, required=True, metavar="YYYY-MM-DD")
+    report.add_argument("--format", choices=("md", "csv", "html"), default="md")
+    report.add_argument("--lang", choices=("en", "ja"), default="en")
+    report.add_argument(
+        "--output", type=Path, metavar="FILE", help="write here, not to the screen"
+    )
     return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date like 2026-01-31: '{text}'") from None
 
 
 def main(

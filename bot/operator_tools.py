@@ -20,6 +20,8 @@ from bot.desk.roster import RosterError, read_roster
 from bot.flowdefs.folder import load_flowset
 from bot.flowdefs.problems import errors
 from bot.i18n import tools as i18n_tools
+from bot.reports.report import make_report, to_csv, to_html, to_markdown
+from bot.storage.counts import open_cases, read_tallies
 from bot.storage.crypto import new_key
 from bot.storage.database import open_database
 from bot.storage.db import default_url, make_engine, pending_migrations, upgrade
@@ -75,11 +77,13 @@ def operator_command(settings: Settings, args: argparse.Namespace, stdout: TextI
             return _keys_rotate(settings, stdout)
         case "health", _:
             return health(settings, stdout)
+        case "report", _:
+            return _report(settings, args, stdout)
         case "purge", _:
             database = open_database(settings)
             if database.notice:
                 print(database.notice, file=stdout)
-            done = purge(database.engine, settings.retention_days)
+            done = purge(database.engine, settings.retention_days, keyring=database.keys.keyring)
             print(
                 f"Purged {done.cases} cases inactive for over {settings.retention_days} days, "
                 f"{done.conversations} idle conversations and {done.other} old entries.",
@@ -312,4 +316,31 @@ def health(settings: Settings, stdout: TextIO, *, now: float | None = None) -> i
         print("unhealthy: the database did not answer", file=stdout)
         return 1
     print(f"healthy: heartbeat {age:.0f} s ago", file=stdout)
+    return 0
+
+
+def _report(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
+    """Write the advocacy report of a period (counts only; see ``bot.reports``)."""
+    if args.end < args.start:
+        print("--to is before --from: nothing to report.", file=stdout)
+        return 2
+    engine = make_engine(_url(settings))
+    flows, _ = load_flowset(settings.flows_dir, japan_today())
+    first, last = f"{args.start:%Y-%m}", f"{args.end:%Y-%m}"
+    report = make_report(
+        read_tallies(engine, first, last),
+        start=args.start,
+        end=args.end,
+        made=japan_today(),
+        open_now=open_cases(engine),
+        lang=args.lang,
+        prefecture_name=lambda pref: flows.data.prefectures.name(pref, args.lang),
+    )
+    writers = {"md": to_markdown, "csv": to_csv, "html": to_html}
+    text = writers[args.format](report)
+    if args.output is None:
+        stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"Wrote the {args.format} report to {args.output}.", file=stdout)
     return 0

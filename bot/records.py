@@ -136,6 +136,9 @@ class Unit(Protocol):
     def finish_update(self, update_id: int) -> None:
         """Mark an incoming update handled, in the same unit as its effects."""
 
+    def count_completed(self, flow: str, lang: str) -> None:
+        """Count a topic flow gone through to its end, for the reports (a count, nobody's)."""
+
     def claim_update(self, update_id: int, chat: str) -> bool:
         """Hold the chat for this unit, then say whether the update is still its oldest waiting.
 

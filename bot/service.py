@@ -104,6 +104,9 @@ class Helpline:
             call = Call(self, unit, chat, address)
             call.run(event)
             turn = call.turn()
+            for flow in completed(turn.path):
+                now = unit.conversation(chat)
+                unit.count_completed(flow, now.lang if now else SOURCE)
             if after is not None:
                 after(unit, turn)
         return turn
@@ -174,6 +177,16 @@ class Helpline:
             call = Call(self, unit, chat, None)
             call.advance(Conversation(lang), engine.Started())
         return call.turn()
+
+
+COMPLETED_AT = "next_step"
+"""The node every topic flow ends on ("What would you like to do next?"): reaching it counts
+the flow as gone through, for the advocacy reports."""
+
+
+def completed(path: tuple[str, ...]) -> set[str]:
+    """The flows whose end a turn reached."""
+    return {node.split(".")[0] for node in path if node.endswith("." + COMPLETED_AT)}
 
 
 class Call:

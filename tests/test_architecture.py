@@ -35,6 +35,8 @@ PURE = [
     *modules("inputs"),
     *modules("textnorm"),
     *modules("prefectures"),
+    *modules("desk"),
+    *modules("reports"),
 ]
 
 

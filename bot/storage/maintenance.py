@@ -29,7 +29,7 @@ from bot.storage.models import (
     OutboxRow,
     ResumeFailureRow,
 )
-from bot.storage.store import shred_cases, utcnow
+from bot.storage.store import shred_cases, tally_case, utcnow
 
 BATCH = 500
 CONVERSATION_IDLE = timedelta(hours=24)
@@ -54,8 +54,17 @@ class Purged:
     """The desk topics of the purged cases, to delete in the desk's group."""
 
 
-def purge(engine: Engine, retention_days: int, clock: Callable[[], datetime] = utcnow) -> Purged:
-    """Remove everything past its time; return the counts."""
+def purge(
+    engine: Engine,
+    retention_days: int,
+    clock: Callable[[], datetime] = utcnow,
+    keyring: Keyring | None = None,
+) -> Purged:
+    """Remove everything past its time; return the counts.
+
+    With the ``keyring``, a case not yet counted for the reports (never closed) is counted
+    first, in the same transaction as its removal.
+    """
     now = clock()
     cutoff = now - timedelta(days=retention_days)
     cases = 0
@@ -66,6 +75,12 @@ def purge(engine: Engine, retention_days: int, clock: Callable[[], datetime] = u
                 ids = session.scalars(
                     select(CaseRow.id).where(CaseRow.last_activity_at < cutoff).limit(BATCH)
                 ).all()
+                if keyring is not None:
+                    untallied = select(CaseRow).where(
+                        CaseRow.id.in_(ids), CaseRow.tallied_at.is_(None)
+                    )
+                    for row in session.scalars(untallied):
+                        tally_case(session, keyring, row, now)
                 threads += shred_cases(session, ids)
             if not ids:
                 break

@@ -54,6 +54,7 @@ class MemoryRecords:
     touched: dict[str, datetime] = field(default_factory=dict)
     outbox: list[tuple[str, dict[str, object]]] = field(default_factory=list)
     finished: set[int] = field(default_factory=set)
+    completed: list[tuple[str, str]] = field(default_factory=list)
 
     @contextmanager
     def unit(self) -> Iterator[Unit]:
@@ -197,6 +198,10 @@ class MemoryRecords:
     def finish_update(self, update_id: int) -> None:
         """Mark an update handled."""
         self.finished.add(update_id)
+
+    def count_completed(self, flow: str, lang: str) -> None:
+        """Count a completed topic flow."""
+        self.completed.append((flow, lang))
 
     def claim_update(self, update_id: int, chat: str) -> bool:
         """One process only: an update is claimable until it is handled."""

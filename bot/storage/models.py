@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, LargeBinary, MetaData, String
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -90,6 +99,29 @@ class CaseRow(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     """Pseudonym of the volunteer who took the case."""
     announced_at: Mapped[datetime | None] = mapped_column(Moment())
+    first_reply_at: Mapped[datetime | None] = mapped_column(Moment())
+    """When a volunteer first answered (for the reports' time to first reply)."""
+    tallied_at: Mapped[datetime | None] = mapped_column(Moment())
+    """When the case was counted into ``tallies`` (once: at closing, or before a purge)."""
+
+
+class TallyRow(Base):
+    """A count for the advocacy reports: cases of a month with one property, never a case.
+
+    ``dimension`` and ``value`` are fixed words chosen in code (``finding`` /
+    ``below_minimum``, ``prefecture`` / ``aichi``); nothing a trainee typed, no identifier. Rows
+    outlive the cases they counted: deleting or purging a case leaves them as they are.
+    """
+
+    __tablename__ = "tallies"
+    __table_args__ = (UniqueConstraint("month", "dimension", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    """The month the case was opened, ``2026-11``."""
+    dimension: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class MailRow(Base):

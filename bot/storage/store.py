@@ -14,15 +14,16 @@ import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, func, select, text, update
+from sqlalchemy import CursorResult, Engine, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.casecode import make_code
 from bot.conversation import Conversation, answers_from_json, answers_to_json, dumps, loads
 from bot.records import CaseStatus, DeskCase, Mail
+from bot.reports.tally import Profile, month, properties
 from bot.storage.crypto import Keyring, new_key, open_sealed, seal
 from bot.storage.db import reachable
 from bot.storage.locks import DOORBELL, lock_id
@@ -35,6 +36,7 @@ from bot.storage.models import (
     MailRow,
     OutboxRow,
     ResumeFailureRow,
+    TallyRow,
 )
 from bot.values import Value
 
@@ -335,12 +337,31 @@ class SqlUnit:
         )
 
     def close_case(self, case: str) -> None:
-        """Close a case: the retention period starts now."""
+        """Close a case: the retention period starts now, and it is counted for the reports."""
         now = self.clock()
         self.session.execute(
             update(CaseRow)
             .where(CaseRow.public_id == case)
             .values(status="closed", closed_at=now, last_activity_at=now)
+        )
+        row = self._case_row(case)
+        if row is not None:
+            tally_case(self.session, self.keyring, row, now)
+
+    def first_reply(self, case: str) -> None:
+        """Note that a volunteer answered (the first time only), for the reports."""
+        self.session.execute(
+            update(CaseRow)
+            .where(CaseRow.public_id == case, CaseRow.first_reply_at.is_(None))
+            .values(first_reply_at=self.clock())
+        )
+
+    def count_completed(self, flow: str, lang: str) -> None:
+        """Count a topic flow gone through to its end (no case needed: a count is nobody)."""
+        add_tallies(
+            self.session,
+            month(self.clock()),
+            [("completed", flow), ("completed_language", lang)],
         )
 
     def add_mail(self, case: str, mail: Mail) -> None:
@@ -543,3 +564,48 @@ class SqlRecords:
                 raise
             finally:
                 session.close()
+
+
+def add_tallies(session: Session, in_month: str, pairs: Sequence[tuple[str, str]]) -> None:
+    """Add one to each (dimension, value) count of a month.
+
+    An atomic ``count + 1`` (two processes may count at once); a new row is inserted in a
+    savepoint, and if another process inserted it first, its row is counted instead.
+    """
+    for dimension, value in pairs:
+        where = (
+            TallyRow.month == in_month,
+            TallyRow.dimension == dimension,
+            TallyRow.value == value,
+        )
+        bump = update(TallyRow).where(*where).values(count=TallyRow.count + 1)
+        if cast("CursorResult[Any]", session.execute(bump)).rowcount:
+            continue
+        try:
+            with session.begin_nested():
+                session.add(TallyRow(month=in_month, dimension=dimension, value=value, count=1))
+        except IntegrityError:
+            session.execute(bump)
+
+
+def tally_case(session: Session, keyring: Keyring, row: CaseRow, now: datetime) -> None:
+    """Count a case into the tallies once (at closing, or before a purge removes it)."""
+    if row.tallied_at is not None:
+        return
+    answers: dict[str, Value] = {}
+    if row.answers is not None:
+        dek = keyring.unwrap(row.dek, f"cases|{row.id}")
+        sealed = open_sealed(dek, row.answers, f"cases|{row.id}|answers")
+        answers = answers_from_json(_unjson(sealed))
+    profile = Profile(
+        opened_at=aware(row.created_at),
+        lang=row.lang,
+        topic=row.topic,
+        urgent=row.urgent,
+        answers=answers,
+        reached_desk=row.thread_id is not None,
+        first_reply_at=aware(row.first_reply_at) if row.first_reply_at else None,
+        closed=row.status == "closed",
+    )
+    add_tallies(session, month(profile.opened_at), properties(profile))
+    row.tallied_at = now

@@ -350,6 +350,7 @@ class Desk:
                     self.post(unit, message.thread_id, SAID["already_closed"])
                     return
                 unit.audit(actor, "relayed", case.public_id)
+                unit.first_reply(case.public_id)
                 text = None if message.media else message.text
                 self._deliver(unit, case, Mail(text, desk_message_id=message.message_id))
                 return
@@ -401,6 +402,7 @@ class Desk:
                     self.post(unit, thread, SAID["no_reply"].format(name=name, names=names))
                     return
                 unit.audit(actor, "relayed", case.public_id, detail=f"reply:{name}")
+                unit.first_reply(case.public_id)
                 self._queue(
                     unit, DESK_KEY, [{"do": "desk_canned", "case": case.public_id, "name": name}]
                 )

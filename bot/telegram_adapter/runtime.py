@@ -436,7 +436,10 @@ async def _jobs(settings: Settings, parts: Parts, next_purge: float) -> float:
             parts.sender.wake.set()
     if time.monotonic() < next_purge:
         return next_purge
-    done = await asyncio.to_thread(purge, parts.database.engine, settings.retention_days)
+    keyring = parts.database.keys.keyring
+    done = await asyncio.to_thread(
+        purge, parts.database.engine, settings.retention_days, keyring=keyring
+    )
     log.info("purge.done", extra={"cases": done.cases})
     if done.threads and parts.desk is not None:
         await asyncio.to_thread(_forget_topics, parts, done.threads)

@@ -1,0 +1,114 @@
+"""What one case adds to the advocacy counts: fixed words only, never what a trainee wrote.
+
+When a case is closed (or before a purge removes it) the store asks ``properties`` for the
+(dimension, value) pairs the case counts under, and adds one to each in the month the case was
+opened. Each pair is a word chosen here or in the flows' button values: a topic, a language, a
+prefecture id, a finding. The counts then outlive the case: deleting or purging it later
+leaves them as they are, and nothing in them points back to it.
+
+``FINDINGS`` maps each finding to the kept answers that show it; the keys are the flows' node
+ids (``tests/test_reports.py`` checks that each still exists in the flows).
+
+Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from bot.values import Choice, Flag, Prefecture, Value, Yen
+
+JAPAN = timezone(timedelta(hours=9), "JST")
+
+
+def _flag(key: str) -> Callable[[Mapping[str, Value]], bool]:
+    return lambda answers: answers.get(key) == Flag(True)
+
+
+def _owed(key: str) -> Callable[[Mapping[str, Value]], bool]:
+    def owed(answers: Mapping[str, Value]) -> bool:
+        value = answers.get(key)
+        return isinstance(value, Yen) and value.amount > 0
+
+    return owed
+
+
+def _chose(key: str, *choices: str) -> Callable[[Mapping[str, Value]], bool]:
+    return lambda answers: answers.get(key) in {Choice(c) for c in choices}
+
+
+FINDINGS: dict[str, Callable[[Mapping[str, Value]], bool]] = {
+    "below_minimum": _flag("wages.check.below_minimum"),
+    "unpaid_premium": _owed("wages.check.extra_shortfall"),
+    "documents_held": _chose("documents.topics", "passport"),
+    "forced_savings": _chose("documents.topics", "savings"),
+    "fines": _chose("fines.topics", "fine", "pay_cut", "damages"),
+    "dismissal_without_notice": _chose("firing.notice_given", "no"),
+    "forced_return": _chose("firing.topics", "sent_home"),
+}
+"""Finding → whether a case's kept answers show it. Danger answers come from ``urgent``."""
+
+ANSWER_KEYS = {
+    "wages.check.below_minimum",
+    "wages.check.extra_shortfall",
+    "documents.topics",
+    "fines.topics",
+    "firing.notice_given",
+    "firing.topics",
+    "wages.prefecture",
+}
+"""Every answer key read here, for the check that the flows still have them."""
+
+FIRST_REPLY = (
+    (timedelta(hours=1), "under_1h"),
+    (timedelta(hours=4), "1h_to_4h"),
+    (timedelta(hours=24), "4h_to_24h"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What the counts may know of a case at the moment it is counted."""
+
+    opened_at: datetime
+    lang: str
+    topic: str | None
+    urgent: bool
+    answers: Mapping[str, Value]
+    reached_desk: bool
+    first_reply_at: datetime | None
+    closed: bool
+
+
+def month(moment: datetime) -> str:
+    """The month a case counts in: ``2026-11`` (Japan time)."""
+    japan = moment.astimezone(JAPAN)
+    return f"{japan.year:04d}-{japan.month:02d}"
+
+
+def properties(case: Profile) -> list[tuple[str, str]]:
+    """The (dimension, value) pairs a case counts under."""
+    found = [("cases", "all"), ("topic", case.topic or "menu"), ("language", case.lang)]
+    prefecture = case.answers.get("wages.prefecture")
+    if isinstance(prefecture, Prefecture):
+        found.append(("prefecture", prefecture.id))
+    found += [("finding", name) for name, shows in FINDINGS.items() if shows(case.answers)]
+    if case.urgent:
+        found.append(("finding", "danger"))
+    found.append(("desk", "closed" if case.closed else "purged_open"))
+    if case.reached_desk:
+        found.append(("desk", "reached"))
+        found.append(("first_reply", _first_reply(case)))
+    return found
+
+
+def _first_reply(case: Profile) -> str:
+    if case.first_reply_at is None:
+        return "never"
+    waited = case.first_reply_at - case.opened_at
+    for limit, name in FIRST_REPLY:
+        if waited < limit:
+            return name
+    return "over_24h"
