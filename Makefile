@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/storage_bench.py
 	$(BIN)/python bench/load/run.py
+	$(BIN)/python bench/example_report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

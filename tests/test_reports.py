@@ -19,7 +19,7 @@ from bot.assemble import build_helpline
 from bot.events import Opened
 from bot.flowdefs.model import FlowSet
 from bot.reports.report import make_report, to_csv, to_html, to_markdown
-from bot.reports.tables import HIDDEN, TOTAL, build
+from bot.reports.tables import HIDDEN, TOTAL, WITHHELD, build
 from bot.reports.tally import ANSWER_KEYS, Profile, month, properties
 from bot.storage.counts import open_cases, read_tallies
 from bot.storage.maintenance import purge
@@ -29,6 +29,7 @@ from bot.values import Choice, Flag, Prefecture, Value, Yen
 
 from .conftest import FLOWS, LOCALES, TODAY, make_keyring
 from .databases import sqlite_engine
+from .test_keys import run
 
 LANGS = ("vi", "zh_Hans", "ja")
 TOPICS = ("wages", "documents", "fines", "firing")
@@ -204,7 +205,9 @@ def test_no_report_shows_a_count_under_five_or_one_lonely_hidden_cell(seed: int)
         for row in table.rows:
             for column in table.columns:
                 shown = table.shown(row, column)
-                assert shown in (HIDDEN, "0") or int(shown) >= 5
+                assert shown in (HIDDEN, WITHHELD, "0") or int(shown) >= 5
+                if shown == HIDDEN:  # "<5" is never said of a count that is not
+                    assert 0 < table.counts[(row, column)] < 5
         for line in table.lines():
             assert sum(cell in table.hidden for cell in line) != 1
 
@@ -232,7 +235,7 @@ def test_the_report_in_every_format(lang: str) -> None:
     assert rows[0] == ["section", "row", "month", "count"]
     assert rows[1] == ["open_now", "", "", HIDDEN]  # 3 cases open: hidden too
     shown = [row[3] for row in rows[2:]]
-    assert all(value in (HIDDEN, "0") or int(value) >= 5 for value in shown)
+    assert all(value in (HIDDEN, WITHHELD, "0") or int(value) >= 5 for value in shown)
     assert any(row[1] == TOTAL for row in rows)
     page = to_html(report, charts=False)  # type: ignore[arg-type]
     assert page.startswith("<!doctype html>") and f'lang="{lang}"' in page
@@ -253,3 +256,22 @@ def test_desk_figures_count_the_wait_for_a_first_reply() -> None:
     assert (
         month(datetime(2026, 1, 31, 16, 0, tzinfo=UTC)) == "2026-02"
     )  # already February in Japan
+
+
+def test_helpline_report_writes_each_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path))
+    assert run("db", "upgrade")[0] == 0
+    store(sqlite_engine(tmp_path), population(12, 60))
+    code, out = run("report", "--from", "2026-01-01", "--to", "2026-03-31")
+    assert code == 0 and out.startswith("# Trainee helpline: what the helpline saw")
+    code, out = run("report", "--from", "2026-01-01", "--to", "2026-03-31", "--lang", "ja")
+    assert code == 0 and "都道府県別の賃金相談" in out and "愛知県" in out
+    target = tmp_path / "q1.html"
+    code, out = run(
+        "report", "--from", "2026-01-01", "--to", "2026-03-31", "--format", "html",
+        "--output", str(target),
+    )  # fmt: skip
+    assert code == 0 and target.read_text().startswith("<!doctype html>")
+    assert run("report", "--from", "2026-03-01", "--to", "2026-01-01")[0] == 2

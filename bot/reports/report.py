@@ -3,9 +3,10 @@
 Input: the counts read from the ``tallies`` table (``(dimension, value, month) -> count``), the
 cases open now, the period and the prefecture names. Every table goes through
 ``bot.reports.tables`` (small counts hidden, and whatever would give them back), so nothing
-shown here can single anyone out. HTML gets charts when matplotlib is installed (the ``bench``
+shown here can single anyone out. HTML gets charts when matplotlib is installed (the ``report``
 extra): grey bars with hatching, readable printed in black and white; the prefecture figures
-stay a table.
+stay a table. Without a font for Japanese, the charts of a Japanese report are labelled in
+English (the tables stay Japanese).
 
 Pure apart from drawing the charts into memory.
 """
@@ -19,8 +20,9 @@ import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from bot.reports.tables import HIDDEN, THRESHOLD, TOTAL, Table, build
+from bot.reports.tables import HIDDEN, THRESHOLD, TOTAL, WITHHELD, Table, build
 
 TOPICS = ("wages", "documents", "fines", "firing", "safety", "emergency", "help", "menu")
 FINDINGS = (
@@ -54,8 +56,9 @@ WORDS: dict[str, dict[str, str]] = {
         "note": (
             "Counts of cases closed or removed in the period's months (by the month each case "
             f"was opened), and of topic flows gone through. A count from 1 to {THRESHOLD - 1} "
-            f"is shown as {HIDDEN}, and so is any count that would let it be worked out from a "
-            "total. Nothing here identifies anyone."
+            f"is shown as {HIDDEN}; a count that would let one be worked out from a total is "
+            f"withheld too, shown as {WITHHELD} (it may be any size). Nothing here identifies "
+            "anyone."
         ),
         "open_now": "Cases open now",
         "total": "Total",
@@ -106,7 +109,8 @@ WORDS: dict[str, dict[str, str]] = {
         "note": (
             "期間中の各月に受け付け、終了または削除された相談の件数（受付月で集計）と、"
             f"質問の流れを最後まで進んだ回数です。1〜{THRESHOLD - 1}件は「{HIDDEN}」と表示し、"
-            "合計から逆算できる数も同じく伏せています。個人を特定できる情報は含みません。"
+            f"合計から逆算されるのを防ぐために伏せた数は「{WITHHELD}」と表示します（大きさは"
+            "問いません）。個人を特定できる情報は含みません。"
         ),
         "open_now": "現在対応中の相談",
         "total": "合計",
@@ -308,6 +312,14 @@ def chart_png(report: Report, table: Table) -> bytes | None:
     rows = [r for r in table.rows if r != TOTAL]
     lang = report.lang if report.lang == "en" or _cjk_font() else "en"  # no font: English
     figure, axes = plt.subplots(figsize=(7, 3.4), dpi=100)
+    if not table.exclusive and len(rows) > 1:  # a case may count in several rows: no stacking
+        totals = [
+            0 if (r, TOTAL) in table.hidden else table.counts.get((r, TOTAL), 0) for r in rows
+        ]
+        labels = [report.word(r, table.dimension, lang) for r in rows]
+        axes.barh(labels[::-1], totals[::-1], color="0.55", edgecolor="black", hatch="//")
+        axes.set_xlabel(report.word("cases", lang=lang))
+        return _png(figure, plt)
     bottom = [0] * len(report.months)
     hatches = ("", "//", "..", "xx", "\\\\", "--", "++", "oo")
     for index, row in enumerate(rows):
@@ -329,6 +341,10 @@ def chart_png(report: Report, table: Table) -> bytes | None:
     if any((r, m) in table.hidden for r in rows for m in report.months):
         axes.set_title(f"{HIDDEN}: 0", fontsize=8, loc="right")
     axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    return _png(figure, plt)
+
+
+def _png(figure: Any, plt: Any) -> bytes:
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

@@ -7,7 +7,8 @@ topic, one language, at most one prefecture) also get a total row. Then:
 * **Primary suppression:** a count from 1 to 4 is shown as ``<5``.
 * **Secondary suppression:** a line (row or column) that has a total must not hide exactly one
   cell, or total minus the others gives it back. In such a line the smallest other count that is
-  still shown is hidden too, and this repeats until no line hides exactly one cell.
+  still shown is hidden too, shown as ``x`` (it may be any size: calling it ``<5`` would be
+  false), and this repeats until no line hides exactly one cell.
 
 Zero is shown: it says nothing about anyone. Pure.
 """
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 THRESHOLD = 5
 TOTAL = "total"
 HIDDEN = "<5"
+WITHHELD = "x"
+"""A count hidden only so that a small one cannot be worked out."""
 
 
 @dataclass
@@ -34,10 +37,14 @@ class Table:
     exclusive: bool
     """Whether each case has at most one value (then a total row adds up)."""
     hidden: set[tuple[str, str]] = field(default_factory=set)
+    """Every hidden cell: the small ones, and those hidden to protect them."""
 
     def shown(self, row: str, column: str) -> str:
-        """What a cell shows: its count, or ``<5``."""
-        return HIDDEN if (row, column) in self.hidden else str(self.counts.get((row, column), 0))
+        """What a cell shows: its count, ``<5`` (small) or ``x`` (withheld)."""
+        count = self.counts.get((row, column), 0)
+        if (row, column) not in self.hidden:
+            return str(count)
+        return HIDDEN if count < THRESHOLD else WITHHELD
 
     def lines(self) -> list[list[tuple[str, str]]]:
         """Every line that has a total: its cells, the total last."""
