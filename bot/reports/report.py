@@ -107,22 +107,22 @@ WORDS: dict[str, dict[str, str]] = {
         "period": "期間",
         "made": "作成日",
         "note": (
-            "期間中の各月に受け付け、終了または削除された相談の件数（受付月で集計）と、"
-            f"質問の流れを最後まで進んだ回数です。1〜{THRESHOLD - 1}件は「{HIDDEN}」と表示し、"
-            f"合計から逆算されるのを防ぐために伏せた数は「{WITHHELD}」と表示します（大きさは"
-            "問いません）。個人を特定できる情報は含みません。"
+            "期間中の各月に受け付け、終了または削除された相談の件数（受付月で集計）です。"
+            f"1〜{THRESHOLD - 1}件は「{HIDDEN}」と表示し、「{HIDDEN}」の件数が合計から逆算"
+            f"されないよう秘匿した件数は「{WITHHELD}」と表示します（件数の多少を問いません）。"
+            "質問フローの完了数も含みます。個人を特定できる情報は含みません。"
         ),
         "open_now": "現在対応中の相談",
         "total": "合計",
-        "cases": "集計した相談",
+        "cases": "集計対象の相談",
         "topic": "分野別の相談",
         "language": "言語別の相談",
         "prefecture": "都道府県別の賃金相談",
-        "finding": "確認された問題（1件に複数あり得る）",
+        "finding": "該当した問題（相談者の回答による。1件に複数該当あり）",
         "desk": "組合の相談窓口",
         "first_reply": "ボランティアの最初の返信までの時間",
-        "completed": "最後まで進んだ質問の流れ（相談の有無を問わない）",
-        "completed_language": "最後まで進んだ質問の流れ（言語別）",
+        "completed": "質問フローの完了数（相談登録の有無を問わない）",
+        "completed_language": "質問フローの完了数（言語別）",
         "all": "全相談",
         "wages": "賃金",
         "documents": "旅券・書類・私生活",
@@ -138,15 +138,15 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "英語",
         "below_minimum": "最低賃金未満",
         "unpaid_premium": "割増賃金（残業・深夜・休日）の未払い",
-        "documents_held": "旅券・在留カードの保管",
-        "forced_savings": "通帳・貯金の管理",
-        "finding.fines": "罰金・減給・違約金",
-        "dismissal_without_notice": "予告なしの解雇",
-        "forced_return": "意に反する帰国",
-        "danger": "危険の回答",
-        "reached": "窓口に届いた",
-        "closed": "窓口が終了",
-        "purged_open": "未終了のまま削除（保存期間）",
+        "documents_held": "旅券・在留カードの取り上げ（雇用主等による保管）",
+        "forced_savings": "通帳・預金の取り上げ（強制貯金）",
+        "finding.fines": "罰金・減給の制裁・違約金",
+        "dismissal_without_notice": "解雇予告のない解雇（即時解雇）",
+        "forced_return": "本人の意に反する帰国（強制帰国）",
+        "danger": "「危険」と回答",
+        "reached": "窓口につながった相談",
+        "closed": "窓口で対応終了",
+        "purged_open": "対応未了のまま削除（保存期間満了）",
         "under_1h": "1時間未満",
         "1h_to_4h": "1〜4時間",
         "4h_to_24h": "4〜24時間",
