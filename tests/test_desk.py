@@ -80,6 +80,14 @@ async def open_case(bot: Running, user: int, replies: str, lang: str = "vi") -> 
     await press(bot, user, replies)
 
 
+async def case_replied_here(bot: Running) -> int:
+    """The trainee opens a case with replies here and no PIN; return its topic's thread."""
+    await open_case(bot, TRAINEE, "dialog:here")
+    await press(bot, TRAINEE, "dialog:skip")
+    ((thread, _),) = topics(bot.world).items()
+    return thread
+
+
 def topics(world: FakeTelegram) -> dict[int, str]:
     return {t.message_thread_id: t.name for t in world.groups[DESK].topics.values()}
 
@@ -191,9 +199,7 @@ async def test_replies_wait_in_the_mailbox_until_the_trainee_comes_back(tmp_path
 async def test_only_volunteers_in_the_desk_group_may_act(tmp_path: Path) -> None:
     async with with_desk(tmp_path, desk_world()) as bot:
         world = bot.world
-        await open_case(bot, TRAINEE, "dialog:here")
-        await press(bot, TRAINEE, "dialog:skip")
-        ((thread, _),) = topics(world).items()
+        thread = await case_replied_here(bot)
         for sender, fields in (
             (1087968824, {}),  # the anonymous admin
             (777000, {}),  # Telegram itself
@@ -316,9 +322,7 @@ async def test_replies_wait_for_the_trainees_safe_hours(tmp_path: Path) -> None:
 async def test_a_case_nobody_claims_is_announced_again(tmp_path: Path) -> None:
     async with with_desk(tmp_path, desk_world()) as bot:
         world = bot.world
-        await open_case(bot, TRAINEE, "dialog:here")
-        await press(bot, TRAINEE, "dialog:skip")
-        ((thread, _),) = topics(world).items()
+        thread = await case_replied_here(bot)
         assert await rounds(bot) == (0, 0)  # just opened
 
         later = datetime.now(UTC) + timedelta(hours=4, minutes=1)
@@ -336,9 +340,7 @@ async def test_a_case_nobody_claims_is_announced_again(tmp_path: Path) -> None:
 async def test_buttons_in_the_desk_are_checked_on_every_press(tmp_path: Path) -> None:
     async with with_desk(tmp_path, desk_world()) as bot:
         world = bot.world
-        await open_case(bot, TRAINEE, "dialog:here")
-        await press(bot, TRAINEE, "dialog:skip")
-        ((thread, _),) = topics(world).items()
+        thread = await case_replied_here(bot)
 
         world.staff_presses(DESK, STRANGER, "desk:claim")
         await bot.settle()

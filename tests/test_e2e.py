@@ -69,15 +69,20 @@ async def test_a_whole_conversation_over_http(tmp_path: Path, lang: str) -> None
         assert not world.unanswered_callbacks
 
 
-@pytest.mark.asyncio
-async def test_the_webhook_takes_updates_only_with_the_secret(tmp_path: Path) -> None:
-    async with running(
+def on_webhook(tmp_path: Path) -> object:
+    """A helpline in webhook mode, over loopback HTTP, on a port of its own."""
+    return running(
         tmp_path,
         http=True,
         webhook_url="https://helpline.example.org/telegram/hook",
         webhook_secret=Secret(SECRET),
         webhook_listen=("127.0.0.1", 0),
-    ) as bot:
+    )
+
+
+@pytest.mark.asyncio
+async def test_the_webhook_takes_updates_only_with_the_secret(tmp_path: Path) -> None:
+    async with on_webhook(tmp_path) as bot:
         world = bot.world
         assert world.webhook_url == "https://helpline.example.org/telegram/hook"
         assert world.webhook_secret == SECRET
@@ -104,13 +109,7 @@ def fetch(url: str) -> tuple[int, str, str]:
 
 @pytest.mark.asyncio
 async def test_health_and_metrics_in_webhook_mode_count_without_content(tmp_path: Path) -> None:
-    async with running(
-        tmp_path,
-        http=True,
-        webhook_url="https://helpline.example.org/telegram/hook",
-        webhook_secret=Secret(SECRET),
-        webhook_listen=("127.0.0.1", 0),
-    ) as bot:
+    async with on_webhook(tmp_path) as bot:
         base = f"http://127.0.0.1:{bot.parts.webhook_port}"
         for text in ("/start", "Nguyễn Văn A 090-1234-5678"):
             update = bot.world.user_sends(FIRST, text, language_code="vi")

@@ -31,7 +31,7 @@ from bot.values import Choice, Flag, Number, Text, Value, Yen
 LANGUAGE_JA = {"vi": "ベトナム語", "zh_Hans": "中国語", "ja": "日本語", "en": "英語"}
 TOPIC_JA = {
     "wages": "賃金",
-    "documents": "書類・私生活",
+    "documents": "旅券・書類・私生活",
     "fines": "罰金・控除",
     "firing": "解雇・帰国",
     "safety": "危険",

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.desk.card import LANGUAGE_JA, TOPIC_JA
 from bot.reports.tables import HIDDEN, THRESHOLD, TOTAL, WITHHELD, Table, build
 
 TOPICS = ("wages", "documents", "fines", "firing", "safety", "emergency", "help", "menu")
@@ -124,18 +125,8 @@ WORDS: dict[str, dict[str, str]] = {
         "completed": "質問フローの完了数（相談登録の有無を問わない）",
         "completed_language": "質問フローの完了数（言語別）",
         "all": "全相談",
-        "wages": "賃金",
-        "documents": "旅券・書類・私生活",
-        "fines": "罰金・控除",
-        "firing": "解雇・帰国",
-        "safety": "危険",
-        "emergency": "危険",
-        "help": "連絡先",
-        "menu": "一般",
-        "vi": "ベトナム語",
-        "zh_Hans": "中国語",
-        "ja": "日本語",
-        "en": "英語",
+        **TOPIC_JA,  # the same words as the desk's case cards
+        **LANGUAGE_JA,
         "below_minimum": "最低賃金未満",
         "unpaid_premium": "割増賃金（残業・深夜・休日）の未払い",
         "documents_held": "旅券・在留カードの取り上げ（雇用主等による保管）",
