@@ -137,10 +137,11 @@ async def test_a_case_reaches_the_desk_and_the_volunteer_answers_anonymously(
         assert world.bot_texts(TRAINEE)[-1] == "Đã gửi."
         assert desk_texts(world, thread)[-1] == "本人：\nCảm ơn [U+202E]anh chị"
 
-        world.user_sends_photo(TRAINEE)  # a payslip, say
+        world.user_sends_photo(TRAINEE, caption="bảng lương \u202etháng 10")  # a payslip
         await bot.settle()
         assert world.bot_texts(TRAINEE)[-1] == "Đã gửi."
-        assert world.visible(DESK, thread)[-1].kind == "photo"
+        copied = world.visible(DESK, thread)[-1]
+        assert copied.kind == "photo" and copied.text == "本人：\nbảng lương [U+202E]tháng 10"
         posted = len(world.visible(DESK, thread))
         for fields in (
             {"location": {"latitude": 35.17, "longitude": 136.88}},

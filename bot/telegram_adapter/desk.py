@@ -288,12 +288,14 @@ class Desk:
         if data.get("text") is not None:
             await self._send(case.thread_id, "本人：\n" + cards.visible(str(data["text"])))
             return
+        caption = data.get("caption")  # shown like a text: marked, invisible characters out
         await self.limits.wait(self.settings.chat_id)
         await self.bot.copy_message(
             self.settings.chat_id,
             int(data["from"]),
             int(data["message_id"]),
             message_thread_id=case.thread_id,
+            caption=("本人：\n" + cards.visible(str(caption), 1000)) if caption else None,
             protect_content=True,
         )
 

@@ -45,6 +45,8 @@ class Arrival:
     blocked: bool | None = None
     """The trainee blocked (True) or unblocked (False) the bot."""
     copyable: bool = False
+    caption: str | None = None
+    """A photo's or file's caption (the desk sees it with invisible characters written out)."""
     """A photo, file, voice or video the desk may receive as a copy (never a contact card or
     a location: they identify the trainee)."""
     group: StaffMessage | None = None
@@ -97,7 +99,8 @@ def _message(update_id: int, message: Message, bot_username: str | None) -> Arri
         copyable = any(
             getattr(message, kind) for kind in ("photo", "document", "voice", "audio", "video")
         ) or bool(message.video_note or message.sticker or message.animation)
-        return replace(arrival, event=engine.MediaSent(copyable), copyable=copyable)
+        media = engine.MediaSent(copyable)
+        return replace(arrival, event=media, copyable=copyable, caption=message.caption)
     command = _command(message, bot_username)
     if command is None:
         return _with(arrival, engine.TextEntered(text))

@@ -44,7 +44,11 @@ GIVE_UP_AFTER = 30
 
 
 def to_actions(
-    turn: Turn, chat_id: int, message_id: int | None, copyable: bool = False
+    turn: Turn,
+    chat_id: int,
+    message_id: int | None,
+    copyable: bool = False,
+    caption: str | None = None,
 ) -> list[dict[str, Any]]:
     """Return the outbox actions for what the service said to a chat.
 
@@ -80,6 +84,7 @@ def to_actions(
                         "text": text,
                         "from": chat_id,
                         "message_id": message_id,
+                        "caption": caption,
                         "desk": True,
                     }
                 )

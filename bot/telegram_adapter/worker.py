@@ -197,7 +197,11 @@ class Worker:
 
         def after(unit: Unit, turn: Turn) -> None:
             actions = to_actions(
-                turn, arrival.chat_id or 0, arrival.message_id, copyable=arrival.copyable
+                turn,
+                arrival.chat_id or 0,
+                arrival.message_id,
+                copyable=arrival.copyable,
+                caption=arrival.caption,
             )
             self.queue(unit, chat, actions)
             unit.finish_update(item.update_id)
