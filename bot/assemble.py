@@ -8,10 +8,10 @@ Opening the database (keys, connection, migrations) is ``bot.storage.database``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 
-from bot.desk.hours import OfficeHours
+from bot.desk.hours import JST, OfficeHours
 from bot.flowdefs.folder import load_or_fail
 from bot.flowdefs.model import FlowSet
 from bot.i18n.catalog import load_translations
@@ -20,13 +20,10 @@ from bot.i18n.render import Renderer
 from bot.records import Records
 from bot.service import Helpline
 
-JAPAN = timezone(timedelta(hours=9), "JST")
-"""Japan has no daylight saving time, so a fixed offset is exact."""
-
 
 def japan_today() -> date:
     """Return today's date in Japan (which minimum wage is in force depends on it)."""
-    return datetime.now(JAPAN).date()
+    return datetime.now(JST).date()
 
 
 def load_content(flows_dir: Path, locales_dir: Path, today: date) -> tuple[FlowSet, Renderer]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 JST = timezone(timedelta(hours=9), "JST")
+"""Japan time: no daylight saving, so a fixed offset is exact. The one definition of it."""
 
 
 def _nth_monday(year: int, month: int, nth: int) -> date:

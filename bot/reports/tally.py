@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
+from bot.desk.hours import JST
 from bot.values import Choice, Flag, Prefecture, Value, Yen
-
-JAPAN = timezone(timedelta(hours=9), "JST")
 
 
 def _flag(key: str) -> Callable[[Mapping[str, Value]], bool]:
@@ -84,7 +83,7 @@ class Profile:
 
 def month(moment: datetime) -> str:
     """The month a case counts in: ``2026-11`` (Japan time)."""
-    japan = moment.astimezone(JAPAN)
+    japan = moment.astimezone(JST)
     return f"{japan.year:04d}-{japan.month:02d}"
 
 

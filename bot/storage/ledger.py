@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.storage.db import reachable
 from bot.storage.models import LedgerRow
-from bot.storage.store import aware, utcnow
+from bot.storage.store import utcnow
 
 DELETABLE_FOR = timedelta(hours=48)
 
@@ -41,13 +41,15 @@ class Ledger:
         """Return a chat's message ids still young enough to delete (older ones are dropped)."""
         cutoff = self.clock() - DELETABLE_FOR
         with reachable(), Session(self.engine) as session, session.begin():
-            rows = session.execute(
-                select(LedgerRow.message_id, LedgerRow.at).where(LedgerRow.chat_key == chat)
+            ids = session.scalars(
+                select(LedgerRow.message_id).where(
+                    LedgerRow.chat_key == chat, LedgerRow.at >= cutoff
+                )
             ).all()
             session.execute(
                 delete(LedgerRow).where(LedgerRow.chat_key == chat, LedgerRow.at < cutoff)
             )
-        return sorted({message_id for message_id, at in rows if aware(at) >= cutoff})
+        return sorted(set(ids))
 
     def take(self, chat: str) -> list[int]:
         """Forget a chat's message ids; return those still young enough to delete."""

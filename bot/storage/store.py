@@ -52,11 +52,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def aware(moment: datetime) -> datetime:
-    """Return a stored time as UTC-aware (SQLite hands back naive UTC datetimes)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _public_id() -> str:
     return "C-" + "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(6))
 
@@ -219,9 +214,7 @@ class SqlUnit:
         row = self._case_row(case)
         if row is None:
             return None
-        return CaseStatus(
-            row.public_id, row.status, row.lang, aware(row.created_at), row.reply_mode
-        )
+        return CaseStatus(row.public_id, row.status, row.lang, row.created_at, row.reply_mode)
 
     def _sealed(self, row: CaseRow, column: str, data: bytes | None) -> bytes | None:
         if data is None:
@@ -306,7 +299,7 @@ class SqlUnit:
             address=address.decode() if address else None,
             thread_id=row.thread_id,
             claimed_by=row.claimed_by,
-            opened_at=aware(row.created_at),
+            opened_at=row.created_at,
             answers=self.kept_answers(case),
         )
 
@@ -598,13 +591,13 @@ def tally_case(session: Session, keyring: Keyring, row: CaseRow, now: datetime) 
         sealed = open_sealed(dek, row.answers, f"cases|{row.id}|answers")
         answers = answers_from_json(_unjson(sealed))
     profile = Profile(
-        opened_at=aware(row.created_at),
+        opened_at=row.created_at,
         lang=row.lang,
         topic=row.topic,
         urgent=row.urgent,
         answers=answers,
         reached_desk=row.thread_id is not None,
-        first_reply_at=aware(row.first_reply_at) if row.first_reply_at else None,
+        first_reply_at=row.first_reply_at,
         closed=row.status == "closed",
     )
     add_tallies(session, month(profile.opened_at), properties(profile))
