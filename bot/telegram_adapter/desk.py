@@ -28,7 +28,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -235,7 +235,7 @@ class Desk:
             unit.set_thread(case_id, topic.message_thread_id)
         self.metrics.count("helpline_desk_cases_opened_total")
         await self._card(case_id)
-        await self._ping(case)
+        await self._ping(replace(case, thread_id=topic.message_thread_id))
 
     async def _card(self, case_id: str) -> None:
         now = self.helpline.clock()
