@@ -119,7 +119,7 @@ async def test_a_case_reaches_the_desk_and_the_volunteer_answers_anonymously(
         assert "愛知県" in card and "1,140円" in card  # the answers, in Japanese
         assert "本人のメッセージ（未翻訳・ベトナム語）" in card and "600 yên" in card
         assert "Sato" in card  # on duty and speaks Vietnamese
-        assert desk_texts(world, thread)[1] == "通知：Sato"  # and mentioned, so Telegram tells them
+        assert desk_texts(world, thread)[1] == "通知：Sato"  # mentioned: Telegram tells them
 
         await staff_says(bot, SATO, "Xin chào. Chúng tôi đã đọc tin nhắn của bạn.", thread)
         assert world.bot_texts(TRAINEE)[-1] == "Xin chào. Chúng tôi đã đọc tin nhắn của bạn."

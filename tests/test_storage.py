@@ -52,6 +52,7 @@ from bot.storage.models import (
     MailRow,
     ResumeFailureRow,
 )
+from bot.storage.outbox import Outbox
 from bot.storage.store import SqlRecords, SqlUnit
 from bot.values import Text, Yen
 
@@ -595,3 +596,17 @@ def test_queuing_an_action_rings_the_doorbell_of_every_process(engine: Engine) -
         stop.set()
         listener.join(timeout=5)
     assert not listener.is_alive()
+
+
+def test_rotation_and_the_key_check_cover_waiting_updates_and_replies(engine: Engine) -> None:
+    old = make_keyring("k1")
+    Inbox(engine, old).take_in([Arrived(5, "chat", b'{"update_id": 5}')])
+    with SqlRecords(engine, old, lambda: NOW).unit() as unit:
+        unit.send_later("chat", [{"do": "send", "chat": 1, "text": "x"}])
+    assert master_keys_in_use(engine) == {"k1"}  # only a waiting update and a reply use it
+    new = Keyring({"k2": bytes(32), **old.masters}, "k2", bytes(32))
+    assert rotate(engine, new) == 2
+    assert master_keys_in_use(engine) == {"k2"}
+    only_new = Keyring({"k2": bytes(32)}, "k2", bytes(32))
+    assert Inbox(engine, only_new).waiting()[0].payload == b'{"update_id": 5}'
+    assert Outbox(engine, only_new).due()[0].data["text"] == "x"

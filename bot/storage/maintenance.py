@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -118,40 +118,47 @@ def _deleted(session: Session, statement: Delete) -> int:
     return int(result.rowcount or 0)
 
 
+KEYED: tuple[tuple[Any, str, Any], ...] = (
+    (CaseRow, "cases", CaseRow.id),
+    (ConversationRow, "conversations", ConversationRow.id),
+    (InboxRow, "inbox", InboxRow.update_id),
+    (OutboxRow, "outbox", OutboxRow.id),
+)
+"""Every table whose rows carry a wrapped data key: the model, the table name bound into the
+wrapping, and the row id it is bound to. Rotation and the key checks go over all of them."""
+
+
 def _rewrap(
     session: Session,
     keyring: Keyring,
-    model: type[CaseRow | ConversationRow],
-    table: str,
+    keyed: tuple[Any, str, Any],
     progress: Callable[[int], None],
 ) -> int:
+    model, table, key = keyed
     done = 0
     last_id = 0
     while True:
         with session.begin():  # one batch, one transaction: killed, it is simply not done
-            rows = cast(
-                "Sequence[CaseRow | ConversationRow]",
-                session.scalars(
-                    select(model).where(model.id > last_id).order_by(model.id).limit(BATCH)
-                ).all(),
-            )
+            rows = session.scalars(
+                select(model).where(key > last_id).order_by(key).limit(BATCH)
+            ).all()
             for row in rows:
-                if envelope_key_id(row.dek) != keyring.active:
-                    ad = f"{table}|{row.id}"
+                if row.dek is not None and envelope_key_id(row.dek) != keyring.active:
+                    ad = f"{table}|{getattr(row, key.key)}"
                     row.dek, _ = keyring.wrap(keyring.unwrap(row.dek, ad), ad)
                     done += 1
             if not rows:
                 return done
-            last_id = rows[-1].id
+            last_id = getattr(rows[-1], key.key)
         progress(len(rows))
 
 
 def count_keys(engine: Engine) -> int:
-    """Return how many data keys there are (cases and conversations)."""
+    """Return how many rows carry a data key (cases, conversations, inbox, outbox)."""
     with Session(engine) as session:
         return sum(
             int(session.scalar(select(func.count()).select_from(model)) or 0)
-            for model in (CaseRow, ConversationRow)
+            for model, _, _ in KEYED
         )
 
 
@@ -163,8 +170,7 @@ def rotate(
 ) -> int:
     """Re-wrap every data key under the active master key; return how many were re-wrapped."""
     with Session(engine) as session:
-        done = _rewrap(session, keyring, CaseRow, "cases", progress)
-        done += _rewrap(session, keyring, ConversationRow, "conversations", progress)
+        done = sum(_rewrap(session, keyring, keyed, progress) for keyed in KEYED)
         with session.begin():
             session.add(
                 AuditRow(
@@ -181,7 +187,7 @@ def master_keys_in_use(engine: Engine) -> set[str]:
     """Return the ids of the master keys that still wrap some data key."""
     used: set[str] = set()
     with Session(engine) as session:
-        for model in (CaseRow, ConversationRow):
+        for model, _, _ in KEYED:
             for wrapped in session.scalars(select(model.dek)):
                 if wrapped and wrapped[0] == 1:
                     used.add(envelope_key_id(wrapped))
