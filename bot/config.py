@@ -49,9 +49,9 @@ class Settings:
     flows_dir: Path = PROJECT_ROOT / "flows"
     locales_dir: Path = PROJECT_ROOT / "locales"
     log_level: str | None = None
+    """None: the command decides (INFO for the bot, WARNING for the terminal chat)."""
     log_format: str = "text"
     """``text`` (lines for people) or ``json`` (one object a line, for a log system)."""
-    """None: the command decides (INFO for the bot, WARNING for the terminal chat)."""
     data_dir: Path = Path("var")
     database_url: Secret | None = None
     """None: the embedded SQLite file in ``data_dir``."""
@@ -75,6 +75,11 @@ class Settings:
     webhook_secret: Secret | None = None
     failpoint: str | None = None
     """For the fault tests only: ``name:count`` kills the process at that point."""
+
+    @property
+    def heartbeat_file(self) -> Path:
+        """Where the running bot notes that its clock turns (read by ``helpline health``)."""
+        return self.data_dir / "heartbeat.json"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

@@ -302,7 +302,7 @@ def health(settings: Settings, stdout: TextIO, *, now: float | None = None) -> i
 
     Otherwise 1, with one line saying why.
     """
-    path = settings.data_dir / "heartbeat.json"
+    path = settings.heartbeat_file
     try:
         beat = json.loads(path.read_text(encoding="utf-8"))
         age = (time.time() if now is None else now) - float(beat["at"])

@@ -304,12 +304,12 @@ def test_health_reads_the_heartbeat_the_running_bot_writes(
     monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path))
     code, out = run("health")
     assert code == 1 and "no heartbeat" in out
-    beat(tmp_path, reachable=True)
+    beat(tmp_path / "heartbeat.json", reachable=True)
     code, out = run("health")
     assert code == 0 and out.startswith("healthy")
-    beat(tmp_path, reachable=False)
+    beat(tmp_path / "heartbeat.json", reachable=False)
     assert run("health") == (1, "unhealthy: the database did not answer\n")
-    beat(tmp_path, reachable=True)
+    beat(tmp_path / "heartbeat.json", reachable=True)
     (tmp_path / "heartbeat.json").write_text('{"at": 1000.0, "database": true}')
     code, out = run("health")
     assert code == 1 and "old" in out

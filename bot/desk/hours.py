@@ -10,6 +10,7 @@ Pure: the caller passes the moment.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -26,8 +27,12 @@ def _equinox(year: int, base: float) -> int:
     return int(base + 0.242194 * (year - 1980) - (year - 1980) // 4)
 
 
-def holidays(year: int) -> set[date]:
-    """Return Japan's national holidays of a year (2020 rules; not the 2020–21 Olympic moves)."""
+@functools.cache
+def holidays(year: int) -> frozenset[date]:
+    """Return Japan's national holidays of a year (2020 rules; not the 2020–21 Olympic moves).
+
+    Worked out once a year: ``next_open`` asks once for every day it steps over.
+    """
     days = {
         date(year, 1, 1),
         _nth_monday(year, 1, 2),  # Coming of Age Day
@@ -56,7 +61,7 @@ def holidays(year: int) -> set[date]:
         between = day + timedelta(days=1)
         if between + timedelta(days=1) in days and between not in days and between.weekday() != 6:  # noqa: PLR2004
             days.add(between)
-    return days
+    return frozenset(days)
 
 
 @dataclass(frozen=True, slots=True)

@@ -319,9 +319,9 @@ class FlowSet:
     data: ReferenceData
     system_path: str = "flows/system.yaml"
     unreadable: frozenset[str] = frozenset()
+    """Names of flow files that could not be read at all (already reported)."""
     replies: Mapping[str, Msg] = field(default_factory=dict)
     """The union desk's canned replies (``/reply NAME``), by name."""
-    """Names of flow files that could not be read at all (already reported)."""
 
     def node(self, flow: str, node: str) -> Node | None:
         """Return a node, or None if the flow or node does not exist."""

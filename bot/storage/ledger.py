@@ -50,10 +50,3 @@ class Ledger:
                 delete(LedgerRow).where(LedgerRow.chat_key == chat, LedgerRow.at < cutoff)
             )
         return sorted(set(ids))
-
-    def take(self, chat: str) -> list[int]:
-        """Forget a chat's message ids; return those still young enough to delete."""
-        ids = self.deletable(chat)
-        with reachable(), Session(self.engine) as session, session.begin():
-            session.execute(delete(LedgerRow).where(LedgerRow.chat_key == chat))
-        return ids

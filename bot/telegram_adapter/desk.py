@@ -50,7 +50,7 @@ from bot.desk.staff import Decision, StaffMessage, decide
 from bot.records import DeskCase, Mail
 from bot.service import Helpline
 from bot.storage.crypto import Keyring
-from bot.storage.outbox import Action, Outbox
+from bot.storage.outbox import Action
 from bot.storage.store import SqlRecords, SqlUnit
 from bot.telegram_adapter.intake import DESK_KEY
 from bot.telegram_adapter.limits import RateLimits
@@ -95,7 +95,6 @@ class Desk:
         *,
         bot: Bot,
         keyring: Keyring,
-        outbox: Outbox,
         limits: RateLimits,
         metrics: Metrics | None = None,
     ) -> None:
@@ -105,7 +104,6 @@ class Desk:
         self.records = records
         self.bot = bot
         self.keyring = keyring
-        self.outbox = outbox
         self.limits = limits
 
     @property
@@ -114,9 +112,6 @@ class Desk:
         return self.settings.chat_id
 
     # Small helpers.
-
-    def _case(self, unit: SqlUnit, case: str) -> DeskCase | None:
-        return unit.desk_case(case)
 
     def _staff_key(self, user_id: int | None) -> str:
         return "staff:" + self.keyring.pseudonym("staff", user_id or 0)[:16]

@@ -33,7 +33,6 @@ from bot.service import Helpline
 from bot.storage.crypto import Keyring
 from bot.storage.db import DatabaseError
 from bot.storage.inbox import Arrived, Inbox
-from bot.storage.ledger import Ledger
 from bot.telegram_adapter.limits import FloodGate, Verdict
 from bot.telegram_adapter.loop import backoff, nap
 from bot.telegram_adapter.metrics import Metrics
@@ -70,7 +69,6 @@ class Intake:
         keyring: Keyring,
         *,
         inbox: Inbox,
-        ledger: Ledger,
         arrived: Callable[[], None],
         flood: FloodGate | None = None,
         desk_enabled: bool = False,
@@ -80,7 +78,6 @@ class Intake:
         self.bot = bot
         self.keyring = keyring
         self.inbox = inbox
-        self.ledger = ledger
         self.arrived = arrived
         """Called when the inbox has something new."""
         self.flood = flood or FloodGate()

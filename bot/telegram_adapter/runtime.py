@@ -67,8 +67,6 @@ IDLE_CHECK = 60.0
 THREADS = 48
 LEAD_EVERY = 5.0
 """Seconds between a follower's tries to lead (and the leader's checks that it still does)."""
-HEARTBEAT = "heartbeat.json"
-"""Written in the data folder every round of the clock, for ``helpline health``."""
 OUTAGE_ALERT_AFTER = ALERT_AFTER
 """How long the database may be unreachable before the desk is told."""
 PURGE_EVERY = timedelta(hours=6)
@@ -151,7 +149,6 @@ def assemble(
             database.records,
             bot=bot,
             keyring=keyring,
-            outbox=outbox,
             limits=limits,
             metrics=metrics,
         )
@@ -171,7 +168,6 @@ def assemble(
         bot,
         keyring,
         inbox=inbox,
-        ledger=ledger,
         arrived=worker.wake.set,
         desk_enabled=desk is not None,
         metrics=metrics,
@@ -420,7 +416,7 @@ async def _clock(
         alert = watch.round(reachable, datetime.now(UTC))
         if alert is not None and parts.desk is not None:  # each process tells what it sees
             await parts.desk.announce(alert)
-        await asyncio.to_thread(beat, settings.data_dir, reachable)
+        await asyncio.to_thread(beat, settings.heartbeat_file, reachable)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=IDLE_CHECK)
 
@@ -446,13 +442,13 @@ async def _jobs(settings: Settings, parts: Parts, next_purge: float) -> float:
     return time.monotonic() + PURGE_EVERY.total_seconds()
 
 
-def beat(data_dir: Path, reachable: bool) -> None:
+def beat(path: Path, reachable: bool) -> None:
     """Write the heartbeat file ``helpline health`` reads (the clock's rounds are turning)."""
     with contextlib.suppress(OSError):  # a read-only or full disk must not stop the bot
-        data_dir.mkdir(parents=True, exist_ok=True)
-        temporary = data_dir / (HEARTBEAT + ".tmp")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps({"at": time.time(), "database": reachable}))
-        temporary.replace(data_dir / HEARTBEAT)
+        temporary.replace(path)
 
 
 def _forget_topics(parts: Parts, threads: tuple[int, ...]) -> None:
