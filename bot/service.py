@@ -70,8 +70,7 @@ class Helpline:
         sleep: Callable[[float], None] = time.sleep,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.flows = flows
-        self.renderer = renderer
+        self.set_content(flows, renderer)
         self.records = records
         self.today = today
         self.desk_connected = desk_connected
@@ -104,9 +103,6 @@ class Helpline:
             call = Call(self, unit, chat, address)
             call.run(event)
             turn = call.turn()
-            for flow in completed(turn.path):
-                now = unit.conversation(chat)
-                unit.count_completed(flow, now.lang if now else SOURCE)
             if after is not None:
                 after(unit, turn)
         return turn
@@ -161,15 +157,24 @@ class Helpline:
         msg = self.flows.system.get(key, Msg(f"system.{key}", key))
         return self.renderer.text(msg, lang)
 
+    def set_content(self, flows: FlowSet, renderer: Renderer) -> None:
+        """Use these flows and translations from now on (at start, and on a reload).
+
+        What depends on them alone is worked out here once, not on every message.
+        """
+        self.flows, self.renderer = flows, renderer
+        msg = flows.system.get("exit_word", Msg("system.exit_word", "exit"))
+        self._exit_words = {lang: renderer.text(msg, lang) for lang in LANGUAGES}
+        self._folded_exit_words = {fold(w).casefold() for w in self._exit_words.values()}
+
     def exit_words(self) -> dict[str, str]:
         """The word that clears the chat, by language."""
-        msg = self.flows.system.get("exit_word", Msg("system.exit_word", "exit"))
-        return {lang: self.renderer.text(msg, lang) for lang in LANGUAGES}
+        return self._exit_words
 
     def is_exit_word(self, text: str) -> bool:
         """Whether a typed text is, alone, one of the words that clear the chat."""
         typed = fold(text).strip().casefold()
-        return bool(typed) and typed in {fold(w).casefold() for w in self.exit_words().values()}
+        return bool(typed) and typed in self._folded_exit_words
 
     def start_in(self, chat: str, lang: str) -> Turn:
         """Start a conversation in ``lang`` without the picker (``helpline chat --lang``)."""
@@ -276,6 +281,8 @@ class Call:
         """Run the engine for one event and carry out its effects."""
         step = engine.advance(self.flows, conversation.state, event, self.helpline.today())
         self.path = step.path
+        for flow in completed(step.path):  # counted for the reports: a count is nobody's
+            self.unit.count_completed(flow, conversation.lang)
         conversation = replace(conversation, state=step.state)
         handoff = next((e for e in step.effects if isinstance(e, engine.Handoff)), None)
         waiting: engine.Say | None = None

@@ -275,7 +275,7 @@ def reload_content(settings: Settings, parts: Parts) -> bool:
         log.error("reload.refused", extra={"error": "translations_incomplete"})
         parts.metrics.count("helpline_reloads_total", outcome="refused")
         return False
-    parts.helpline.flows, parts.helpline.renderer = flows, renderer
+    parts.helpline.set_content(flows, renderer)
     if parts.desk is not None:
         parts.desk.settings = replace(parts.desk.settings, roster=roster)
         parts.helpline.office = roster.office
