@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-YES, NO, SKIP = "dialog:yes", "dialog:no", "dialog:skip"
+YES, NO = "dialog:yes", "dialog:no"
+SKIP = handoff.SKIP
 PER_CHAT_HOUR, PER_CHAT_DAY = 10, 30
 FLEET_HOUR = 200
 SLOWDOWN_SECONDS = 2.0
@@ -59,11 +60,7 @@ def consent_version(call: Call) -> str:
 
 def _choice(event: engine.Event | object) -> str | None:
     """Return the dialog button an event chooses (by press or by its number typed)."""
-    if isinstance(event, engine.ButtonPressed) and event.data.startswith("dialog:"):
-        return event.data
-    if isinstance(event, engine.TextEntered):
-        return {"1": YES, "2": NO}.get(event.text.strip())
-    return None
+    return handoff.choose(event, {"1": YES, "2": NO})
 
 
 # Handoff and consent.
@@ -111,7 +108,7 @@ def finish_handoff(
     if not call.helpline.desk_connected:
         call.out.append(call.system("desk_unavailable", lang))
         return replace(conversation, mode=Mode.CHAT, scratch={})
-    mailbox = conversation.scratch.get("replies") == "mailbox"
+    mailbox = handoff.replies_wait(conversation)
     call.out.append(call.system("handoff_mailbox" if mailbox else "handoff_asked", lang))
     office, now = call.helpline.office, call.helpline.clock()
     if office is not None and not office.is_open(now):
@@ -169,7 +166,7 @@ def offer_pin(call: Call, conversation: Conversation, required: bool) -> Convers
 def _pin(call: Call, conversation: Conversation, event: object) -> Conversation | None:
     lang = conversation.lang
     if _choice(event) == SKIP:
-        if not conversation.scratch.get("required"):
+        if not handoff.replies_wait(conversation):
             return _finish(call, conversation)
         call.out.append(call.system("pin_needed", lang))  # replies will wait: no skipping
         return conversation

@@ -36,7 +36,8 @@ HERE, HOURS, NOWHERE = "dialog:here", "dialog:hours", "dialog:none"
 _HOURS = re.compile(r"^\s*(\d{1,2})(?::00)?\s*[-~〜～–—]\s*(\d{1,2})(?::00)?\s*$")
 
 
-def _choice(event: object, typed: dict[str, str]) -> str | None:
+def choose(event: object, typed: dict[str, str]) -> str | None:
+    """The dialog button an event chooses: pressed, or its number typed (full-width too)."""
     if isinstance(event, engine.ButtonPressed) and event.data.startswith("dialog:"):
         return event.data
     if isinstance(event, engine.TextEntered):
@@ -65,7 +66,7 @@ def ask_note(call: Call, conversation: Conversation) -> Conversation:
 
 def note(call: Call, conversation: Conversation, event: object) -> Conversation:
     """The trainee writes their message (or skips it)."""
-    if _choice(event, {}) == SKIP:
+    if choose(event, {}) == SKIP:
         return ask_replies(call, conversation)
     if not isinstance(event, engine.TextEntered) or not event.text.strip():
         return ask_note(call, conversation)
@@ -91,20 +92,14 @@ def ask_replies(call: Call, conversation: Conversation) -> Conversation:
 
 def replies(call: Call, conversation: Conversation, event: object) -> Conversation:
     """The trainee chooses how replies reach them."""
-    choice = _choice(event, {"1": HERE, "2": HOURS, "3": NOWHERE})
+    choice = choose(event, {"1": HERE, "2": HOURS, "3": NOWHERE})
     case = conversation.case
     if choice is None or case is None:
         return ask_replies(call, conversation)
     if choice == HOURS:
         call.out.append(call.system("hours_ask", conversation.lang))
         return replace(conversation, mode=Mode.HOURS)
-    if choice == NOWHERE:
-        call.unit.set_reply_mode(case, "mailbox", None)
-        call.unit.set_case_address(case, None)
-        return _remember(call, conversation, "mailbox", required=True)
-    call.unit.set_reply_mode(case, "here", None)
-    call.unit.set_case_address(case, call.address)
-    return _remember(call, conversation, "here", required=False)
+    return _remember(call, conversation, case, "mailbox" if choice == NOWHERE else "here")
 
 
 def hours(call: Call, conversation: Conversation, event: object) -> Conversation:
@@ -113,17 +108,31 @@ def hours(call: Call, conversation: Conversation, event: object) -> Conversation
     if safe is None or conversation.case is None:
         call.out.append(call.system("hours_format", conversation.lang))
         return conversation
-    call.unit.set_reply_mode(conversation.case, "hours", safe)
-    call.unit.set_case_address(conversation.case, call.address)
-    return _remember(call, conversation, "hours", required=False)
+    return _remember(call, conversation, conversation.case, "hours", safe)
 
 
-def _remember(call: Call, conversation: Conversation, mode: str, required: bool) -> Conversation:
-    """Go on to the PIN: optional, or needed when replies wait in the mailbox."""
+def _remember(
+    call: Call,
+    conversation: Conversation,
+    case: str,
+    mode: str,
+    hours: tuple[int, int] | None = None,
+) -> Conversation:
+    """Keep how replies may reach the trainee (and where, unless nowhere); offer the PIN.
+
+    The PIN is optional, or needed when replies wait in the mailbox.
+    """
     from bot.dialogs import offer_pin  # noqa: PLC0415 - the two dialogs call each other
 
-    scratch = {**conversation.scratch, "replies": mode, "required": "1" if required else ""}
-    return offer_pin(call, replace(conversation, scratch=scratch), required)
+    call.unit.set_reply_mode(case, mode, hours)
+    call.unit.set_case_address(case, None if mode == "mailbox" else call.address)
+    remembered = replace(conversation, scratch={**conversation.scratch, "replies": mode})
+    return offer_pin(call, remembered, required=replies_wait(remembered))
+
+
+def replies_wait(conversation: Conversation) -> bool:
+    """Whether the trainee chose replies in the mailbox (then a PIN is the only way back)."""
+    return conversation.scratch.get("replies") == "mailbox"
 
 
 def at_desk(call: Call, conversation: Conversation, event: object) -> Conversation | None:
