@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.assemble import japan_today  # noqa: E402
 from bot.flowdefs.folder import load_flowset  # noqa: E402
-from bot.reports.report import chart_png, make_report  # noqa: E402
+from bot.reports.report import CHARTED, chart_png, make_report  # noqa: E402
 from bot.storage.counts import open_cases, read_tallies  # noqa: E402
 from tests.databases import sqlite_engine  # noqa: E402
 from tests.test_reports import population, store  # noqa: E402
@@ -58,7 +58,7 @@ def main() -> None:
             prefecture_name=lambda pref: flows.data.prefectures.name(pref, "en"),
         )
         for table in report.tables:
-            if table.dimension in ("cases", "topic", "finding", "language"):
+            if table.dimension in CHARTED:
                 png = chart_png(report, table)
                 if png is not None:
                     (OUT / f"example-{table.dimension}.png").write_bytes(png)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import html
 import io
 from collections.abc import Callable, Mapping, Sequence
@@ -23,31 +24,26 @@ from datetime import date
 from typing import Any
 
 from bot.desk.card import LANGUAGE_JA, TOPIC_JA
+from bot.reports import tally
 from bot.reports.tables import HIDDEN, THRESHOLD, TOTAL, WITHHELD, Table, build
 
-TOPICS = ("wages", "documents", "fines", "firing", "safety", "emergency", "help", "menu")
-FINDINGS = (
-    "below_minimum",
-    "unpaid_premium",
-    "documents_held",
-    "forced_savings",
-    "fines",
-    "dismissal_without_notice",
-    "forced_return",
-    "danger",
-)
+TOPICS = tuple(TOPIC_JA)
+LANGUAGES = tuple(LANGUAGE_JA)
+FINDINGS = (*tally.FINDINGS, "danger")
 SECTIONS: tuple[tuple[str, bool, Sequence[str]], ...] = (
     ("cases", False, ()),
     ("topic", True, TOPICS),
-    ("language", True, ("vi", "zh_Hans", "ja", "en")),
+    ("language", True, LANGUAGES),
     ("prefecture", True, ()),
     ("finding", False, FINDINGS),
     ("desk", False, ("reached", "closed", "purged_open")),
-    ("first_reply", True, ("under_1h", "1h_to_4h", "4h_to_24h", "over_24h", "never")),
+    ("first_reply", True, tally.FIRST_REPLY_NAMES),
     ("completed", True, TOPICS),
-    ("completed_language", True, ("vi", "zh_Hans", "ja", "en")),
+    ("completed_language", True, LANGUAGES),
 )
 """Each table: its dimension, whether each case has one value only, the order of its rows."""
+CHARTED = ("cases", "topic", "finding", "language")
+"""The tables the HTML report draws as charts."""
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -343,8 +339,9 @@ def _png(figure: Any, plt: Any) -> bytes:
     return buffer.getvalue()
 
 
+@functools.cache
 def _cjk_font() -> bool:
-    """Whether a font that shows Japanese is installed (and use it)."""
+    """Whether a font that shows Japanese is installed (and use it); looked for once."""
     from matplotlib import font_manager, rcParams  # noqa: PLC0415
 
     for font in font_manager.fontManager.ttflist:
@@ -357,7 +354,7 @@ def _cjk_font() -> bool:
 def _charts(report: Report) -> dict[str, str]:
     drawn = {}
     for table in report.tables:
-        if table.dimension in ("cases", "topic", "finding", "language"):
+        if table.dimension in CHARTED:
             png = chart_png(report, table)
             if png is not None:
                 drawn[table.dimension] = base64.b64encode(png).decode()

@@ -21,43 +21,34 @@ from datetime import datetime, timedelta
 from bot.desk.hours import JST
 from bot.values import Choice, Flag, Prefecture, Value, Yen
 
-
-def _flag(key: str) -> Callable[[Mapping[str, Value]], bool]:
-    return lambda answers: answers.get(key) == Flag(True)
+Shows = Callable[[Value | None], bool]
 
 
-def _owed(key: str) -> Callable[[Mapping[str, Value]], bool]:
-    def owed(answers: Mapping[str, Value]) -> bool:
-        value = answers.get(key)
-        return isinstance(value, Yen) and value.amount > 0
-
-    return owed
+def _yes(value: Value | None) -> bool:
+    return value == Flag(True)
 
 
-def _chose(key: str, *choices: str) -> Callable[[Mapping[str, Value]], bool]:
-    return lambda answers: answers.get(key) in {Choice(c) for c in choices}
+def _owed(value: Value | None) -> bool:
+    return isinstance(value, Yen) and value.amount > 0
 
 
-FINDINGS: dict[str, Callable[[Mapping[str, Value]], bool]] = {
-    "below_minimum": _flag("wages.check.below_minimum"),
-    "unpaid_premium": _owed("wages.check.extra_shortfall"),
-    "documents_held": _chose("documents.topics", "passport"),
-    "forced_savings": _chose("documents.topics", "savings"),
-    "fines": _chose("fines.topics", "fine", "pay_cut", "damages"),
-    "dismissal_without_notice": _chose("firing.notice_given", "no"),
-    "forced_return": _chose("firing.topics", "sent_home"),
+def _chose(*choices: str) -> Shows:
+    return lambda value: value in {Choice(c) for c in choices}
+
+
+FINDINGS: dict[str, tuple[str, Shows]] = {
+    "below_minimum": ("wages.check.below_minimum", _yes),
+    "unpaid_premium": ("wages.check.extra_shortfall", _owed),
+    "documents_held": ("documents.topics", _chose("passport")),
+    "forced_savings": ("documents.topics", _chose("savings")),
+    "fines": ("fines.topics", _chose("fine", "pay_cut", "damages")),
+    "dismissal_without_notice": ("firing.notice_given", _chose("no")),
+    "forced_return": ("firing.topics", _chose("sent_home")),
 }
-"""Finding → whether a case's kept answers show it. Danger answers come from ``urgent``."""
+"""Finding → the kept answer that shows it, and how. Danger answers come from ``urgent``."""
 
-ANSWER_KEYS = {
-    "wages.check.below_minimum",
-    "wages.check.extra_shortfall",
-    "documents.topics",
-    "fines.topics",
-    "firing.notice_given",
-    "firing.topics",
-    "wages.prefecture",
-}
+PREFECTURE_KEY = "wages.prefecture"
+ANSWER_KEYS = {key for key, _ in FINDINGS.values()} | {PREFECTURE_KEY}
 """Every answer key read here, for the check that the flows still have them."""
 
 FIRST_REPLY = (
@@ -65,6 +56,9 @@ FIRST_REPLY = (
     (timedelta(hours=4), "1h_to_4h"),
     (timedelta(hours=24), "4h_to_24h"),
 )
+LATE, NEVER = "over_24h", "never"
+FIRST_REPLY_NAMES = (*(name for _, name in FIRST_REPLY), LATE, NEVER)
+"""The time-to-first-reply buckets, in order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +84,14 @@ def month(moment: datetime) -> str:
 def properties(case: Profile) -> list[tuple[str, str]]:
     """The (dimension, value) pairs a case counts under."""
     found = [("cases", "all"), ("topic", case.topic or "menu"), ("language", case.lang)]
-    prefecture = case.answers.get("wages.prefecture")
+    prefecture = case.answers.get(PREFECTURE_KEY)
     if isinstance(prefecture, Prefecture):
         found.append(("prefecture", prefecture.id))
-    found += [("finding", name) for name, shows in FINDINGS.items() if shows(case.answers)]
+    found += [
+        ("finding", name)
+        for name, (key, shows) in FINDINGS.items()
+        if shows(case.answers.get(key))
+    ]
     if case.urgent:
         found.append(("finding", "danger"))
     found.append(("desk", "closed" if case.closed else "purged_open"))
@@ -105,9 +103,9 @@ def properties(case: Profile) -> list[tuple[str, str]]:
 
 def _first_reply(case: Profile) -> str:
     if case.first_reply_at is None:
-        return "never"
+        return NEVER
     waited = case.first_reply_at - case.opened_at
     for limit, name in FIRST_REPLY:
         if waited < limit:
             return name
-    return "over_24h"
+    return LATE
