@@ -331,15 +331,12 @@ class SqlUnit:
 
     def close_case(self, case: str) -> None:
         """Close a case: the retention period starts now, and it is counted for the reports."""
-        now = self.clock()
-        self.session.execute(
-            update(CaseRow)
-            .where(CaseRow.public_id == case)
-            .values(status="closed", closed_at=now, last_activity_at=now)
-        )
         row = self._case_row(case)
-        if row is not None:
-            tally_case(self.session, self.keyring, row, now)
+        if row is None:
+            return
+        now = self.clock()
+        row.status, row.closed_at, row.last_activity_at = "closed", now, now
+        tally_case(self.session, self.keyring, row, now)
 
     def first_reply(self, case: str) -> None:
         """Note that a volunteer answered (the first time only), for the reports."""
@@ -451,19 +448,12 @@ class SqlUnit:
             query = text("SELECT pg_try_advisory_xact_lock(:n)")
             if not self.session.execute(query, {"n": number}).scalar():
                 return False
-        row = self.session.get(InboxRow, update_id, populate_existing=True)
-        if row is None or row.done_at is not None:
-            return False
-        older = self.session.scalar(
-            select(func.count())
-            .select_from(InboxRow)
-            .where(
-                InboxRow.chat_key == chat,
-                InboxRow.done_at.is_(None),
-                InboxRow.update_id < update_id,
+        oldest = self.session.scalar(
+            select(func.min(InboxRow.update_id)).where(
+                InboxRow.chat_key == chat, InboxRow.done_at.is_(None)
             )
         )
-        return not older
+        return bool(oldest == update_id)  # not waiting any more, or not the first: not now
 
     def audit(self, actor: str, action: str, case: str | None = None, detail: str = "") -> None:
         """Write an audit row with the unit, or after it if the unit fails."""
