@@ -11,7 +11,7 @@ import copy
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
 from bot.casecode import make_code
@@ -59,16 +59,13 @@ class MemoryRecords:
     @contextmanager
     def unit(self) -> Iterator[Unit]:
         """Start a unit of work: on an error, everything but the audit log is put back."""
-        saved = copy.deepcopy(
-            (self.conversations, self.addresses, self.cases, self.resume, self.failures)
-        )
-        queued = (len(self.outbox), set(self.finished))
+        kept = [f.name for f in fields(self) if f.name not in ("audit_log", "clock", "rng")]
+        saved = copy.deepcopy({name: getattr(self, name) for name in kept})
         try:
             yield self
         except BaseException:
-            self.conversations, self.addresses, self.cases, self.resume, self.failures = saved
-            del self.outbox[queued[0] :]
-            self.finished = queued[1]
+            for name, value in saved.items():
+                setattr(self, name, value)
             raise
 
     def conversation(self, chat: str) -> Conversation | None:
