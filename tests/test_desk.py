@@ -386,3 +386,13 @@ def test_doctor_asks_telegram_whether_the_bot_may_work_in_the_desk(tmp_path: Pat
     other = replace(settings, staff_chat_id=-1009999999999)
     (only,) = telegram_desk_checks(other, FakeRequest(world))
     assert not only[0] and "add the bot to the group" in only[1]
+
+
+@pytest.mark.asyncio
+async def test_a_link_the_trainee_sends_stays_text_in_the_topic(tmp_path: Path) -> None:
+    async with with_desk(tmp_path, desk_world()) as bot:
+        thread = await case_replied_here(bot)
+        await say(bot, TRAINEE, "https://example.org/luong")
+        relayed = bot.world.visible(DESK, thread)[-1]
+        assert relayed.text == "本人：\nhttps://example.org/luong"
+        assert relayed.protected and not relayed.preview

@@ -36,6 +36,7 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    LinkPreviewOptions,
     MessageEntity,
     Update,
     User,
@@ -212,6 +213,7 @@ class Desk:
             reply_markup=markup,
             entities=entities,
             protect_content=True,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),  # a trainee's link: text
         )
         return message.message_id
 

@@ -37,6 +37,7 @@ from bot.telegram_adapter.limits import FloodGate, Verdict
 from bot.telegram_adapter.loop import backoff, nap
 from bot.telegram_adapter.metrics import Metrics
 from bot.telegram_adapter.reading import Arrival, read
+from bot.telegram_adapter.sender import delete_in_batches
 
 log = logging.getLogger(__name__)
 
@@ -124,11 +125,10 @@ class Intake:
     async def delete_unread(self, dropped: dict[int, list[int]]) -> None:
         """Delete the messages a flood brought, unread: nothing of them is kept, here or there."""
         for chat_id, message_ids in dropped.items():
-            for start in range(0, len(message_ids), 100):
-                try:
-                    await self.bot.delete_messages(chat_id, message_ids[start : start + 100])
-                except TelegramError as error:
-                    log.warning("flood.delete_failed", extra={"error": type(error).__name__})
+            try:
+                await delete_in_batches(self.bot, chat_id, message_ids)
+            except TelegramError as error:  # best effort: the flood is not kept either way
+                log.warning("flood.delete_failed", extra={"error": type(error).__name__})
 
     def leaves(self, arrival: Arrival) -> bool:
         """Whether an update asks to wipe or delete: never held back, whatever the flood."""

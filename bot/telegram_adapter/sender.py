@@ -98,6 +98,18 @@ def to_actions(
     return actions
 
 
+async def delete_in_batches(bot: Bot, chat_id: int, ids: Sequence[int]) -> None:
+    """Delete messages, 100 a call; ones already gone or too old are skipped by Telegram.
+
+    Other errors (the network, a 429) are the caller's to retry or let go.
+    """
+    for start in range(0, len(ids), DELETE_BATCH):
+        try:
+            await bot.delete_messages(chat_id, ids[start : start + DELETE_BATCH])
+        except BadRequest as error:
+            log.warning("wipe.partial", extra={"error": type(error).__name__})
+
+
 def split(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
     """Split a text into messages Telegram accepts, at paragraph or line breaks if possible."""
     parts: list[str] = []
@@ -266,9 +278,4 @@ class Sender:
                 await asyncio.to_thread(self.outbox.later, action, retry)
 
     async def _delete(self, chat_id: int, ids: Sequence[int]) -> None:
-        """Delete messages in batches; ones already gone or too old are skipped by Telegram."""
-        for start in range(0, len(ids), DELETE_BATCH):
-            try:
-                await self.bot.delete_messages(chat_id, ids[start : start + DELETE_BATCH])
-            except BadRequest as error:
-                log.warning("wipe.partial", extra={"error": type(error).__name__})
+        await delete_in_batches(self.bot, chat_id, ids)

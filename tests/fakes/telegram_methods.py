@@ -98,6 +98,8 @@ class TelegramMethods(WorldState):
         stored = self._store(chat_id, from_bot=True, text=text, thread_id=thread_id)
         stored.buttons, stored.markup = buttons, markup
         stored.protected = flag(params.get("protect_content"))
+        preview = as_json(params.get("link_preview_options")) or {}
+        stored.preview = not flag(preview.get("is_disabled"))
         self._sent(chat_id)
         return self._message_json(chat_id, stored)
 

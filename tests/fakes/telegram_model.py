@@ -66,6 +66,8 @@ class StoredMessage:
     date: int
     buttons: list[tuple[str, str]] = field(default_factory=list)
     protected: bool = False
+    preview: bool = True
+    """Whether Telegram would show a link preview (sendMessage without is_disabled)."""
     deleted: bool = False
     kind: str = "text"
     thread_id: int | None = None
