@@ -56,7 +56,7 @@ from bot.storage.store import SqlRecords, SqlUnit
 from bot.telegram_adapter.intake import DESK_KEY
 from bot.telegram_adapter.limits import RateLimits
 from bot.telegram_adapter.metrics import Metrics
-from bot.telegram_adapter.reading import read
+from bot.telegram_adapter.reading import read, username_of
 
 log = logging.getLogger(__name__)
 
@@ -318,14 +318,10 @@ class Desk:
         if arrival.callback_id is not None:
             await self._press(update, arrival.callback_id, message, arrival.group_data or "")
             return
-        decision = decide(message, self.settings.chat_id, self.settings.staff, self._username())
+        decision = decide(
+            message, self.settings.chat_id, self.settings.staff, username_of(self.bot)
+        )
         await asyncio.to_thread(self._decided, message, decision, update.update_id)
-
-    def _username(self) -> str | None:
-        try:
-            return self.bot.username
-        except RuntimeError:  # not initialised (some tests)
-            return None
 
     def _decided(self, message: StaffMessage, decision: Decision, update_id: int) -> None:
         actor = self._staff_key(message.sender_id)

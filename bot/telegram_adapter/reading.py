@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from telegram import Message, Update
+from telegram import Bot, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType
 
 from bot import engine
@@ -53,6 +53,14 @@ class Arrival:
     """A message or button press in a group: for the union desk (``bot.desk.staff``)."""
     group_data: str | None = None
     """The data of a button pressed in a group."""
+
+
+def username_of(bot: Bot) -> str | None:
+    """The bot's username, once ``get_me`` has run (None before: some tests skip it)."""
+    try:
+        return bot.username
+    except RuntimeError:
+        return None
 
 
 def read(update: Update, bot_username: str | None = None) -> Arrival:

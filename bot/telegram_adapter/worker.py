@@ -43,7 +43,7 @@ from bot.telegram_adapter.desk import Desk
 from bot.telegram_adapter.intake import DESK_KEY
 from bot.telegram_adapter.loop import backoff, nap
 from bot.telegram_adapter.metrics import Metrics
-from bot.telegram_adapter.reading import read
+from bot.telegram_adapter.reading import read, username_of
 from bot.telegram_adapter.sender import to_actions
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ class Worker:
             else:
                 await asyncio.to_thread(self.inbox.finish, item.update_id)
             return True
-        arrival = read(update, self.bot.username if self._bot_known() else None)
+        arrival = read(update, username_of(self.bot))
         if arrival.callback_id is not None:
             # Too late or already answered: the press is handled all the same.
             with contextlib.suppress(TelegramError):
@@ -207,18 +207,13 @@ class Worker:
             unit.finish_update(item.update_id)
             failpoint("worker.before_commit")
 
-        claimed: list[bool] = []
-
-        def claim(unit: Unit) -> bool:
-            claimed.append(unit.claim_update(item.update_id, chat))
-            return claimed[-1]
-
+        claim = _Claim(item.update_id, chat)
         await asyncio.to_thread(
             self.helpline.handle, chat, arrival.event, str(arrival.chat_id), after, claim=claim
         )
         failpoint("worker.committed")
         self.sent()
-        return all(claimed)
+        return claim.got
 
     async def _flood_notice(self, item: Waiting, flood: dict[str, Any]) -> bool:
         chat = item.chat_key or ""
@@ -228,17 +223,12 @@ class Worker:
             self.queue(unit, chat, to_actions(turn, chat_id, None))
             unit.finish_update(item.update_id)
 
-        claimed: list[bool] = []
-
-        def claim(unit: Unit) -> bool:
-            claimed.append(unit.claim_update(item.update_id, chat))
-            return claimed[-1]
-
+        claim = _Claim(item.update_id, chat)
         await asyncio.to_thread(
             self.helpline.tell, chat, "slow_down", flood.get("lang"), after, claim=claim
         )
         self.sent()
-        return all(claimed)
+        return claim.got
 
     def queue(self, unit: Unit, chat: str, actions: list[dict[str, Any]]) -> None:
         """Queue a chat's actions under its key, and the desk's under the desk's."""
@@ -249,8 +239,14 @@ class Worker:
         elif desk:
             log.info("desk.requested_without_desk")
 
-    def _bot_known(self) -> bool:
-        try:
-            return bool(self.bot.username)
-        except RuntimeError:  # get_me has not run (tests that skip initialize)
-            return False
+
+class _Claim:
+    """Claims an update for its chat first thing in the unit; remembers whether it got it."""
+
+    def __init__(self, update_id: int, chat: str) -> None:
+        self.update_id, self.chat = update_id, chat
+        self.got = False
+
+    def __call__(self, unit: Unit) -> bool:
+        self.got = unit.claim_update(self.update_id, self.chat)
+        return self.got
