@@ -63,7 +63,7 @@ class Settings:
     idle_wipe_minutes: int = 30
     """A chat nobody touched for this long is wiped on both sides (always far below 48 h)."""
     staff_chat_id: int | None = None
-    """The union desk's forum supergroup (issue 6)."""
+    """The union desk's forum supergroup."""
     staff_user_ids: frozenset[int] = frozenset()
     roster_file: Path | None = None
     """The volunteer roster (None: ``roster.yaml`` in the data folder)."""
@@ -75,6 +75,11 @@ class Settings:
     webhook_secret: Secret | None = None
     failpoint: str | None = None
     """For the fault tests only: ``name:count`` kills the process at that point."""
+
+    @property
+    def roster_path(self) -> Path:
+        """Where the roster is read from (a missing file is an empty roster)."""
+        return self.roster_file or self.data_dir / "roster.yaml"
 
     @property
     def heartbeat_file(self) -> Path:
@@ -149,7 +154,7 @@ class Settings:
             idle_wipe_minutes=read.number("HELPLINE_IDLE_WIPE_MINUTES", 30, low=1, high=24 * 60),
             staff_chat_id=staff_chat_id,
             staff_user_ids=staff_user_ids,
-            roster_file=Path(read.text("HELPLINE_ROSTER_FILE") or data_dir / "roster.yaml"),
+            roster_file=Path(roster) if (roster := read.text("HELPLINE_ROSTER_FILE")) else None,
             unclaimed_hours=read.number("HELPLINE_UNCLAIMED_HOURS", 4, low=1, high=24 * 7),
             webhook_url=webhook_url,
             webhook_listen=read.address("HELPLINE_WEBHOOK_LISTEN", ("127.0.0.1", 8080)),

@@ -267,8 +267,8 @@ def _desk_checks(settings: Settings) -> list[tuple[bool, str]]:
             )
         ]
     results = [(True, f"desk: {len(settings.staff_user_ids)} volunteers may answer")]
-    path = settings.roster_file
-    if path is None or not path.exists():
+    path = settings.roster_path
+    if not path.exists():
         results.append(
             (
                 False,

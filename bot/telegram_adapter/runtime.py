@@ -37,7 +37,7 @@ from bot import failpoints
 from bot.assemble import build_helpline, japan_today, load_content
 from bot.config import Settings
 from bot.desk.outage import ALERT_AFTER, OutageWatch
-from bot.desk.roster import Roster, RosterError, read_roster
+from bot.desk.roster import RosterError, read_roster
 from bot.events import Turn
 from bot.flowdefs.folder import FlowError
 from bot.flowdefs.model import Msg
@@ -120,7 +120,7 @@ def assemble(
     settings: Settings, database: Database, bot: Bot, limits: RateLimits | None = None
 ) -> Parts:
     """Build the service and the loops around one database and one bot."""
-    roster = read_roster(settings.roster_file) if settings.roster_file else Roster()
+    roster = read_roster(settings.roster_path)
     connected = settings.staff_chat_id is not None
     helpline = build_helpline(
         settings.flows_dir,
@@ -266,7 +266,7 @@ def reload_content(settings: Settings, parts: Parts) -> bool:
     try:
         flows, renderer = load_content(settings.flows_dir, settings.locales_dir, japan_today())
         _, complete = i18n_tools.check(flows, settings.flows_dir, settings.locales_dir)
-        roster = read_roster(settings.roster_file) if settings.roster_file else Roster()
+        roster = read_roster(settings.roster_path)
     except (FlowError, RosterError) as error:
         log.error("reload.refused", extra={"error": type(error).__name__})
         parts.metrics.count("helpline_reloads_total", outcome="refused")
