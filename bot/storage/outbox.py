@@ -48,13 +48,11 @@ class Outbox:
         """Return the first action of each chat, if it is due and the chat is not busy."""
         with reachable(), Session(self.engine) as session:
             heads = select(func.min(OutboxRow.id)).group_by(OutboxRow.chat_key).scalar_subquery()
-            query = (
-                select(OutboxRow)
-                .where(OutboxRow.id.in_(heads), OutboxRow.due_at <= self.clock())
-                .order_by(OutboxRow.id)
-                .limit(limit + len(busy))
+            query = select(OutboxRow).where(
+                OutboxRow.id.in_(heads), OutboxRow.due_at <= self.clock()
             )
-            rows = [row for row in session.scalars(query) if row.chat_key not in busy]
+            if busy:
+                query = query.where(OutboxRow.chat_key.not_in(busy))
             return [
                 Action(
                     row.id,
@@ -62,7 +60,7 @@ class Outbox:
                     json.loads(open_row(self.keyring, "outbox", row.id, row.dek, row.payload)),
                     row.attempts,
                 )
-                for row in rows[:limit]
+                for row in session.scalars(query.order_by(OutboxRow.id).limit(limit))
             ]
 
     def done(
