@@ -28,9 +28,8 @@ class Bucket:
 
     capacity: float
     rate: float
-    tokens: float = 0.0
-    updated: float | None = None
-    """When the tokens were last counted; None: never (a new bucket starts full)."""
+    tokens: float = -1.0
+    updated: float = 0.0
 
     def wait_time(self, now: float) -> float:
         """Seconds until a token is free (0: one is free now)."""
@@ -43,7 +42,7 @@ class Bucket:
         self.tokens -= 1
 
     def _refill(self, now: float) -> None:
-        if self.updated is None:  # a new bucket starts full
+        if self.tokens < 0:  # a new bucket starts full
             self.tokens, self.updated = self.capacity, now
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
@@ -121,7 +120,7 @@ class RateLimits:
     def _forget_idle(self, now: float) -> None:
         if len(self.chats) > 10_000:  # noqa: PLR2004 - keep memory bounded
             for chat_id, bucket in list(self.chats.items()):
-                if now - (bucket.updated or now) > 60:  # noqa: PLR2004 - long since full again
+                if now - bucket.updated > 60:  # noqa: PLR2004 - long since full again
                     del self.chats[chat_id]
 
 
