@@ -41,10 +41,10 @@ from bot import engine as flow_engine  # noqa: E402
 from bot.assemble import build_helpline  # noqa: E402
 from bot.casecode import make_code  # noqa: E402
 from bot.conversation import Conversation, dumps  # noqa: E402
-from bot.dialogs import YES  # noqa: E402
 from bot.events import Opened, ResumeAsked  # noqa: E402
 from bot.records import Records  # noqa: E402
 from bot.service import Helpline  # noqa: E402
+from bot.service.call import YES  # noqa: E402
 from bot.storage.crypto import PRODUCTION_KDF, Keyring, new_key, seal  # noqa: E402
 from bot.storage.db import make_engine, upgrade  # noqa: E402
 from bot.storage.maintenance import purge  # noqa: E402

@@ -12,19 +12,13 @@ from bot import engine
 from bot.assemble import build_helpline
 from bot.casecode import make_code, read_code
 from bot.conversation import Mode
-from bot.dialogs import (
-    FLEET_HOUR,
-    NO,
-    PER_CHAT_HOUR,
-    RESUME_SECONDS,
-    SKIP,
-    YES,
-    consent_version,
-)
 from bot.events import DeleteAsked, DeskRequest, Incoming, Opened, Reply, ResumeAsked, Scrub, Turn
 from bot.flowdefs.model import Store
 from bot.records import Records
-from bot.service import Call, Helpline
+from bot.service import Helpline
+from bot.service.call import NO, SKIP, YES, Call
+from bot.service.consent import version as consent_version
+from bot.service.resume import FLEET_HOUR, PER_CHAT_HOUR, RESUME_SECONDS
 from bot.storage.crypto import Keyring
 from bot.storage.memory import MemoryRecords
 from bot.storage.store import SqlRecords
@@ -127,8 +121,7 @@ def test_agreeing_opens_a_case_with_the_consent_version(world: World) -> None:
     case = world.case()
     assert isinstance(world.records, MemoryRecords) and case in world.records.cases
     version = world.records.cases[case].consent_version
-    call = Call(world.helpline, world.records, CHAT, None)
-    assert version == consent_version(call) and len(version) == 12
+    assert version == consent_version(world.helpline.flows) and len(version) == 12
     assert ("trainee", "case_opened", case, "") in world.records.audit_log
 
 

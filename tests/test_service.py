@@ -10,9 +10,9 @@ import pytest
 from bot import engine
 from bot.conversation import Conversation, Mode
 from bot.desk.hours import OfficeHours
-from bot.dialogs import YES
 from bot.events import DeskRequest, Opened, Reply, Turn, Wipe
 from bot.service import Helpline
+from bot.service.call import YES
 
 CHAT = "chat-1"
 

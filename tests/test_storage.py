@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session
 from bot import engine as flow_engine
 from bot.assemble import build_helpline
 from bot.conversation import Conversation, Mode
-from bot.dialogs import YES
 from bot.engine import State
 from bot.events import Incoming, Opened, ResumeAsked
 from bot.records import Mail
+from bot.service.call import YES
 from bot.storage import db
 from bot.storage.crypto import CryptoError, Keyring, envelope_key_id
 from bot.storage.inbox import Arrived, Inbox

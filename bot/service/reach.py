@@ -1,7 +1,7 @@
-"""Opening a case for the union desk, and talking to it.
+"""Before a case goes to the union desk: a note for the volunteer, and how replies may reach.
 
-After consent (``bot.dialogs``), when the desk is connected, a trainee is asked three things,
-each answered with a button or by typing:
+After consent, when the desk is connected, a trainee is asked three things, each answered with a
+button or by typing:
 
 1. an optional short message for the volunteer, in their own words (kept sealed with the case,
    shown on the card as untranslated; never a name, the text asks);
@@ -10,39 +10,26 @@ each answered with a button or by typing:
    ``/resume`` from any phone (then a PIN is not optional);
 3. their safe hours, if they chose them (``18-22``, Japan time; full-width digits are fine).
 
-Then the PIN (``bot.dialogs``), and the case goes to the desk. From then on the chat is "at the
-desk": what the trainee writes or sends is relayed to the case's topic, with a short "Sent.";
-a button or a command leaves the desk for the flows, and ``/talk`` comes back to it.
+Then the PIN (``bot.service.pin``). Once the case is at the desk, ``at_desk`` relays what the
+trainee writes or sends to the case's topic, with a short "Sent."; a button leaves the desk for
+the flows, and ``/talk`` comes back to it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from bot import engine
 from bot.conversation import Conversation, Mode
 from bot.desk.card import MAX_NOTE, NOTE_KEY
 from bot.events import Relay
+from bot.service import handoff, pin
+from bot.service.call import HERE, HOURS, NOWHERE, SKIP, Back, Call, choose
 from bot.textnorm import fold
 from bot.values import Text
 
-if TYPE_CHECKING:
-    from bot.service import Call
-
-SKIP = "dialog:skip"
-HERE, HOURS, NOWHERE = "dialog:here", "dialog:hours", "dialog:none"
 _HOURS = re.compile(r"^\s*(\d{1,2})(?::00)?\s*[-~〜～–—]\s*(\d{1,2})(?::00)?\s*$")
-
-
-def choose(event: object, typed: dict[str, str]) -> str | None:
-    """The dialog button an event chooses: pressed, or its number typed (full-width too)."""
-    if isinstance(event, engine.ButtonPressed) and event.data.startswith("dialog:"):
-        return event.data
-    if isinstance(event, engine.TextEntered):
-        return typed.get(fold(event.text).strip())
-    return None
 
 
 def read_hours(text: str) -> tuple[int, int] | None:
@@ -116,26 +103,19 @@ def _remember(
     conversation: Conversation,
     case: str,
     mode: str,
-    hours: tuple[int, int] | None = None,
+    safe_hours: tuple[int, int] | None = None,
 ) -> Conversation:
     """Keep how replies may reach the trainee (and where, unless nowhere); offer the PIN.
 
     The PIN is optional, or needed when replies wait in the mailbox.
     """
-    from bot.dialogs import offer_pin  # noqa: PLC0415 - the two dialogs call each other
-
-    call.unit.set_reply_mode(case, mode, hours)
+    call.unit.set_reply_mode(case, mode, safe_hours)
     call.unit.set_case_address(case, None if mode == "mailbox" else call.address)
     remembered = replace(conversation, scratch={**conversation.scratch, "replies": mode})
-    return offer_pin(call, remembered, required=replies_wait(remembered))
+    return pin.offer(call, remembered, required=handoff.replies_wait(remembered))
 
 
-def replies_wait(conversation: Conversation) -> bool:
-    """Whether the trainee chose replies in the mailbox (then a PIN is the only way back)."""
-    return conversation.scratch.get("replies") == "mailbox"
-
-
-def at_desk(call: Call, conversation: Conversation, event: object) -> Conversation | None:
+def at_desk(call: Call, conversation: Conversation, event: object) -> Conversation | Back:
     """At the desk: relay what the trainee sends; a button goes back to the flows."""
     case = conversation.case
     if case is None:
@@ -148,8 +128,7 @@ def at_desk(call: Call, conversation: Conversation, event: object) -> Conversati
         case engine.MediaSent():  # a contact or a location: it would say who and where
             call.out.append(call.system("desk_not_sent", conversation.lang))
         case engine.ButtonPressed():
-            call.advance(replace(conversation, mode=Mode.CHAT, scratch={}), event)
-            return None
+            return Back(conversation, event)
         case _:
             return replace(conversation, mode=Mode.CHAT)
     return conversation

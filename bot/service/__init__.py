@@ -1,0 +1,19 @@
+"""The helpline service: every rule, for trainees and volunteers alike, behind one entry per event.
+
+Adapters (Telegram, the terminal) hand the service events and carry out what it returns; the
+service owns the unit of work and decides everything in between. Its parts, from the top:
+
+* ``helpline``: the ``Helpline`` entries (a trainee's event, a system text, the idle wipe);
+* ``trainee``: a trainee's event through the language picker, the dialogs or the engine;
+* ``dialogs``: which dialog answers while the chat is in one; the dialogs themselves are
+  ``consent``, ``reach`` (the note and how replies reach the trainee), ``pin``, ``handoff``
+  and ``resume`` (``/resume`` and ``/delete``);
+* ``call``: one event being handled (the unit, the chat, the replies) and rendering.
+
+Imports go downwards only (``tests/test_architecture.py`` checks it): no module here imports
+telegram, sqlalchemy or an adapter.
+"""
+
+from bot.service.helpline import Helpline
+
+__all__ = ["Helpline"]

@@ -1,0 +1,45 @@
+"""Handing a case to the union desk, once the trainee agreed and said how replies may reach them.
+
+``finish`` asks the desk to take over the chat's case (a ``DeskRequest``) and tells the trainee
+what happens next: the desk will answer here, or in the mailbox; when the desk is closed, when
+it opens. With the desk connected the chat is then at the desk (``Mode.DESK``). Without a desk,
+the trainee is told honestly that no volunteer can be reached. Decides nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from bot.conversation import Conversation, Mode
+from bot.desk.hours import JST
+from bot.events import DeskRequest
+from bot.service.call import Call
+from bot.values import Day, Text, Value
+
+log = logging.getLogger(__name__)
+
+
+def replies_wait(conversation: Conversation) -> bool:
+    """Whether the trainee chose replies in the mailbox (then a PIN is the only way back)."""
+    return conversation.scratch.get("replies") == "mailbox"
+
+
+def finish(call: Call, conversation: Conversation, urgent: bool, reason: str) -> Conversation:
+    """Ask the desk to take over the chat's case; tell the trainee what happens next."""
+    lang = conversation.lang
+    if conversation.case is None:  # callers open the case first; never hand off without one
+        return conversation
+    call.out.append(DeskRequest(urgent, reason, conversation.case))
+    log.info("handoff.requested", extra={"urgent": urgent, "reason": reason})
+    if not call.host.desk_connected:
+        call.out.append(call.system("desk_unavailable", lang))
+        return replace(conversation, mode=Mode.CHAT, scratch={})
+    mailbox = replies_wait(conversation)
+    call.out.append(call.system("handoff_mailbox" if mailbox else "handoff_asked", lang))
+    office, now = call.host.office, call.host.clock()
+    if office is not None and not office.is_open(now):
+        opens = office.next_open(now).astimezone(JST)
+        when: dict[str, Value] = {"day": Day(opens.date()), "time": Text(f"{opens:%H:%M}")}
+        call.out.append(call.system("desk_closed_now", lang, when))
+    return replace(conversation, mode=Mode.DESK, scratch={})
