@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.actions import Action
 from bot.conversation import Conversation
 from bot.flowdefs.model import Compute, FlowSet, Store
 from bot.values import Value
@@ -59,8 +60,8 @@ class Mail:
     desk_message_id: int | None = None
 
 
-class Unit(Protocol):
-    """The operations of one unit of work."""
+class TraineeUnit(Protocol):
+    """The trainee's part of a unit of work: conversations, cases, the outbox."""
 
     def conversation(self, chat: str) -> Conversation | None:
         """Return the conversation of a chat (by pseudonym), if any."""
@@ -130,8 +131,11 @@ class Unit(Protocol):
     def idle_chats(self, before: datetime, chat: str | None = None) -> list[str]:
         """Return the chats (or just ``chat``) whose conversation rests since before ``before``."""
 
-    def send_later(self, chat: str, actions: Sequence[Mapping[str, object]]) -> None:
-        """Queue what an adapter must do for a chat (JSON-ready), committed with the unit."""
+    def send_later(self, chat: str, actions: Sequence[Action]) -> None:
+        """Queue what an adapter must do for a chat (or the desk), committed with the unit."""
+
+    def pseudonym(self, kind: str, value: int) -> str:
+        """The keyed pseudonym of a Telegram id: a chat's queue, a volunteer in the audit."""
 
     def finish_update(self, update_id: int) -> None:
         """Mark an incoming update handled, in the same unit as its effects."""
@@ -145,6 +149,44 @@ class Unit(Protocol):
         Other processes keep off the chat meanwhile. False: another process holds the chat or
         has handled the update; leave it (it is tried again if it still waits).
         """
+
+
+class DeskUnit(Protocol):
+    """The union desk's part of a unit of work: cases as the desk may know them."""
+
+    def desk_case(self, case: str) -> DeskCase | None:
+        """Everything the desk may know about a case (never who the trainee is)."""
+
+    def case_by_thread(self, thread_id: int) -> str | None:
+        """The case a desk topic belongs to."""
+
+    def set_thread(self, case: str, thread_id: int) -> None:
+        """Note the desk topic of a case (and that it was announced now)."""
+
+    def announced(self, case: str) -> None:
+        """Note that a case was announced (again) to the desk."""
+
+    def claim(self, case: str, staff: str | None) -> None:
+        """Note who took a case (None: nobody)."""
+
+    def close_case(self, case: str) -> None:
+        """Close a case: its retention period starts now; it is counted for the reports."""
+
+    def first_reply(self, case: str) -> None:
+        """Note that a volunteer answered (the first time only), for the reports."""
+
+    def add_mail(self, case: str, mail: Mail) -> None:
+        """Keep a reply for the trainee to read later (sealed with the case)."""
+
+    def unclaimed(self, before: datetime) -> list[str]:
+        """Open cases with a topic, nobody's, last announced before ``before``."""
+
+    def cases_with_mail(self) -> list[str]:
+        """Cases with replies waiting that may be delivered in the chat (safe hours)."""
+
+
+class Unit(TraineeUnit, DeskUnit, Protocol):
+    """The operations of one unit of work: the trainee's part and the desk's."""
 
 
 class Records(Protocol):

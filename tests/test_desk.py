@@ -277,7 +277,7 @@ async def rounds(bot: Running) -> tuple[int, int]:
     """The desk's rounds of the clock loop: due mail, then reminders."""
     desk = bot.parts.desk
     assert desk is not None
-    done = desk.due_mail(), desk.remind()
+    done = desk.rules.due_mail(), desk.rules.remind()
     bot.parts.sender.wake.set()
     await bot.settle()
     return done

@@ -29,7 +29,7 @@ from bot.config import Secret
 from bot.failpoints import POINTS
 from bot.storage.db import make_engine
 from bot.storage.models import InboxRow, OutboxRow
-from bot.telegram_adapter import runtime
+from bot.telegram_adapter import jobs
 
 from .conftest import ROOT, require
 from .databases import PostgresServer
@@ -232,8 +232,8 @@ async def test_postgres_stopped_and_started_in_the_middle_of_a_conversation(
     server = require(postgres)
     if server.cluster is None:
         pytest.skip("the PostgreSQL server is not ours to stop")
-    monkeypatch.setattr(runtime, "IDLE_CHECK", 0.2)  # the clock's rounds, every 0.2 s
-    monkeypatch.setattr(runtime, "OUTAGE_ALERT_AFTER", timedelta(seconds=1))
+    monkeypatch.setattr(jobs, "IDLE_CHECK", 0.2)  # the clock's rounds, every 0.2 s
+    monkeypatch.setattr(jobs, "OUTAGE_ALERT_AFTER", timedelta(seconds=1))
     world = FakeTelegram()
     world.add_staff_group(DESK, "Desk")
     desk = {"staff_chat_id": DESK, "staff_user_ids": frozenset({9001})}

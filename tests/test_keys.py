@@ -28,7 +28,7 @@ from bot.storage.crypto import (
 from bot.storage.database import open_database
 from bot.storage.keys import KeysError, encode, load_keys, parse_master_keys
 from bot.storage.store import SqlRecords
-from bot.telegram_adapter.runtime import beat
+from bot.telegram_adapter.jobs import beat
 
 from .conftest import ROOT, TEST_KDF
 

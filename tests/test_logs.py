@@ -33,11 +33,11 @@ def lines(stream: io.StringIO) -> list[dict[str, object]]:
 
 def test_json_lines_carry_the_event_and_safe_fields(stream: io.StringIO) -> None:
     configure("INFO", "json", stream)
-    log = logging.getLogger("bot.telegram_adapter.desk")
+    log = logging.getLogger("bot.service.desk")
     log.warning("desk.refused", extra={"why": "not_staff", "dropped": 3, "urgent": True})
     (line,) = lines(stream)
     assert line["event"] == "desk.refused" and line["level"] == "warning"
-    assert line["logger"] == "bot.telegram_adapter.desk"
+    assert line["logger"] == "bot.service.desk"
     assert (line["why"], line["dropped"], line["urgent"]) == ("not_staff", 3, True)
     assert str(line["time"]).endswith("+00:00")
 

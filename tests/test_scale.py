@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Secret
 from bot.storage.models import ConversationRow
-from bot.telegram_adapter import runtime
+from bot.telegram_adapter import jobs
 
 from .conftest import require
 from .databases import PostgresServer
@@ -88,7 +88,7 @@ async def test_two_workers_keep_each_chat_in_order_and_send_nothing_twice(
     tmp_path: Path, postgres: PostgresServer | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = require(postgres)
-    monkeypatch.setattr(runtime, "IDLE_CHECK", 0.1)  # the clock's rounds, ten a second
+    monkeypatch.setattr(jobs, "IDLE_CHECK", 0.1)  # the clock's rounds, ten a second
     expected = await reference(tmp_path)
     assert len(expected) > 8
     world = FakeTelegram()

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, LargeBinary, String, func, inspect, select, updat
 from sqlalchemy.orm import Session
 
 from bot import engine as flow_engine
+from bot.actions import Send
 from bot.assemble import build_helpline
 from bot.conversation import Conversation, Mode
 from bot.engine import State
@@ -588,7 +589,7 @@ def test_queuing_an_action_rings_the_doorbell_of_every_process(engine: Engine) -
         records = SqlRecords(engine, make_keyring(), lambda: NOW)
         for _ in range(50):  # until the listener is listening
             with records.unit() as unit:
-                unit.send_later("chat", [{"do": "send", "chat": 1, "text": "x"}])
+                unit.send_later("chat", [Send(1, "x")])
             if rang.wait(0.2):
                 break
         assert rang.is_set()
@@ -602,11 +603,11 @@ def test_rotation_and_the_key_check_cover_waiting_updates_and_replies(engine: En
     old = make_keyring("k1")
     Inbox(engine, old).take_in([Arrived(5, "chat", b'{"update_id": 5}')])
     with SqlRecords(engine, old, lambda: NOW).unit() as unit:
-        unit.send_later("chat", [{"do": "send", "chat": 1, "text": "x"}])
+        unit.send_later("chat", [Send(1, "x")])
     assert master_keys_in_use(engine) == {"k1"}  # only a waiting update and a reply use it
     new = Keyring({"k2": bytes(32), **old.masters}, "k2", bytes(32))
     assert rotate(engine, new) == 2
     assert master_keys_in_use(engine) == {"k2"}
     only_new = Keyring({"k2": bytes(32)}, "k2", bytes(32))
     assert Inbox(engine, only_new).waiting()[0].payload == b'{"update_id": 5}'
-    assert Outbox(engine, only_new).due()[0].data["text"] == "x"
+    assert Outbox(engine, only_new).due()[0].action == Send(1, "x")

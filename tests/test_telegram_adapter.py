@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.storage.db import DatabaseError
 from bot.storage.models import ConversationRow
-from bot.telegram_adapter.runtime import _wipe_idle
+from bot.telegram_adapter.jobs import wipe_idle
 
 from .conftest import ROOT
 from .fakes.telegram_world import FakeTelegram
@@ -334,7 +334,7 @@ async def test_idle_chats_are_wiped_and_the_timer_survives_a_restart(tmp_path: P
         for _ in range(100):
             if not bot.world.visible(USER):
                 break
-            await _wipe_idle(bot.settings, bot.parts)
+            await wipe_idle(bot.settings, bot.parts)
             await bot.settle()
         assert bot.world.visible(USER) == []
 

@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
+from bot.actions import Action
 from bot.casecode import make_code
 from bot.conversation import Conversation
-from bot.records import CaseStatus, Mail, Unit
+from bot.records import CaseStatus, DeskCase, Mail, Unit
 from bot.values import Value
 
 
@@ -35,6 +36,9 @@ class _Case:
     hours: tuple[int, int] | None = None
     address: str | None = None
     thread_id: int | None = None
+    claimed_by: str | None = None
+    announced_at: datetime | None = None
+    first_reply_at: datetime | None = None
     mail: list[Mail] = field(default_factory=list)
 
 
@@ -52,7 +56,7 @@ class MemoryRecords:
     failures: list[tuple[str, datetime]] = field(default_factory=list)
     audit_log: list[tuple[str, str, str | None, str]] = field(default_factory=list)
     touched: dict[str, datetime] = field(default_factory=dict)
-    outbox: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    outbox: list[tuple[str, Action]] = field(default_factory=list)
     finished: set[int] = field(default_factory=set)
     completed: list[tuple[str, str]] = field(default_factory=list)
 
@@ -188,9 +192,92 @@ class MemoryRecords:
             if self.touched.get(each, before) < before and chat in (None, each)
         ]
 
-    def send_later(self, chat: str, actions: Sequence[Mapping[str, object]]) -> None:
+    def send_later(self, chat: str, actions: Sequence[Action]) -> None:
         """Queue actions."""
-        self.outbox += [(chat, dict(action)) for action in actions]
+        self.outbox += [(chat, action) for action in actions]
+
+    def pseudonym(self, kind: str, value: int) -> str:
+        """Not keyed: memory records are for tests and transcripts only."""
+        return f"{kind}:{value}"
+
+    # The desk's part.
+
+    def desk_case(self, case: str) -> DeskCase | None:
+        """Everything the desk may know about a case."""
+        found = self.cases.get(case)
+        if found is None:
+            return None
+        return DeskCase(
+            public_id=found.public_id,
+            status=found.status,
+            lang=found.lang,
+            topic=found.topic,
+            urgent=found.urgent,
+            reply_mode=found.reply_mode,
+            hours=found.hours,
+            address=found.address,
+            thread_id=found.thread_id,
+            claimed_by=found.claimed_by,
+            opened_at=found.opened_at,
+            answers=dict(found.answers),
+        )
+
+    def case_by_thread(self, thread_id: int) -> str | None:
+        """The case a desk topic belongs to."""
+        return next((c.public_id for c in self.cases.values() if c.thread_id == thread_id), None)
+
+    def set_thread(self, case: str, thread_id: int) -> None:
+        """Note the desk topic of a case."""
+        if case in self.cases:
+            self.cases[case].thread_id = thread_id
+            self.cases[case].announced_at = self.clock()
+
+    def announced(self, case: str) -> None:
+        """Note that a case was announced again."""
+        if case in self.cases:
+            self.cases[case].announced_at = self.clock()
+
+    def claim(self, case: str, staff: str | None) -> None:
+        """Note who took a case."""
+        if case in self.cases:
+            self.cases[case].claimed_by = staff
+
+    def close_case(self, case: str) -> None:
+        """Close a case."""
+        if case in self.cases:
+            self.cases[case].status = "closed"
+            self.cases[case].last_activity_at = self.clock()
+
+    def first_reply(self, case: str) -> None:
+        """Note a volunteer's first answer."""
+        found = self.cases.get(case)
+        if found is not None and found.first_reply_at is None:
+            found.first_reply_at = self.clock()
+
+    def add_mail(self, case: str, mail: Mail) -> None:
+        """Keep a reply for later."""
+        if case in self.cases:
+            self.cases[case].mail.append(mail)
+
+    def unclaimed(self, before: datetime) -> list[str]:
+        """Open cases with a topic, nobody's, last announced before ``before``."""
+        return [
+            c.public_id
+            for c in self.cases.values()
+            if c.status == "open"
+            and c.thread_id is not None
+            and c.claimed_by is None
+            and c.announced_at is not None
+            and c.announced_at < before
+        ]
+
+    def cases_with_mail(self) -> list[str]:
+        """Cases with replies waiting that may be delivered in safe hours."""
+        return [
+            c.public_id
+            for c in self.cases.values()
+            if c.reply_mode == "hours" and c.address is not None and c.mail
+        ]
 
     def finish_update(self, update_id: int) -> None:
         """Mark an update handled."""

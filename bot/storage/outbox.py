@@ -9,15 +9,15 @@ and marking done sends that one message again on restart: delivery is at least o
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from bot.actions import Action
+from bot.storage.action_codec import decode
 from bot.storage.crypto import Keyring
 from bot.storage.db import reachable
 from bot.storage.models import LedgerRow, OutboxRow
@@ -25,12 +25,15 @@ from bot.storage.store import open_row, utcnow
 
 
 @dataclass(frozen=True, slots=True)
-class Action:
-    """One queued action: its row id, its chat, what to do, and how often it failed."""
+class Queued:
+    """One queued action: its row id, its queue, what to do, and how often it failed.
+
+    ``action`` is None for a row this version cannot read (the sender drops it).
+    """
 
     id: int
     chat_key: str
-    data: dict[str, Any]
+    action: Action | None
     attempts: int
 
 
@@ -44,7 +47,7 @@ class Outbox:
         self.keyring = keyring
         self.clock = clock
 
-    def due(self, limit: int = 100, busy: Collection[str] = ()) -> list[Action]:
+    def due(self, limit: int = 100, busy: Collection[str] = ()) -> list[Queued]:
         """Return the first action of each chat, if it is due and the chat is not busy."""
         with reachable(), Session(self.engine) as session:
             heads = select(func.min(OutboxRow.id)).group_by(OutboxRow.chat_key).scalar_subquery()
@@ -54,10 +57,10 @@ class Outbox:
             if busy:
                 query = query.where(OutboxRow.chat_key.not_in(busy))
             return [
-                Action(
+                Queued(
                     row.id,
                     row.chat_key,
-                    json.loads(open_row(self.keyring, "outbox", row.id, row.dek, row.payload)),
+                    decode(open_row(self.keyring, "outbox", row.id, row.dek, row.payload)),
                     row.attempts,
                 )
                 for row in session.scalars(query.order_by(OutboxRow.id).limit(limit))
@@ -65,7 +68,7 @@ class Outbox:
 
     def done(
         self,
-        action: Action,
+        action: Queued,
         sent: Sequence[int] = (),
         deleted: Sequence[int] = (),
     ) -> None:
@@ -84,7 +87,7 @@ class Outbox:
                     )
                 )
 
-    def later(self, action: Action, wait: timedelta) -> None:
+    def later(self, action: Queued, wait: timedelta) -> None:
         """Try an action again after ``wait``."""
         with reachable(), Session(self.engine) as session, session.begin():
             session.execute(

@@ -20,10 +20,12 @@ from sqlalchemy import CursorResult, Engine, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.actions import Action
 from bot.casecode import make_code
 from bot.conversation import Conversation, answers_from_json, answers_to_json, dumps, loads
 from bot.records import CaseStatus, DeskCase, Mail
 from bot.reports.tally import Profile, month, properties
+from bot.storage.action_codec import encode
 from bot.storage.crypto import Keyring, new_key, open_sealed, seal
 from bot.storage.db import reachable
 from bot.storage.locks import DOORBELL, lock_id
@@ -414,7 +416,11 @@ class SqlUnit:
             query = query.where(ConversationRow.chat_key == chat)
         return list(self.session.scalars(query))
 
-    def send_later(self, chat: str, actions: Sequence[Mapping[str, object]]) -> None:
+    def pseudonym(self, kind: str, value: int) -> str:
+        """The keyed pseudonym of a Telegram id."""
+        return self.keyring.pseudonym(kind, value)
+
+    def send_later(self, chat: str, actions: Sequence[Action]) -> None:
         """Queue actions for the adapter, each sealed in its own outbox row."""
         now = self.clock()
         for action in actions:
@@ -423,7 +429,7 @@ class SqlUnit:
             )
             self.session.add(row)
             self.session.flush()
-            row.dek, row.payload = seal_row(self.keyring, "outbox", row.id, _json(action))
+            row.dek, row.payload = seal_row(self.keyring, "outbox", row.id, encode(action))
         if actions and self.session.get_bind().dialect.name == "postgresql":
             # Wake the sender, which may be another process's (delivered at commit).
             self.session.execute(text(f"NOTIFY {DOORBELL}"))

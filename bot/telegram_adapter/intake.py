@@ -27,6 +27,7 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, TelegramError
 
 from bot import engine
+from bot.actions import DESK_QUEUE
 from bot.events import DeleteAsked
 from bot.failpoints import failpoint
 from bot.service import Helpline
@@ -42,7 +43,6 @@ from bot.telegram_adapter.sender import delete_in_batches
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-DESK_KEY = "desk"
 """The inbox and outbox key of everything in the union desk's group: it goes in order."""
 POLL_SECONDS = 10
 
@@ -99,7 +99,7 @@ class Intake:
                 log.warning("update.unreadable", extra={"error": type(error).__name__})
                 arrival = Arrival(update.update_id)
             if arrival.group is not None and self.desk_enabled:
-                arrivals.append(Arrived(update.update_id, DESK_KEY, as_json(update)))
+                arrivals.append(Arrived(update.update_id, DESK_QUEUE, as_json(update)))
                 continue
             if arrival.chat_id is None:
                 arrivals.append(Arrived(update.update_id, None, None))

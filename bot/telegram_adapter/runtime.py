@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import signal
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from dataclasses import replace
+from datetime import timedelta
 
 from telegram import Bot, BotCommand
 from telegram.error import TelegramError
@@ -36,26 +33,25 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot import failpoints
 from bot.assemble import build_helpline, japan_today, load_content
 from bot.config import Settings
-from bot.desk.outage import ALERT_AFTER, OutageWatch
 from bot.desk.roster import RosterError, read_roster
-from bot.events import Turn
 from bot.flowdefs.folder import FlowError
 from bot.flowdefs.model import Msg
 from bot.i18n import tools as i18n_tools
-from bot.records import Unit
 from bot.service import Helpline
+from bot.service.desk import DeskRules, DeskSettings
 from bot.storage.database import Database, open_database
 from bot.storage.db import DatabaseError
 from bot.storage.inbox import Inbox
 from bot.storage.ledger import Ledger
-from bot.storage.locks import LEADER, Held, Locks, listen
-from bot.storage.maintenance import purge
+from bot.storage.locks import Locks
 from bot.storage.outbox import Outbox
-from bot.telegram_adapter.desk import Desk, DeskSettings
-from bot.telegram_adapter.intake import ALLOWED_UPDATES, DESK_KEY, POLL_SECONDS, Intake
+from bot.telegram_adapter import jobs
+from bot.telegram_adapter.group import Group
+from bot.telegram_adapter.intake import ALLOWED_UPDATES, POLL_SECONDS, Intake
 from bot.telegram_adapter.limits import RateLimits
 from bot.telegram_adapter.metrics import Metrics
-from bot.telegram_adapter.sender import Sender, to_actions
+from bot.telegram_adapter.parts import Parts
+from bot.telegram_adapter.sender import Sender
 from bot.telegram_adapter.webhook import WebhookServer
 from bot.telegram_adapter.worker import Worker
 
@@ -63,32 +59,11 @@ log = logging.getLogger(__name__)
 
 STOP_WITHIN = 10.0
 """Seconds from SIGTERM to exit: in-flight updates finish and due replies go out."""
-IDLE_CHECK = 60.0
 THREADS = 48
-LEAD_EVERY = 5.0
-"""Seconds between a follower's tries to lead (and the leader's checks that it still does)."""
-OUTAGE_ALERT_AFTER = ALERT_AFTER
-"""How long the database may be unreachable before the desk is told."""
-PURGE_EVERY = timedelta(hours=6)
 MENU = ("start", "menu", "language", "talk", "resume", "exit", "delete", "help")
 """The command menu; /back works too but is not listed."""
 MENU_LANGUAGES = {"vi": "vi", "zh_Hans": "zh", "ja": "ja"}
 """Telegram's command menus are chosen by two-letter language code; English is the default."""
-
-
-@dataclass
-class Parts:
-    """A running helpline on Telegram, for tests to look into."""
-
-    database: Database
-    helpline: Helpline
-    bot: Bot
-    intake: Intake
-    worker: Worker
-    sender: Sender
-    desk: Desk | None = None
-    webhook_port: int | None = None
-    metrics: Metrics = field(default_factory=Metrics)
 
 
 def quiet_libraries() -> None:
@@ -143,15 +118,8 @@ def assemble(
             roster,
             timedelta(hours=settings.unclaimed_hours),
         )
-        desk = Desk(
-            desk_settings,
-            helpline,
-            database.records,
-            bot=bot,
-            keyring=keyring,
-            limits=limits,
-            metrics=metrics,
-        )
+        rules = DeskRules(helpline, database.records, desk_settings, counter=metrics)
+        desk = Group(rules, bot=bot, limits=limits)
     sender = Sender(bot, outbox, ledger, limits, desk, metrics=metrics)
     worker = Worker(
         helpline,
@@ -224,11 +192,11 @@ async def serve(
         sender_stop = asyncio.Event()
         leader = asyncio.Event()
         parts.sender.leading = leader.is_set
-        lead = asyncio.create_task(_lead(Locks(database.engine), leader, stop))
-        doorbell = _doorbell(database, parts)
+        lead = asyncio.create_task(jobs.lead(Locks(database.engine), leader, stop))
+        doorbell = jobs.doorbell(database, parts)
         worker = asyncio.create_task(parts.worker.run(stop))
         sender = asyncio.create_task(parts.sender.run(sender_stop))
-        clock = asyncio.create_task(_clock(settings, parts, stop, leader))
+        clock = asyncio.create_task(jobs.clock(settings, parts, stop, leader))
         await stop.wait()
         log.info("telegram.stopping")
         deadline = time.monotonic() + STOP_WITHIN
@@ -277,7 +245,7 @@ def reload_content(settings: Settings, parts: Parts) -> bool:
         return False
     parts.helpline.set_content(flows, renderer)
     if parts.desk is not None:
-        parts.desk.settings = replace(parts.desk.settings, roster=roster)
+        parts.desk.rules.settings = replace(parts.desk.rules.settings, roster=roster)
         parts.helpline.office = roster.office
     log.info("reload.done")
     parts.metrics.count("helpline_reloads_total", outcome="done")
@@ -346,124 +314,3 @@ async def _stop_intake(intake: asyncio.Task[None] | WebhookServer, parts: Parts)
     intake.cancel()
     with contextlib.suppress(asyncio.CancelledError, TelegramError):
         await intake
-
-
-def _doorbell(database: Database, parts: Parts) -> threading.Event:
-    """Wake this process's sender when any process queues actions; set the event to stop."""
-    loop = asyncio.get_running_loop()
-    stop = threading.Event()
-
-    def ring() -> None:
-        loop.call_soon_threadsafe(parts.sender.wake.set)
-
-    thread = threading.Thread(
-        target=listen, args=(database.engine, ring, stop), name="doorbell", daemon=True
-    )
-    thread.start()
-    return stop
-
-
-async def _lead(locks: Locks, leader: asyncio.Event, stop: asyncio.Event) -> None:
-    """Become the leader (the process that sends and runs the jobs) when nobody is.
-
-    Stay it while the lock's connection lives; let go when stopped. On SQLite, lead at once.
-    """
-    held: Held | None = None
-    try:
-        while not stop.is_set():
-            try:
-                if held is None:
-                    held = await asyncio.to_thread(locks.try_lock, LEADER, "jobs")
-                    if held is not None:
-                        log.info("leader.elected")
-                elif not await asyncio.to_thread(locks.still_held, held):
-                    held = None
-            except DatabaseError:
-                held = None
-            if held is None:
-                leader.clear()
-            else:
-                leader.set()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=LEAD_EVERY)
-    finally:
-        leader.clear()
-        if held is not None:
-            await asyncio.to_thread(locks.release, held)
-
-
-async def _clock(
-    settings: Settings, parts: Parts, stop: asyncio.Event, leader: asyncio.Event
-) -> None:
-    """Every minute: the leader's jobs (below) and every process's heartbeat.
-
-    A round that cannot reach the database counts towards telling the desk (``OutageWatch``).
-    """
-    next_purge = time.monotonic() + 60
-    watch = OutageWatch(after=OUTAGE_ALERT_AFTER)
-    while not stop.is_set():
-        reachable = True
-        try:
-            if leader.is_set():
-                next_purge = await _jobs(settings, parts, next_purge)
-            else:
-                await asyncio.to_thread(parts.sender.outbox.size)  # does the database answer?
-        except DatabaseError:
-            reachable = False
-            log.warning("clock.database_unreachable")
-        except Exception as error:  # try again next round
-            log.warning("clock.failed", extra={"error": type(error).__name__})
-        alert = watch.round(reachable, datetime.now(UTC))
-        if alert is not None and parts.desk is not None:  # each process tells what it sees
-            await parts.desk.announce(alert)
-        await asyncio.to_thread(beat, settings.heartbeat_file, reachable)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=IDLE_CHECK)
-
-
-async def _jobs(settings: Settings, parts: Parts, next_purge: float) -> float:
-    """The idle wipe and the desk's rounds; the purge when it is due. Return the next purge."""
-    parts.metrics.count("helpline_job_rounds_total")
-    await _wipe_idle(settings, parts)
-    if parts.desk is not None:
-        mail = await asyncio.to_thread(parts.desk.due_mail)
-        reminders = await asyncio.to_thread(parts.desk.remind)
-        if mail or reminders:
-            parts.sender.wake.set()
-    if time.monotonic() < next_purge:
-        return next_purge
-    keyring = parts.database.keys.keyring
-    done = await asyncio.to_thread(
-        purge, parts.database.engine, settings.retention_days, keyring=keyring
-    )
-    log.info("purge.done", extra={"cases": done.cases})
-    if done.threads and parts.desk is not None:
-        await asyncio.to_thread(_forget_topics, parts, done.threads)
-    return time.monotonic() + PURGE_EVERY.total_seconds()
-
-
-def beat(path: Path, reachable: bool) -> None:
-    """Write the heartbeat file ``helpline health`` reads (the clock's rounds are turning)."""
-    with contextlib.suppress(OSError):  # a read-only or full disk must not stop the bot
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps({"at": time.time(), "database": reachable}))
-        temporary.replace(path)
-
-
-def _forget_topics(parts: Parts, threads: tuple[int, ...]) -> None:
-    """Purged cases leave the desk's group too."""
-    with parts.database.records.unit() as unit:
-        unit.send_later(DESK_KEY, [{"do": "desk_forget", "thread": t} for t in threads])
-
-
-async def _wipe_idle(settings: Settings, parts: Parts) -> None:
-    before = datetime.now(UTC) - timedelta(minutes=settings.idle_wipe_minutes)
-
-    def after(unit: Unit, chat: str, address: str | None, turn: Turn) -> None:
-        if address is not None:
-            unit.send_later(chat, to_actions(turn, int(address), None))
-
-    wiped = await asyncio.to_thread(parts.helpline.wipe_idle, before, after)
-    if wiped:
-        parts.sender.wake.set()

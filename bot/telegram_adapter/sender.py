@@ -11,7 +11,8 @@ decides what happens next:
 * a network error or a 5xx: tried again later, waiting longer each time (up to a minute);
 * the database unreachable: the action stays; the loop tries again.
 
-``to_actions`` turns what the service returns into outbox actions (JSON-ready dicts).
+``to_actions`` turns what the service returns to a chat into typed outbox actions
+(``bot.actions``); the sender matches on their types.
 """
 
 from __future__ import annotations
@@ -20,17 +21,30 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot.actions import (
+    DESK_ACTIONS,
+    Action,
+    Buttons,
+    CopyOut,
+    Delete,
+    DeskAction,
+    ForgetTopic,
+    OpenTopic,
+    RelayIn,
+    Send,
+    WipeChat,
+)
 from bot.events import DeskForget, DeskRequest, Forward, Relay, Reply, Scrub, Turn, Wipe
 from bot.failpoints import failpoint
 from bot.storage.db import DatabaseError
 from bot.storage.ledger import Ledger
-from bot.storage.outbox import Action, Outbox
+from bot.storage.outbox import Outbox, Queued
 from bot.telegram_adapter.limits import RateLimits
 from bot.telegram_adapter.loop import nap
 from bot.telegram_adapter.metrics import Metrics
@@ -49,52 +63,34 @@ def to_actions(
     message_id: int | None,
     copyable: bool = False,
     caption: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Action]:
     """Return the outbox actions for what the service said to a chat.
 
-    Actions for the union desk's group are marked ``"desk": True``; the caller queues them
-    under the desk's key, so they keep their order and the group's rate limit.
+    The union desk's actions are among them (``DESK_ACTIONS``); the caller queues those under
+    the desk's key, so they keep their order and the group's rate limit.
     """
-    actions: list[dict[str, Any]] = []
+    actions: list[Action] = []
     for item in turn.out:
         match item:
             case Reply(text=text, buttons=buttons):
                 parts = split(text)
                 for index, part in enumerate(parts):
                     last = index == len(parts) - 1
-                    actions.append(
-                        {
-                            "do": "send",
-                            "chat": chat_id,
-                            "text": part,
-                            "buttons": [list(b) for b in buttons] if last else [],
-                        }
-                    )
+                    actions.append(Send(chat_id, part, buttons if last else ()))
             case Wipe():
-                actions.append({"do": "wipe", "chat": chat_id})
+                actions.append(WipeChat(chat_id))
             case Scrub() if message_id is not None:
-                actions.append({"do": "delete", "chat": chat_id, "ids": [message_id]})
+                actions.append(Delete(chat_id, (message_id,)))
             case DeskRequest(case=case):
-                actions.append({"do": "desk_open", "case": case, "desk": True})
+                actions.append(OpenTopic(case))
             case Relay(case=case, text=text) if text is not None or copyable:
-                actions.append(
-                    {
-                        "do": "desk_relay",
-                        "case": case,
-                        "text": text,
-                        "from": chat_id,
-                        "message_id": message_id,
-                        "caption": caption,
-                        "desk": True,
-                    }
-                )
+                actions.append(RelayIn(case, chat_id, message_id, text, caption))
             case Forward(text=text, desk_message_id=int(desk_message_id)):
-                copy = {"do": "copy_out", "chat": chat_id, "message_id": desk_message_id}
-                actions.append({**copy, "text": text})
+                actions.append(CopyOut(chat_id, desk_message_id, text))
             case Forward(text=str(text)):
-                actions.append({"do": "send", "chat": chat_id, "text": text, "buttons": []})
+                actions.append(Send(chat_id, text))
             case DeskForget(thread_id=thread_id):
-                actions.append({"do": "desk_forget", "thread": thread_id, "desk": True})
+                actions.append(ForgetTopic(thread_id))
     return actions
 
 
@@ -121,7 +117,7 @@ def split(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
     return [*parts, text] if text or not parts else parts
 
 
-def keyboard(buttons: Sequence[Sequence[str]]) -> InlineKeyboardMarkup | None:
+def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
     """One button a row: labels are long in Vietnamese, and phones are narrow."""
     if not buttons:
         return None
@@ -131,13 +127,13 @@ def keyboard(buttons: Sequence[Sequence[str]]) -> InlineKeyboardMarkup | None:
 
 
 class DeskActions(Protocol):
-    """What the sender needs of the union desk (``bot.telegram_adapter.desk.Desk``)."""
+    """What the sender needs of the union desk's group (``bot.telegram_adapter.group``)."""
 
     @property
     def chat_id(self) -> int:
         """The desk's group."""
 
-    async def perform(self, action: Action) -> None:
+    async def perform(self, action: DeskAction) -> None:
         """Carry out one desk action."""
 
 
@@ -203,7 +199,7 @@ class Sender:
         )
         return message.message_id
 
-    async def _one(self, action: Action) -> None:
+    async def _one(self, action: Queued) -> None:
         try:
             await self.perform(action)
         except DatabaseError:
@@ -212,44 +208,43 @@ class Sender:
             self.busy.discard(action.chat_key)
             self.wake.set()
 
-    async def perform(self, action: Action) -> None:
+    async def perform(self, queued: Queued) -> None:
         """Carry out one action and record the outcome."""
-        data = action.data
-        chat_id = int(data.get("chat", self.desk.chat_id if self.desk else 0))
+        outbox = self.outbox
         try:
-            match data["do"]:
-                case "send":
-                    await self.limits.wait(chat_id)
+            match queued.action:
+                case Send(chat=chat, text=text, buttons=buttons):
+                    await self.limits.wait(chat)
                     message = await self.bot.send_message(
-                        chat_id,
-                        str(data["text"]),
-                        reply_markup=keyboard(data.get("buttons", [])),
+                        chat,
+                        text,
+                        reply_markup=keyboard(buttons),
                         protect_content=True,
                         link_preview_options=LinkPreviewOptions(is_disabled=True),
                     )
                     failpoint("sender.sent")
-                    await asyncio.to_thread(self.outbox.done, action, [message.message_id])
-                case "delete":
-                    await self._delete(chat_id, [int(i) for i in data["ids"]])
-                    await asyncio.to_thread(self.outbox.done, action, (), data["ids"])
-                case "wipe":
-                    ids = await asyncio.to_thread(self.ledger.deletable, action.chat_key)
-                    await self._delete(chat_id, ids)
-                    await asyncio.to_thread(self.outbox.done, action, (), ids)
-                case "copy_out" if self.desk is not None:
-                    await self.limits.wait(chat_id)
-                    sent = await self._copy_out(chat_id, int(data["message_id"]), data.get("text"))
-                    await asyncio.to_thread(self.outbox.done, action, [sent])
-                case str(do) if do.startswith("desk_") and self.desk is not None:
+                    await asyncio.to_thread(outbox.done, queued, [message.message_id])
+                case Delete(chat=chat, ids=ids):
+                    await self._delete(chat, ids)
+                    await asyncio.to_thread(outbox.done, queued, (), ids)
+                case WipeChat(chat=chat):
+                    known = await asyncio.to_thread(self.ledger.deletable, queued.chat_key)
+                    await self._delete(chat, known)
+                    await asyncio.to_thread(outbox.done, queued, (), known)
+                case CopyOut(chat=chat, message_id=message_id, text=text) if self.desk is not None:
+                    await self.limits.wait(chat)
+                    sent = await self._copy_out(chat, message_id, text)
+                    await asyncio.to_thread(outbox.done, queued, [sent])
+                case action if isinstance(action, DESK_ACTIONS) and self.desk is not None:
                     await self.desk.perform(action)
-                    await asyncio.to_thread(self.outbox.done, action)
-                case _:
-                    await asyncio.to_thread(self.outbox.done, action)
+                    await asyncio.to_thread(outbox.done, queued)
+                case _:  # no desk, or a row this version cannot read
+                    await asyncio.to_thread(outbox.done, queued)
             self.metrics.count("helpline_messages_sent_total")
         except TelegramError as error:
-            await self._failed(action, error)
+            await self._failed(queued, error)
 
-    async def _failed(self, action: Action, error: TelegramError) -> None:
+    async def _failed(self, action: Queued, error: TelegramError) -> None:
         """Obey a 429, drop a blocked chat's queue, skip a refused action, retry the rest."""
         match error:
             case RetryAfter(retry_after=after):
@@ -264,7 +259,7 @@ class Sender:
                 log.info("send.blocked", extra={"dropped": dropped})
             case BadRequest():
                 self.metrics.count("helpline_send_failures_total", kind="rejected")
-                extra = {"error": type(error).__name__, "do": action.data["do"]}
+                extra = {"error": type(error).__name__, "do": type(action.action).__name__}
                 log.warning("send.rejected", extra=extra)
                 await asyncio.to_thread(self.outbox.done, action)
             case _:  # network errors, timeouts, Telegram's 5xx

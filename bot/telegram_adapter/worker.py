@@ -31,6 +31,7 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.error import TelegramError
 
+from bot.actions import DESK_ACTIONS, DESK_QUEUE, Action
 from bot.events import Turn
 from bot.failpoints import failpoint
 from bot.records import Unit
@@ -39,8 +40,7 @@ from bot.storage.db import DatabaseError
 from bot.storage.inbox import Inbox, Waiting
 from bot.storage.ledger import Ledger
 from bot.storage.outbox import Outbox
-from bot.telegram_adapter.desk import Desk
-from bot.telegram_adapter.intake import DESK_KEY
+from bot.telegram_adapter.group import Group
 from bot.telegram_adapter.loop import backoff, nap
 from bot.telegram_adapter.metrics import Metrics
 from bot.telegram_adapter.reading import read, username_of
@@ -65,7 +65,7 @@ class Worker:
         outbox: Outbox,
         ledger: Ledger,
         sent: Callable[[], None],
-        desk: Desk | None = None,
+        desk: Group | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         self.helpline = helpline
@@ -171,7 +171,7 @@ class Worker:
         if "flood" in data:
             return await self._flood_notice(item, data["flood"])
         update = Update.de_json(data, self.bot)
-        if item.chat_key == DESK_KEY:
+        if item.chat_key == DESK_QUEUE:
             if self.desk is not None:
                 await self.desk.staff(update)
                 self.sent()
@@ -230,12 +230,12 @@ class Worker:
         self.sent()
         return claim.got
 
-    def queue(self, unit: Unit, chat: str, actions: list[dict[str, Any]]) -> None:
+    def queue(self, unit: Unit, chat: str, actions: list[Action]) -> None:
         """Queue a chat's actions under its key, and the desk's under the desk's."""
-        unit.send_later(chat, [a for a in actions if not a.get("desk")])
-        desk = [a for a in actions if a.get("desk")]
+        unit.send_later(chat, [a for a in actions if not isinstance(a, DESK_ACTIONS)])
+        desk = [a for a in actions if isinstance(a, DESK_ACTIONS)]
         if desk and self.desk is not None:
-            unit.send_later(DESK_KEY, desk)
+            unit.send_later(DESK_QUEUE, desk)
         elif desk:
             log.info("desk.requested_without_desk")
 

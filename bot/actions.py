@@ -1,0 +1,127 @@
+"""What an adapter must still do on Telegram: typed actions, queued in the outbox.
+
+The service and the adapter's worker turn what was decided into these actions inside the unit
+of work that decided it, so they are committed with the new state (``Unit.send_later``); the
+sender carries them out afterwards and matches on their types. Serialising them to the outbox
+happens in one place, at the storage edge (``bot.storage.outbox``).
+
+Two queues keep their own order: each trainee's chat (actions with a ``chat``), and the union
+desk's group (``DESK_QUEUE``: the actions in ``DESK_ACTIONS``), which also keeps Telegram's 20
+messages a minute per group. Plain frozen dataclasses of ints and strings; no behaviour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeAlias
+
+DESK_QUEUE = "desk"
+"""The outbox (and inbox) key of the union desk's group."""
+
+Buttons: TypeAlias = tuple[tuple[str, str], ...]
+"""Inline buttons as (label, data) pairs, one a row."""
+
+
+# In a trainee's chat.
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send a text (with buttons) to a chat."""
+
+    chat: int
+    text: str
+    buttons: Buttons = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CopyOut:
+    """Copy a volunteer's message from the desk's group to a trainee (no sender shown).
+
+    ``text`` is sent instead if the copy fails (a protected group, a deleted message).
+    """
+
+    chat: int
+    message_id: int
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    """Delete some messages of a chat (a PIN or a code the trainee typed)."""
+
+    chat: int
+    ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WipeChat:
+    """Delete every message of the chat the ledger knows, both sides."""
+
+    chat: int
+
+
+# In the union desk's group.
+
+
+@dataclass(frozen=True, slots=True)
+class OpenTopic:
+    """Open a case's topic (or tell it the trainee asked again), with its card and a ping."""
+
+    case: str
+
+
+@dataclass(frozen=True, slots=True)
+class RelayIn:
+    """Pass a trainee's message into their case's topic: its text, or a copy of the media."""
+
+    case: str
+    chat: int
+    message_id: int | None
+    text: str | None = None
+    caption: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """Post a text (with buttons) in a case's topic."""
+
+    thread: int
+    text: str
+    buttons: Buttons = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    """Mention volunteers (user id, name) in a case's topic, so Telegram notifies them."""
+
+    thread: int
+    people: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CloseTopic:
+    """Close a case's topic (the case is closed)."""
+
+    thread: int
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetTopic:
+    """Delete a deleted or purged case's topic, card and all."""
+
+    thread: int
+
+
+ChatAction: TypeAlias = Send | CopyOut | Delete | WipeChat
+DeskAction: TypeAlias = OpenTopic | RelayIn | Post | Ping | CloseTopic | ForgetTopic
+Action: TypeAlias = ChatAction | DeskAction
+CHAT_ACTIONS: tuple[type[ChatAction], ...] = (Send, CopyOut, Delete, WipeChat)
+DESK_ACTIONS: tuple[type[DeskAction], ...] = (
+    OpenTopic,
+    RelayIn,
+    Post,
+    Ping,
+    CloseTopic,
+    ForgetTopic,
+)

@@ -1,0 +1,373 @@
+"""The union desk's rules: what a volunteer's message or button does, and the desk's clock.
+
+One topic per case in the staff group (the adapter creates it; ``opening``/``opened``). What
+happens in the group comes here already read (``StaffMessage``) and decided who may act
+(``bot.desk.staff``); this module decides the rest, on the records protocol, so it runs the
+same on the encrypted database and in memory:
+
+* **A reply** from a volunteer is copied to the trainee (no sender name) if replies may reach
+  them now (``may_reach``: "here", or inside their safe hours); otherwise it waits in the
+  case's mailbox (safe hours, or until they come back with ``/resume``) and the topic says so.
+* **Commands**: ``/claim``, ``/unclaim``, ``/close``, ``/reply NAME`` (a canned reply in the
+  trainee's language), ``/card``; the card's buttons do the first two. Refusals are audited.
+* **The clock**: replies waiting for safe hours go out when the hours come (``due_mail``); a
+  case nobody took within the set time is announced again (``remind``); purged cases leave
+  the group (``forget``).
+
+Everything is queued as typed actions (``bot.actions``) in the unit of work that decided it.
+The group never gets a name, username, Telegram id or phone number of a trainee. Volunteers'
+texts are Japanese (``SAID``). Logs carry event names only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.actions import (
+    DESK_QUEUE,
+    Buttons,
+    CloseTopic,
+    CopyOut,
+    DeskAction,
+    ForgetTopic,
+    Ping,
+    Post,
+    Send,
+)
+from bot.desk import card as cards
+from bot.desk.hours import JST
+from bot.desk.roster import Roster, Volunteer
+from bot.desk.staff import Decision, StaffMessage, decide
+from bot.flowdefs.model import FlowSet
+from bot.i18n.render import Renderer
+from bot.records import DeskCase, Mail, Records, Unit
+
+log = logging.getLogger(__name__)
+
+CLAIM, RELEASE = "desk:claim", "desk:unclaim"
+CARD_BUTTONS: Buttons = (("担当する", CLAIM), ("担当をやめる", RELEASE))
+NOT_ALLOWED = "この操作はできません。"
+SAID = {
+    "claimed": "担当：{name}",
+    "unclaimed": "担当者なし（どなたか /claim してください）",
+    "closed": "この相談は終了しました。",
+    "already_closed": "この相談はすでに終了しています。本人には送っていません。",
+    "mailbox": "本人が /resume で戻ったときに届けます（メールボックスに保存しました）。",
+    "later": "本人の安全な時間帯（{hours}）に届けます。",
+    "again": "本人がもう一度連絡を求めています。",
+    "reminder": "まだ担当者がいません。",
+    "no_reply": "定型文「{name}」はありません。使えるもの：{names}",
+    "canned": "定型文「{name}」を{lang}で送りました：",
+}
+
+
+class DeskHost(Protocol):
+    """What the desk needs of the running helpline: its content and clock."""
+
+    flows: FlowSet
+    renderer: Renderer
+    clock: Callable[[], datetime]
+
+    def text_in(self, key: str, lang: str) -> str:
+        """A system text in ``lang``."""
+
+
+class Counter(Protocol):
+    """Where the desk counts what it does (the adapter's metrics)."""
+
+    def count(self, name: str, amount: float = 1, **labels: str) -> None:
+        """Add to a counter."""
+
+
+class _NoCounter:
+    def count(self, name: str, amount: float = 1, **labels: str) -> None:
+        """Count nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeskSettings:
+    """Where the desk is and who may act in it."""
+
+    chat_id: int
+    staff: frozenset[int]
+    roster: Roster
+    unclaimed: timedelta = timedelta(hours=4)
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """What the adapter needs to open a case's topic: its name, or the topic it has already."""
+
+    name: str
+    thread: int | None
+
+
+def may_reach(case: DeskCase, now: datetime) -> bool:
+    """Whether a reply may go to the trainee now (not the mailbox; inside their safe hours)."""
+    if case.reply_mode == "mailbox" or case.address is None:
+        return False
+    if case.reply_mode == "hours" and case.hours is not None:
+        hour = now.astimezone(JST).hour
+        start, end = case.hours
+        return start <= hour < end if start < end else hour >= start or hour < end
+    return True
+
+
+class DeskRules:
+    """Decides what happens at the desk; queues what the adapter must do."""
+
+    def __init__(
+        self,
+        host: DeskHost,
+        records: Records,
+        settings: DeskSettings,
+        counter: Counter | None = None,
+    ) -> None:
+        self.host = host
+        self.records = records
+        self.settings = settings
+        self.counter: Counter = counter or _NoCounter()
+
+    # A case's topic (asked by the adapter while it carries out ``OpenTopic``).
+
+    def opening(self, case_id: str) -> Opening | None:
+        """The topic to open for a case (None: the case is gone or closed)."""
+        with self.records.unit() as unit:
+            case = unit.desk_case(case_id)
+        if case is None or case.status != "open":
+            return None
+        return Opening(cards.topic_name(case), case.thread_id)
+
+    def opened(self, case_id: str, thread: int, new: bool) -> list[DeskAction]:
+        """The topic exists (``new``: just made): what to post in it at once."""
+        with self.records.unit() as unit:
+            case = unit.desk_case(case_id)
+            if case is None:
+                return []
+            if not new:
+                return [Post(thread, SAID["again"]), *self._ping(case, thread)]
+            unit.set_thread(case_id, thread)
+            unit.audit("system", "case_card", case_id)
+        self.counter.count("helpline_desk_cases_opened_total")
+        return [self._card(case, thread), *self._ping(case, thread)]
+
+    def thread_of(self, case_id: str) -> int | None:
+        """The topic of a case, if it has one (a trainee's message goes there)."""
+        with self.records.unit() as unit:
+            case = unit.desk_case(case_id)
+        if case is None or case.thread_id is None:
+            return None
+        self.counter.count("helpline_desk_relays_total", direction="to_desk")
+        return case.thread_id
+
+    def _card(self, case: DeskCase, thread: int) -> Post:
+        host = self.host
+        text = cards.card(case, host.flows, host.renderer, self.settings.roster, host.clock())
+        return Post(thread, text, CARD_BUTTONS)
+
+    def _ping(self, case: DeskCase, thread: int) -> list[Ping]:
+        """Mention the volunteers on duty who speak the language, and the on-call list if urgent.
+
+        Out of hours nobody is on duty, so only an urgent case wakes anyone.
+        """
+        roster = self.settings.roster
+        people: list[Volunteer] = roster.on_call() if case.urgent else []
+        people += [v for v in roster.on_duty(case.lang, self.host.clock()) if v not in people]
+        return [Ping(thread, tuple((v.id, v.name) for v in people))] if people else []
+
+    # What happens in the group.
+
+    def message(self, update_id: int, message: StaffMessage, bot_username: str | None) -> None:
+        """A message in a group: decide who may act and what it asks for, then do it."""
+        settings = self.settings
+        decision = decide(message, settings.chat_id, settings.staff, bot_username)
+        self.decided(update_id, message, decision)
+
+    def press(self, update_id: int, message: StaffMessage, data: str) -> str | None:
+        """A button pressed in a group; return the short answer to show (None: nothing)."""
+        settings = self.settings
+        who = StaffMessage(message.chat_id, message.sender_id, message.sender_is_bot)
+        refused = decide(who, settings.chat_id, settings.staff, None)
+        decision = Decision("ignore")
+        if refused.kind == "refuse":
+            decision = Decision("refuse", refused.refused)
+        elif message.thread_id is not None and data in (CLAIM, RELEASE):
+            command = "claim" if data == CLAIM else "unclaim"
+            decision = Decision("command", command=command)
+            message = StaffMessage(
+                message.chat_id, message.sender_id, thread_id=message.thread_id, text=f"/{command}"
+            )
+        self.decided(update_id, message, decision)
+        return NOT_ALLOWED if refused.kind == "refuse" else None
+
+    def decided(self, update_id: int, message: StaffMessage, decision: Decision) -> None:
+        """Carry out a decision in one unit of work, with the update marked handled."""
+        with self.records.unit() as unit:
+            if not unit.claim_update(update_id, DESK_QUEUE):
+                return  # another process handled it
+            unit.finish_update(update_id)
+            actor = "staff:" + unit.pseudonym("staff", message.sender_id or 0)[:16]
+            if decision.kind == "refuse":
+                self.counter.count("helpline_staff_refused_total")
+                unit.audit(actor, "staff_refused", detail=str(decision.refused))
+                log.warning("desk.refused", extra={"why": str(decision.refused)})
+                return
+            if decision.kind in ("ignore", "internal") or message.thread_id is None:
+                return
+            case_id = unit.case_by_thread(message.thread_id)
+            case = unit.desk_case(case_id) if case_id else None
+            if case is None:
+                return
+            if decision.kind == "relay":
+                self._relay(unit, case, actor, message)
+            else:
+                self._command(unit, case, decision, actor, message)
+
+    def _relay(self, unit: Unit, case: DeskCase, actor: str, message: StaffMessage) -> None:
+        if case.status != "open":
+            self._post(unit, case.thread_id, SAID["already_closed"])
+            return
+        unit.audit(actor, "relayed", case.public_id)
+        unit.first_reply(case.public_id)
+        text = None if message.media else message.text
+        self._deliver(unit, case, Mail(text, desk_message_id=message.message_id))
+
+    def _command(
+        self, unit: Unit, case: DeskCase, decision: Decision, actor: str, message: StaffMessage
+    ) -> None:
+        match decision.command:
+            case "claim":
+                unit.claim(case.public_id, actor)
+                unit.audit(actor, "claimed", case.public_id)
+                name = self._name(message.sender_id)
+                self._post(unit, case.thread_id, SAID["claimed"].format(name=name))
+            case "unclaim":
+                unit.claim(case.public_id, None)
+                unit.audit(actor, "unclaimed", case.public_id)
+                self._post(unit, case.thread_id, SAID["unclaimed"])
+            case "close":
+                self._close(unit, case, actor)
+            case "card":
+                unit.audit(actor, "case_read", case.public_id)
+                if case.thread_id is not None:
+                    unit.send_later(DESK_QUEUE, [self._card(case, case.thread_id)])
+            case "reply":
+                self._canned(unit, case, actor, decision.argument.split(" ")[0].lower())
+
+    def _canned(self, unit: Unit, case: DeskCase, actor: str, name: str) -> None:
+        """A canned reply: shown in the topic, sent to the trainee in their language."""
+        replies = self.host.flows.replies
+        msg = replies.get(name)
+        if msg is None:
+            names = "、".join(sorted(replies)) or "（なし）"
+            self._post(unit, case.thread_id, SAID["no_reply"].format(name=name, names=names))
+            return
+        unit.audit(actor, "relayed", case.public_id, detail=f"reply:{name}")
+        unit.first_reply(case.public_id)
+        text = self.host.renderer.text(msg, case.lang)
+        language = cards.LANGUAGE_JA.get(case.lang, case.lang)
+        header = SAID["canned"].format(name=name, lang=language)
+        self._post(unit, case.thread_id, f"{header}\n{text}")
+        self._deliver(unit, case, Mail(text=text))
+
+    def _close(self, unit: Unit, case: DeskCase, actor: str) -> None:
+        if case.status != "open":
+            return
+        unit.close_case(case.public_id)
+        unit.audit(actor, "closed", case.public_id)
+        self._post(unit, case.thread_id, SAID["closed"])
+        if case.thread_id is not None:
+            unit.send_later(DESK_QUEUE, [CloseTopic(case.thread_id)])
+        text = self.host.text_in("case_closed", case.lang)
+        if may_reach(case, self.host.clock()):
+            for mail in unit.take_mail(case.public_id):  # anything still waiting goes first
+                self._to_trainee(unit, case, mail)
+            self._to_trainee(unit, case, Mail(text))
+        elif case.reply_mode == "hours" and case.address is not None:
+            unit.add_mail(case.public_id, Mail(text))  # after the replies, in safe hours
+            return  # where to send them is forgotten once delivered (``due_mail``)
+        unit.set_case_address(case.public_id, None)  # nothing more will go there
+
+    def _deliver(self, unit: Unit, case: DeskCase, mail: Mail) -> None:
+        """Send a reply to the trainee now, or keep it in the mailbox and say so in the topic.
+
+        A reply is copied (no sender, no "forwarded from"); a text also keeps its words, sent
+        as the bot's own message if the copy fails (a group that protects its content, or a
+        message a volunteer deleted before the trainee's safe hours came).
+        """
+        self.counter.count("helpline_desk_relays_total", direction="to_trainee")
+        if may_reach(case, self.host.clock()):
+            self._to_trainee(unit, case, mail)
+            return
+        unit.add_mail(case.public_id, mail)
+        if case.reply_mode == "hours" and case.hours:
+            hours = f"{case.hours[0]}時〜{case.hours[1]}時"
+            self._post(unit, case.thread_id, SAID["later"].format(hours=hours))
+        else:
+            self._post(unit, case.thread_id, SAID["mailbox"])
+
+    # Small helpers.
+
+    def _name(self, user_id: int | None) -> str:
+        for volunteer in self.settings.roster.volunteers:
+            if volunteer.id == user_id:
+                return volunteer.name
+        return "ボランティア"
+
+    @staticmethod
+    def _post(unit: Unit, thread: int | None, text: str) -> None:
+        if thread is not None:
+            unit.send_later(DESK_QUEUE, [Post(thread, text)])
+
+    @staticmethod
+    def _to_trainee(unit: Unit, case: DeskCase, mail: Mail) -> None:
+        if case.address is None:
+            return
+        chat = int(case.address)
+        action: Send | CopyOut = (
+            Send(chat, mail.text or "")
+            if mail.desk_message_id is None
+            else CopyOut(chat, mail.desk_message_id, mail.text)
+        )
+        unit.send_later(unit.pseudonym("chat", chat), [action])
+
+    # The clock.
+
+    def due_mail(self) -> int:
+        """Send replies that waited for the trainee's safe hours, now that they have come."""
+        now = self.host.clock()
+        sent = 0
+        with self.records.unit() as unit:
+            for case_id in unit.cases_with_mail():
+                case = unit.desk_case(case_id)
+                if case is None or not may_reach(case, now):
+                    continue
+                for mail in unit.take_mail(case_id):
+                    self._to_trainee(unit, case, mail)
+                    sent += 1
+                if case.status != "open":
+                    unit.set_case_address(case_id, None)  # the last of a closed case
+        return sent
+
+    def remind(self) -> int:
+        """Announce again the cases nobody took in time."""
+        count = 0
+        with self.records.unit() as unit:
+            for case_id in unit.unclaimed(self.host.clock() - self.settings.unclaimed):
+                case = unit.desk_case(case_id)
+                if case is None or case.thread_id is None:
+                    continue
+                unit.announced(case_id)
+                self._post(unit, case.thread_id, SAID["reminder"])
+                unit.send_later(DESK_QUEUE, self._ping(case, case.thread_id))
+                count += 1
+        return count
+
+    def forget(self, threads: tuple[int, ...]) -> None:
+        """Purged cases leave the group too."""
+        with self.records.unit() as unit:
+            unit.send_later(DESK_QUEUE, [ForgetTopic(thread) for thread in threads])

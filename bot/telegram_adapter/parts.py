@@ -1,0 +1,33 @@
+"""A running helpline on Telegram, as its pieces: what the wiring builds and the jobs run on.
+
+Tests look into it too. Holds no behaviour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from telegram import Bot
+
+from bot.service import Helpline
+from bot.storage.database import Database
+from bot.telegram_adapter.group import Group
+from bot.telegram_adapter.intake import Intake
+from bot.telegram_adapter.metrics import Metrics
+from bot.telegram_adapter.sender import Sender
+from bot.telegram_adapter.worker import Worker
+
+
+@dataclass
+class Parts:
+    """A running helpline on Telegram, for tests to look into."""
+
+    database: Database
+    helpline: Helpline
+    bot: Bot
+    intake: Intake
+    worker: Worker
+    sender: Sender
+    desk: Group | None = None
+    webhook_port: int | None = None
+    metrics: Metrics = field(default_factory=Metrics)
