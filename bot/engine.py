@@ -195,9 +195,9 @@ def _say(
     return Say(text, params, buttons, expects, f"{flow}.{node.id}")
 
 
-def _show(flow: str, node: m.Question | m.Ask, answers: Mapping[str, Value]) -> Say:
+def _show(flow: str, node: m.ButtonsNode | m.Ask, answers: Mapping[str, Value]) -> Say:
     """Return the Say that puts a waiting node's question on screen."""
-    if isinstance(node, m.Question):
+    if isinstance(node, m.ButtonsNode):
         buttons = tuple(
             ButtonOut(b.label, m.callback_data(flow, node.id, i))
             for i, b in enumerate(node.buttons)
@@ -219,7 +219,7 @@ class _Run:
     def step(self, state: State | None) -> Step:
         return Step(state, tuple(self.effects), tuple(self.path))
 
-    def show(self, flow: str, node: m.Question | m.Ask, answers: Mapping[str, Value]) -> None:
+    def show(self, flow: str, node: m.ButtonsNode | m.Ask, answers: Mapping[str, Value]) -> None:
         """Put a waiting node's question on screen again."""
         self.path.append(f"{flow}.{node.id}")
         self.effects.append(_show(flow, node, answers))
@@ -256,7 +256,7 @@ class _Run:
             self.path.append(f"{flow}.{nid}")
             say = getattr(node, "say", None)
             match node:
-                case m.Question() | m.Ask():
+                case m.ButtonsNode() | m.Ask():
                     self.effects.append(_show(flow, node, answers))
                     return State(flow, nid, answers, trail[-MAX_TRAIL:])
                 case m.Message():
@@ -327,7 +327,7 @@ def _variables(flow: str, answers: Mapping[str, Value]) -> dict[str, Value]:
 
 
 def _remember(
-    flow: str, node: m.Question | m.Ask, value: Value, answers: Mapping[str, Value]
+    flow: str, node: m.ButtonsNode | m.Ask, value: Value, answers: Mapping[str, Value]
 ) -> dict[str, Value]:
     kept = dict(answers)
     if node.store is not m.Store.NEVER:
@@ -335,7 +335,7 @@ def _remember(
     return kept
 
 
-def _press(run: _Run, state: State, node: m.Question, index: int) -> State | None:
+def _press(run: _Run, state: State, node: m.ButtonsNode, index: int) -> State | None:
     button = node.buttons[index]
     if button.exit:
         run.effects += [Erase(), End()]
@@ -354,8 +354,8 @@ def _press(run: _Run, state: State, node: m.Question, index: int) -> State | Non
     return run.go(state.flow, button.next, answers, trail)
 
 
-def _answer(run: _Run, state: State, node: m.Question | m.Ask, text: str) -> State | None:
-    if isinstance(node, m.Question):
+def _answer(run: _Run, state: State, node: m.ButtonsNode | m.Ask, text: str) -> State | None:
+    if isinstance(node, m.ButtonsNode):
         typed = fold(text)
         if typed.isdigit() and 1 <= int(typed) <= len(node.buttons):
             return _press(run, state, node, int(typed) - 1)
@@ -378,9 +378,9 @@ def _answer(run: _Run, state: State, node: m.Question | m.Ask, text: str) -> Sta
     return run.go(state.flow, node.next, answers, (*state.trail, (state.flow, state.node)))
 
 
-def _button_index(data: str, state: State, node: m.Question | m.Ask) -> int | None:
+def _button_index(data: str, state: State, node: m.ButtonsNode | m.Ask) -> int | None:
     """Return the index of the pressed button if ``data`` belongs to the current question."""
-    if not isinstance(node, m.Question):
+    if not isinstance(node, m.ButtonsNode):
         return None
     for index in range(len(node.buttons)):
         if data == m.callback_data(state.flow, state.node, index):
@@ -393,12 +393,12 @@ def _back(run: _Run, state: State) -> State | None:
     while trail:
         flow, nid = trail.pop()
         node = run.flows.node(flow, nid)
-        if isinstance(node, m.Question | m.Ask):
+        if isinstance(node, m.ButtonsNode | m.Ask):
             run.show(flow, node, state.answers)
             return State(flow, nid, state.answers, tuple(trail))
     run.system("nothing_before")
     current = run.flows.node(state.flow, state.node)
-    if isinstance(current, m.Question | m.Ask):
+    if isinstance(current, m.ButtonsNode | m.Ask):
         run.show(state.flow, current, state.answers)
     return State(state.flow, state.node, state.answers, ())
 
@@ -416,7 +416,7 @@ def advance(flows: m.FlowSet, state: State | None, event: Event, today: date) ->
         return run.step(run.start(m.MENU_FLOW, {}, ()))
 
     node = flows.node(state.flow, state.node)
-    if not isinstance(node, m.Question | m.Ask):
+    if not isinstance(node, m.ButtonsNode | m.Ask):
         # The flow was edited while this conversation rested here: start that flow again.
         run.effects.append(Flag("engine.state_recovered"))
         run.system("flow_changed")
@@ -443,7 +443,7 @@ def advance(flows: m.FlowSet, state: State | None, event: Event, today: date) ->
             return run.step(state)
         case ButtonPressed(data=data):
             index = _button_index(data, state, node)
-            if index is None or not isinstance(node, m.Question):
+            if index is None or not isinstance(node, m.ButtonsNode):
                 run.effects.append(Flag("engine.stale_button"))
                 run.system("stale_button")
                 run.show(state.flow, node, state.answers)

@@ -28,7 +28,7 @@ from bot.engine import (
     advance,
 )
 from bot.flowdefs.folder import load_flowset
-from bot.flowdefs.model import FlowSet
+from bot.flowdefs.model import WAITING, FlowSet
 from bot.values import Choice, Yen
 
 from .conftest import FLOWS, TODAY
@@ -294,7 +294,7 @@ def test_hostile_text_never_breaks_any_question(flows: FlowSet, hostile: str) ->
         State(flow.name, nid)
         for flow in flows.flows.values()
         for nid, node in flow.nodes.items()
-        if type(node).__name__ in {"Question", "Ask"}
+        if isinstance(node, WAITING)
     ]
     for state in waiting:
         step = advance(flows, state, TextEntered(hostile), TODAY)

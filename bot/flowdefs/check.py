@@ -19,6 +19,7 @@ from bot.flowdefs.model import (
     MENU_FLOW,
     WAITING,
     Ask,
+    ButtonsNode,
     Compute,
     Condition,
     Decide,
@@ -28,7 +29,6 @@ from bot.flowdefs.model import (
     Msg,
     Node,
     Op,
-    Question,
     Store,
     callback_data,
     placeholders,
@@ -65,7 +65,7 @@ def variables_of(flow: Flow) -> dict[str, VariableInfo]:
     found: dict[str, VariableInfo] = {}
     for node in flow.nodes.values():
         match node:
-            case Question(store=store) if store is not Store.NEVER:
+            case ButtonsNode(store=store) if store is not Store.NEVER:
                 values = frozenset(b.value for b in node.buttons if b.value)
                 found[node.id] = VariableInfo(Kind.CHOICE, values)
             case Ask(store=store) if store is not Store.NEVER:
@@ -210,7 +210,7 @@ class _FlowChecker:
 
     def check_links(self, node: Node) -> None:
         match node:
-            case Question():
+            case ButtonsNode():
                 for i, button in enumerate(node.buttons):
                     if button.next is not None:
                         self.link(button.line, node.id, button.next, f"button {i + 1}")
@@ -232,7 +232,7 @@ class _FlowChecker:
 
     def check_node(self, node: Node) -> None:
         match node:
-            case Question():
+            case ButtonsNode():
                 self.check_store(node)
                 self.check_buttons(node)
             case Ask():
@@ -268,7 +268,7 @@ class _FlowChecker:
                             "'if:'; the items after this one can never be reached",
                         )
 
-    def check_store(self, node: Question | Ask) -> None:
+    def check_store(self, node: ButtonsNode | Ask) -> None:
         if node.store is Store.NEVER:
             return
         if not node.purpose:
@@ -286,7 +286,7 @@ class _FlowChecker:
                 "desk's case card, like staff_label: 月額基本給",
             )
 
-    def check_buttons(self, node: Question) -> None:
+    def check_buttons(self, node: ButtonsNode) -> None:
         values: set[str] = set()
         for i, button in enumerate(node.buttons):
             data = callback_data(self.flow.name, node.id, i)

@@ -12,6 +12,7 @@ from bot.flowdefs.model import (
     EMERGENCY_FLOW,
     Ask,
     Button,
+    ButtonsNode,
     Compute,
     Decide,
     End,
@@ -20,7 +21,6 @@ from bot.flowdefs.model import (
     Jump,
     Message,
     Node,
-    Question,
 )
 
 WIDTH = 48
@@ -34,7 +34,7 @@ def _short(text: str, width: int = WIDTH) -> str:
 
 def _label(node: Node) -> str:
     match node:
-        case Question() | Message():
+        case ButtonsNode() | Message():
             return _short(node.say.text)
         case Ask():
             return f"ask {node.kind}: {_short(node.say.text, WIDTH - 10)}"
@@ -59,7 +59,7 @@ def _button_target(button: Button) -> str:
 def _edges(flow: Flow, node: Node) -> list[tuple[str, str, bool]]:
     """Return (target, label, danger) for every arrow out of ``node``."""
     match node:
-        case Question():
+        case ButtonsNode():
             return [(_button_target(b), _short(b.label.text, 28), b.danger) for b in node.buttons]
         case Decide():
             return [
@@ -79,7 +79,7 @@ def _mermaid_text(text: str) -> str:
 
 
 _MERMAID_SHAPES = {
-    Question: ('{"', '"}'),
+    ButtonsNode: ('{"', '"}'),
     Ask: ('[/"', '"/]'),
     Message: ('["', '"]'),
     Compute: ('[["', '"]]'),
@@ -119,7 +119,7 @@ def mermaid(flow: Flow) -> str:
 
 
 _DOT_SHAPES = {
-    Question: "diamond",
+    ButtonsNode: "diamond",
     Ask: "parallelogram",
     Message: "box",
     Compute: "box3d",

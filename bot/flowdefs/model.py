@@ -212,7 +212,7 @@ class NodeBase:
 
 
 @dataclass(frozen=True, slots=True)
-class Question(NodeBase):
+class ButtonsNode(NodeBase):
     """Say something and offer buttons; wait for a press."""
 
     say: Msg
@@ -287,9 +287,9 @@ class End(NodeBase):
     say: Msg | None = None
 
 
-Node: TypeAlias = Question | Ask | Message | Compute | Decide | Handoff | Jump | End
+Node: TypeAlias = ButtonsNode | Ask | Message | Compute | Decide | Handoff | Jump | End
 
-WAITING = (Question, Ask)
+WAITING = (ButtonsNode, Ask)
 """Node kinds that wait for the trainee; every cycle must pass through one."""
 
 
@@ -335,7 +335,7 @@ def says(node: Node) -> list[Msg]:
     say = getattr(node, "say", None)
     if say is not None:
         texts.append(say)
-    if isinstance(node, Question):
+    if isinstance(node, ButtonsNode):
         texts.extend(button.label for button in node.buttons)
     if isinstance(node, Ask) and node.retry is not None:
         texts.append(node.retry)
@@ -357,7 +357,7 @@ def all_messages(flowset: FlowSet) -> list[tuple[Msg, str, str | None]]:
 def successors(node: Node) -> list[str]:
     """Return the ids of the nodes in the same flow that ``node`` can lead to."""
     match node:
-        case Question():
+        case ButtonsNode():
             return [b.next for b in node.buttons if b.next is not None]
         case Ask() | Message() | Compute() | Handoff():
             return [node.next]

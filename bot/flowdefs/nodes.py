@@ -19,6 +19,7 @@ from bot.flowdefs.model import (
     Arg,
     Ask,
     Button,
+    ButtonsNode,
     Case,
     Compute,
     Decide,
@@ -28,7 +29,6 @@ from bot.flowdefs.model import (
     Message,
     Msg,
     Node,
-    Question,
     Store,
 )
 from bot.flowdefs.reader import Reader
@@ -217,7 +217,7 @@ def _question(p: _Parts) -> Node | None:
     buttons = _read_buttons(p.r, p.flow, p.nid, p.raw["buttons"], (*p.where, "buttons"))
     if p.say is None or buttons is None:
         return None
-    return Question(p.nid, p.line, p.say, buttons, p.store, p.purpose, p.staff_label)
+    return ButtonsNode(p.nid, p.line, p.say, buttons, p.store, p.purpose, p.staff_label)
 
 
 def _ask(p: _Parts) -> Node | None:
