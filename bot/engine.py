@@ -195,7 +195,7 @@ def _say(
     return Say(text, params, buttons, expects, f"{flow}.{node.id}")
 
 
-def _show(flow: str, node: m.ButtonsNode | m.Ask, answers: Mapping[str, Value]) -> Say:
+def _show(flow: str, node: m.ButtonsNode | m.AskNode, answers: Mapping[str, Value]) -> Say:
     """Return the Say that puts a waiting node's question on screen."""
     if isinstance(node, m.ButtonsNode):
         buttons = tuple(
@@ -219,7 +219,9 @@ class _Run:
     def step(self, state: State | None) -> Step:
         return Step(state, tuple(self.effects), tuple(self.path))
 
-    def show(self, flow: str, node: m.ButtonsNode | m.Ask, answers: Mapping[str, Value]) -> None:
+    def show(
+        self, flow: str, node: m.ButtonsNode | m.AskNode, answers: Mapping[str, Value]
+    ) -> None:
         """Put a waiting node's question on screen again."""
         self.path.append(f"{flow}.{node.id}")
         self.effects.append(_show(flow, node, answers))
@@ -256,7 +258,7 @@ class _Run:
             self.path.append(f"{flow}.{nid}")
             say = getattr(node, "say", None)
             match node:
-                case m.ButtonsNode() | m.Ask():
+                case m.ButtonsNode() | m.AskNode():
                     self.effects.append(_show(flow, node, answers))
                     return State(flow, nid, answers, trail[-MAX_TRAIL:])
                 case m.Message():
@@ -327,7 +329,7 @@ def _variables(flow: str, answers: Mapping[str, Value]) -> dict[str, Value]:
 
 
 def _remember(
-    flow: str, node: m.ButtonsNode | m.Ask, value: Value, answers: Mapping[str, Value]
+    flow: str, node: m.ButtonsNode | m.AskNode, value: Value, answers: Mapping[str, Value]
 ) -> dict[str, Value]:
     kept = dict(answers)
     if node.store is not m.Store.NEVER:
@@ -354,7 +356,7 @@ def _press(run: _Run, state: State, node: m.ButtonsNode, index: int) -> State | 
     return run.go(state.flow, button.next, answers, trail)
 
 
-def _answer(run: _Run, state: State, node: m.ButtonsNode | m.Ask, text: str) -> State | None:
+def _answer(run: _Run, state: State, node: m.ButtonsNode | m.AskNode, text: str) -> State | None:
     if isinstance(node, m.ButtonsNode):
         typed = fold(text)
         if typed.isdigit() and 1 <= int(typed) <= len(node.buttons):
@@ -378,7 +380,7 @@ def _answer(run: _Run, state: State, node: m.ButtonsNode | m.Ask, text: str) -> 
     return run.go(state.flow, node.next, answers, (*state.trail, (state.flow, state.node)))
 
 
-def _button_index(data: str, state: State, node: m.ButtonsNode | m.Ask) -> int | None:
+def _button_index(data: str, state: State, node: m.ButtonsNode | m.AskNode) -> int | None:
     """Return the index of the pressed button if ``data`` belongs to the current question."""
     if not isinstance(node, m.ButtonsNode):
         return None
@@ -393,12 +395,12 @@ def _back(run: _Run, state: State) -> State | None:
     while trail:
         flow, nid = trail.pop()
         node = run.flows.node(flow, nid)
-        if isinstance(node, m.ButtonsNode | m.Ask):
+        if isinstance(node, m.ButtonsNode | m.AskNode):
             run.show(flow, node, state.answers)
             return State(flow, nid, state.answers, tuple(trail))
     run.system("nothing_before")
     current = run.flows.node(state.flow, state.node)
-    if isinstance(current, m.ButtonsNode | m.Ask):
+    if isinstance(current, m.ButtonsNode | m.AskNode):
         run.show(state.flow, current, state.answers)
     return State(state.flow, state.node, state.answers, ())
 
@@ -416,7 +418,7 @@ def advance(flows: m.FlowSet, state: State | None, event: Event, today: date) ->
         return run.step(run.start(m.MENU_FLOW, {}, ()))
 
     node = flows.node(state.flow, state.node)
-    if not isinstance(node, m.ButtonsNode | m.Ask):
+    if not isinstance(node, m.ButtonsNode | m.AskNode):
         # The flow was edited while this conversation rested here: start that flow again.
         run.effects.append(Flag("engine.state_recovered"))
         run.system("flow_changed")

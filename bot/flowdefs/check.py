@@ -18,7 +18,7 @@ from bot.flowdefs.model import (
     EMERGENCY_FLOW,
     MENU_FLOW,
     WAITING,
-    Ask,
+    AskNode,
     ButtonsNode,
     Compute,
     Condition,
@@ -68,7 +68,7 @@ def variables_of(flow: Flow) -> dict[str, VariableInfo]:
             case ButtonsNode(store=store) if store is not Store.NEVER:
                 values = frozenset(b.value for b in node.buttons if b.value)
                 found[node.id] = VariableInfo(Kind.CHOICE, values)
-            case Ask(store=store) if store is not Store.NEVER:
+            case AskNode(store=store) if store is not Store.NEVER:
                 found[node.id] = VariableInfo(node.kind)
             case Compute() if node.calculator in CALCULATORS:
                 for name, kind in CALCULATORS[node.calculator].outputs.items():
@@ -235,7 +235,7 @@ class _FlowChecker:
             case ButtonsNode():
                 self.check_store(node)
                 self.check_buttons(node)
-            case Ask():
+            case AskNode():
                 self.check_store(node)
                 if node.store is Store.NEVER:
                     self.add(
@@ -268,7 +268,7 @@ class _FlowChecker:
                             "'if:'; the items after this one can never be reached",
                         )
 
-    def check_store(self, node: ButtonsNode | Ask) -> None:
+    def check_store(self, node: ButtonsNode | AskNode) -> None:
         if node.store is Store.NEVER:
             return
         if not node.purpose:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.flowdefs.model import (
     EMERGENCY_FLOW,
-    Ask,
+    AskNode,
     Button,
     ButtonsNode,
     Compute,
@@ -36,7 +36,7 @@ def _label(node: Node) -> str:
     match node:
         case ButtonsNode() | Message():
             return _short(node.say.text)
-        case Ask():
+        case AskNode():
             return f"ask {node.kind}: {_short(node.say.text, WIDTH - 10)}"
         case Compute():
             return f"compute {node.calculator}"
@@ -66,7 +66,7 @@ def _edges(flow: Flow, node: Node) -> list[tuple[str, str, bool]]:
                 (c.next, c.condition.source if c.condition else "otherwise", False)
                 for c in node.cases
             ]
-        case Ask() | Message() | Compute() | Handoff():
+        case AskNode() | Message() | Compute() | Handoff():
             return [(node.next, "", False)]
         case Jump():
             return [(f"flow:{node.flow}", "", False)]
@@ -80,7 +80,7 @@ def _mermaid_text(text: str) -> str:
 
 _MERMAID_SHAPES = {
     ButtonsNode: ('{"', '"}'),
-    Ask: ('[/"', '"/]'),
+    AskNode: ('[/"', '"/]'),
     Message: ('["', '"]'),
     Compute: ('[["', '"]]'),
     Decide: ('{{"', '"}}'),
@@ -120,7 +120,7 @@ def mermaid(flow: Flow) -> str:
 
 _DOT_SHAPES = {
     ButtonsNode: "diamond",
-    Ask: "parallelogram",
+    AskNode: "parallelogram",
     Message: "box",
     Compute: "box3d",
     Decide: "hexagon",

@@ -224,7 +224,7 @@ class ButtonsNode(NodeBase):
 
 
 @dataclass(frozen=True, slots=True)
-class Ask(NodeBase):
+class AskNode(NodeBase):
     """Ask for typed input (yen, number, date, prefecture, text); wait for a valid answer."""
 
     say: Msg
@@ -287,9 +287,9 @@ class End(NodeBase):
     say: Msg | None = None
 
 
-Node: TypeAlias = ButtonsNode | Ask | Message | Compute | Decide | Handoff | Jump | End
+Node: TypeAlias = ButtonsNode | AskNode | Message | Compute | Decide | Handoff | Jump | End
 
-WAITING = (ButtonsNode, Ask)
+WAITING = (ButtonsNode, AskNode)
 """Node kinds that wait for the trainee; every cycle must pass through one."""
 
 
@@ -337,7 +337,7 @@ def says(node: Node) -> list[Msg]:
         texts.append(say)
     if isinstance(node, ButtonsNode):
         texts.extend(button.label for button in node.buttons)
-    if isinstance(node, Ask) and node.retry is not None:
+    if isinstance(node, AskNode) and node.retry is not None:
         texts.append(node.retry)
     return texts
 
@@ -359,7 +359,7 @@ def successors(node: Node) -> list[str]:
     match node:
         case ButtonsNode():
             return [b.next for b in node.buttons if b.next is not None]
-        case Ask() | Message() | Compute() | Handoff():
+        case AskNode() | Message() | Compute() | Handoff():
             return [node.next]
         case Decide():
             return [case.next for case in node.cases]

@@ -17,7 +17,7 @@ from bot.flowdefs.conditions import ConditionError
 from bot.flowdefs.conditions import parse as parse_condition
 from bot.flowdefs.model import (
     Arg,
-    Ask,
+    AskNode,
     Button,
     ButtonsNode,
     Case,
@@ -241,7 +241,7 @@ def _ask(p: _Parts) -> Node | None:
     high = _number(p.r, p.raw.get("max"), (*p.where, "max"), p.nid)
     if p.say is None or not has_next or p.target is None or "store" not in p.raw:
         return None
-    return Ask(
+    return AskNode(
         p.nid, p.line, p.say, kind, p.target, p.store, p.purpose, retry, low, high, p.staff_label
     )
 
