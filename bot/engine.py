@@ -261,7 +261,7 @@ class _Run:
                 case m.ButtonsNode() | m.AskNode():
                     self.effects.append(_show(flow, node, answers))
                     return State(flow, nid, answers, trail[-MAX_TRAIL:])
-                case m.Message():
+                case m.SayNode():
                     self.effects.append(_say(flow, node, node.say, answers))
                     nid = node.next
                 case m.Compute():

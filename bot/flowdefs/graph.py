@@ -19,8 +19,8 @@ from bot.flowdefs.model import (
     Flow,
     Handoff,
     Jump,
-    Message,
     Node,
+    SayNode,
 )
 
 WIDTH = 48
@@ -34,7 +34,7 @@ def _short(text: str, width: int = WIDTH) -> str:
 
 def _label(node: Node) -> str:
     match node:
-        case ButtonsNode() | Message():
+        case ButtonsNode() | SayNode():
             return _short(node.say.text)
         case AskNode():
             return f"ask {node.kind}: {_short(node.say.text, WIDTH - 10)}"
@@ -66,7 +66,7 @@ def _edges(flow: Flow, node: Node) -> list[tuple[str, str, bool]]:
                 (c.next, c.condition.source if c.condition else "otherwise", False)
                 for c in node.cases
             ]
-        case AskNode() | Message() | Compute() | Handoff():
+        case AskNode() | SayNode() | Compute() | Handoff():
             return [(node.next, "", False)]
         case Jump():
             return [(f"flow:{node.flow}", "", False)]
@@ -81,7 +81,7 @@ def _mermaid_text(text: str) -> str:
 _MERMAID_SHAPES = {
     ButtonsNode: ('{"', '"}'),
     AskNode: ('[/"', '"/]'),
-    Message: ('["', '"]'),
+    SayNode: ('["', '"]'),
     Compute: ('[["', '"]]'),
     Decide: ('{{"', '"}}'),
     Handoff: ('(["', '"])'),
@@ -121,7 +121,7 @@ def mermaid(flow: Flow) -> str:
 _DOT_SHAPES = {
     ButtonsNode: "diamond",
     AskNode: "parallelogram",
-    Message: "box",
+    SayNode: "box",
     Compute: "box3d",
     Decide: "hexagon",
     Handoff: "oval",

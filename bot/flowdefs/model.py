@@ -240,7 +240,7 @@ class AskNode(NodeBase):
 
 
 @dataclass(frozen=True, slots=True)
-class Message(NodeBase):
+class SayNode(NodeBase):
     """Say something and go on."""
 
     say: Msg
@@ -287,7 +287,7 @@ class End(NodeBase):
     say: Msg | None = None
 
 
-Node: TypeAlias = ButtonsNode | AskNode | Message | Compute | Decide | Handoff | Jump | End
+Node: TypeAlias = ButtonsNode | AskNode | SayNode | Compute | Decide | Handoff | Jump | End
 
 WAITING = (ButtonsNode, AskNode)
 """Node kinds that wait for the trainee; every cycle must pass through one."""
@@ -359,7 +359,7 @@ def successors(node: Node) -> list[str]:
     match node:
         case ButtonsNode():
             return [b.next for b in node.buttons if b.next is not None]
-        case AskNode() | Message() | Compute() | Handoff():
+        case AskNode() | SayNode() | Compute() | Handoff():
             return [node.next]
         case Decide():
             return [case.next for case in node.cases]

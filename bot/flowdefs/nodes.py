@@ -26,9 +26,9 @@ from bot.flowdefs.model import (
     End,
     Handoff,
     Jump,
-    Message,
     Msg,
     Node,
+    SayNode,
     Store,
 )
 from bot.flowdefs.reader import Reader
@@ -295,7 +295,7 @@ def _message(p: _Parts) -> Node | None:
         return None
     if p.say is None or p.target is None:
         return None
-    return Message(p.nid, p.line, p.say, p.target)
+    return SayNode(p.nid, p.line, p.say, p.target)
 
 
 _READERS = {
