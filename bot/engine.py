@@ -264,7 +264,7 @@ class _Run:
                 case m.SayNode():
                     self.effects.append(_say(flow, node, node.say, answers))
                     nid = node.next
-                case m.Compute():
+                case m.ComputeNode():
                     computed = self.compute(flow, node, answers)
                     if computed is None:
                         return self.start(m.MENU_FLOW, answers, ())
@@ -301,7 +301,7 @@ class _Run:
                     return None
 
     def compute(
-        self, flow: str, node: m.Compute, answers: Mapping[str, Value]
+        self, flow: str, node: m.ComputeNode, answers: Mapping[str, Value]
     ) -> dict[str, Value] | None:
         calc = CALCULATORS.get(node.calculator)
         if calc is None:  # the checker refuses unknown calculators; never crash

@@ -23,7 +23,7 @@ from datetime import datetime
 from bot.calculators import CALCULATORS
 from bot.desk.hours import JST
 from bot.desk.roster import Roster
-from bot.flowdefs.model import AskNode, ButtonsNode, Compute, FlowSet
+from bot.flowdefs.model import AskNode, ButtonsNode, ComputeNode, FlowSet
 from bot.i18n.render import Renderer
 from bot.records import DeskCase
 from bot.values import Choice, Flag, Number, Text, Value, Yen
@@ -100,7 +100,7 @@ def _label(flows: FlowSet, key: str) -> str:
     flow, _, rest = key.partition(".")
     node_id, _, output = rest.partition(".")
     node = flows.node(flow, node_id)
-    if isinstance(node, Compute) and output:
+    if isinstance(node, ComputeNode) and output:
         calculator = CALCULATORS.get(node.calculator)
         return calculator.labels_ja.get(output, output) if calculator else output
     if isinstance(node, ButtonsNode | AskNode) and node.staff_label:

@@ -20,7 +20,7 @@ from bot.flowdefs.model import (
     WAITING,
     AskNode,
     ButtonsNode,
-    Compute,
+    ComputeNode,
     Condition,
     Decide,
     Flow,
@@ -70,14 +70,14 @@ def variables_of(flow: Flow) -> dict[str, VariableInfo]:
                 found[node.id] = VariableInfo(Kind.CHOICE, values)
             case AskNode(store=store) if store is not Store.NEVER:
                 found[node.id] = VariableInfo(node.kind)
-            case Compute() if node.calculator in CALCULATORS:
+            case ComputeNode() if node.calculator in CALCULATORS:
                 for name, kind in CALCULATORS[node.calculator].outputs.items():
                     found[f"{node.id}.{name}"] = VariableInfo(kind)
     return found
 
 
 def _defines(node: Node, variables: Mapping[str, VariableInfo]) -> set[str]:
-    if isinstance(node, Compute):
+    if isinstance(node, ComputeNode):
         return {v for v in variables if v.startswith(f"{node.id}.")}
     return {node.id} if node.id in variables else set()
 
@@ -126,7 +126,7 @@ def _uses(node: Node) -> Iterator[tuple[str, int, str, bool]]:
         for name in placeholders(msg.text):
             if not name.startswith(PHONE_PLACEHOLDER):
                 yield name, msg.line, "text", True
-    if isinstance(node, Compute):
+    if isinstance(node, ComputeNode):
         calc = CALCULATORS.get(node.calculator)
         for name, arg in node.args.items():
             param = calc.params.get(name) if calc else None
@@ -248,7 +248,7 @@ class _FlowChecker:
                     )
                 if node.low is not None and node.high is not None and node.low > node.high:
                     self.add(node.line, node.id, "'min' is larger than 'max'")
-            case Compute():
+            case ComputeNode():
                 self.check_compute(node)
             case Decide():
                 for i, case in enumerate(node.cases):
@@ -336,7 +336,7 @@ class _FlowChecker:
                 else:
                     values.add(button.value)
 
-    def check_compute(self, node: Compute) -> None:
+    def check_compute(self, node: ComputeNode) -> None:
         calc = CALCULATORS.get(node.calculator)
         if calc is None:
             hint = did_you_mean(node.calculator, CALCULATORS)

@@ -13,7 +13,7 @@ from bot.flowdefs.model import (
     AskNode,
     Button,
     ButtonsNode,
-    Compute,
+    ComputeNode,
     Decide,
     End,
     Flow,
@@ -38,7 +38,7 @@ def _label(node: Node) -> str:
             return _short(node.say.text)
         case AskNode():
             return f"ask {node.kind}: {_short(node.say.text, WIDTH - 10)}"
-        case Compute():
+        case ComputeNode():
             return f"compute {node.calculator}"
         case Decide():
             return f"branch {node.id}"
@@ -66,7 +66,7 @@ def _edges(flow: Flow, node: Node) -> list[tuple[str, str, bool]]:
                 (c.next, c.condition.source if c.condition else "otherwise", False)
                 for c in node.cases
             ]
-        case AskNode() | SayNode() | Compute() | Handoff():
+        case AskNode() | SayNode() | ComputeNode() | Handoff():
             return [(node.next, "", False)]
         case Jump():
             return [(f"flow:{node.flow}", "", False)]
@@ -82,7 +82,7 @@ _MERMAID_SHAPES = {
     ButtonsNode: ('{"', '"}'),
     AskNode: ('[/"', '"/]'),
     SayNode: ('["', '"]'),
-    Compute: ('[["', '"]]'),
+    ComputeNode: ('[["', '"]]'),
     Decide: ('{{"', '"}}'),
     Handoff: ('(["', '"])'),
     Jump: ('>"', '"]'),
@@ -122,7 +122,7 @@ _DOT_SHAPES = {
     ButtonsNode: "diamond",
     AskNode: "parallelogram",
     SayNode: "box",
-    Compute: "box3d",
+    ComputeNode: "box3d",
     Decide: "hexagon",
     Handoff: "oval",
     Jump: "cds",

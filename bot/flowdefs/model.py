@@ -248,7 +248,7 @@ class SayNode(NodeBase):
 
 
 @dataclass(frozen=True, slots=True)
-class Compute(NodeBase):
+class ComputeNode(NodeBase):
     """Run a named calculator; its outputs become ``<node>.<output>`` variables."""
 
     calculator: str
@@ -287,7 +287,7 @@ class End(NodeBase):
     say: Msg | None = None
 
 
-Node: TypeAlias = ButtonsNode | AskNode | SayNode | Compute | Decide | Handoff | Jump | End
+Node: TypeAlias = ButtonsNode | AskNode | SayNode | ComputeNode | Decide | Handoff | Jump | End
 
 WAITING = (ButtonsNode, AskNode)
 """Node kinds that wait for the trainee; every cycle must pass through one."""
@@ -359,7 +359,7 @@ def successors(node: Node) -> list[str]:
     match node:
         case ButtonsNode():
             return [b.next for b in node.buttons if b.next is not None]
-        case AskNode() | SayNode() | Compute() | Handoff():
+        case AskNode() | SayNode() | ComputeNode() | Handoff():
             return [node.next]
         case Decide():
             return [case.next for case in node.cases]

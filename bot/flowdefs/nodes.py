@@ -21,7 +21,7 @@ from bot.flowdefs.model import (
     Button,
     ButtonsNode,
     Case,
-    Compute,
+    ComputeNode,
     Decide,
     End,
     Handoff,
@@ -251,7 +251,7 @@ def _compute(p: _Parts) -> Node | None:
     args = _read_args(p.r, p.nid, p.raw.get("with"), (*p.where, "with"))
     if not p.needs_next() or p.target is None or calculator is None or args is None:
         return None
-    return Compute(p.nid, p.line, calculator, args, p.target)
+    return ComputeNode(p.nid, p.line, calculator, args, p.target)
 
 
 def _branch(p: _Parts) -> Node | None:
