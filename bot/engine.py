@@ -270,7 +270,7 @@ class _Run:
                         return self.start(m.MENU_FLOW, answers, ())
                     answers.update(computed)
                     nid = node.next
-                case m.Decide():
+                case m.BranchNode():
                     variables = _variables(flow, answers)
                     chosen = next(
                         (

@@ -19,10 +19,10 @@ from bot.flowdefs.model import (
     MENU_FLOW,
     WAITING,
     AskNode,
+    BranchNode,
     ButtonsNode,
     ComputeNode,
     Condition,
-    Decide,
     Flow,
     FlowSet,
     Jump,
@@ -132,7 +132,7 @@ def _uses(node: Node) -> Iterator[tuple[str, int, str, bool]]:
             param = calc.params.get(name) if calc else None
             if arg.variable:
                 yield arg.variable, node.line, "calculator input", bool(param and param.required)
-    if isinstance(node, Decide):
+    if isinstance(node, BranchNode):
         for case in node.cases:
             if case.condition:
                 for part in case.condition.parts:
@@ -214,7 +214,7 @@ class _FlowChecker:
                 for i, button in enumerate(node.buttons):
                     if button.next is not None:
                         self.link(button.line, node.id, button.next, f"button {i + 1}")
-            case Decide():
+            case BranchNode():
                 for case in node.cases:
                     self.link(case.line, node.id, case.next, "the branch")
             case Jump():
@@ -250,7 +250,7 @@ class _FlowChecker:
                     self.add(node.line, node.id, "'min' is larger than 'max'")
             case ComputeNode():
                 self.check_compute(node)
-            case Decide():
+            case BranchNode():
                 for i, case in enumerate(node.cases):
                     last = i == len(node.cases) - 1
                     if last and case.condition is not None:
@@ -478,7 +478,7 @@ class _FlowChecker:
     def check_variables(self) -> None:
         before = definitely_set(self.flow, self.variables)
         for nid, node in self.flow.nodes.items():
-            if isinstance(node, Decide):
+            if isinstance(node, BranchNode):
                 for case in node.cases:
                     if case.condition:
                         self.check_condition(node, case.line, case.condition)

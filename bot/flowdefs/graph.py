@@ -11,10 +11,10 @@ from __future__ import annotations
 from bot.flowdefs.model import (
     EMERGENCY_FLOW,
     AskNode,
+    BranchNode,
     Button,
     ButtonsNode,
     ComputeNode,
-    Decide,
     End,
     Flow,
     Handoff,
@@ -40,7 +40,7 @@ def _label(node: Node) -> str:
             return f"ask {node.kind}: {_short(node.say.text, WIDTH - 10)}"
         case ComputeNode():
             return f"compute {node.calculator}"
-        case Decide():
+        case BranchNode():
             return f"branch {node.id}"
         case Handoff():
             return f"handoff ({'urgent' if node.urgent else 'normal'})"
@@ -61,7 +61,7 @@ def _edges(flow: Flow, node: Node) -> list[tuple[str, str, bool]]:
     match node:
         case ButtonsNode():
             return [(_button_target(b), _short(b.label.text, 28), b.danger) for b in node.buttons]
-        case Decide():
+        case BranchNode():
             return [
                 (c.next, c.condition.source if c.condition else "otherwise", False)
                 for c in node.cases
@@ -83,7 +83,7 @@ _MERMAID_SHAPES = {
     AskNode: ('[/"', '"/]'),
     SayNode: ('["', '"]'),
     ComputeNode: ('[["', '"]]'),
-    Decide: ('{{"', '"}}'),
+    BranchNode: ('{{"', '"}}'),
     Handoff: ('(["', '"])'),
     Jump: ('>"', '"]'),
     End: ('(("', '"))'),
@@ -123,7 +123,7 @@ _DOT_SHAPES = {
     AskNode: "parallelogram",
     SayNode: "box",
     ComputeNode: "box3d",
-    Decide: "hexagon",
+    BranchNode: "hexagon",
     Handoff: "oval",
     Jump: "cds",
     End: "doublecircle",

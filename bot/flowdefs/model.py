@@ -257,7 +257,7 @@ class ComputeNode(NodeBase):
 
 
 @dataclass(frozen=True, slots=True)
-class Decide(NodeBase):
+class BranchNode(NodeBase):
     """Go to the first case whose condition holds."""
 
     cases: tuple[Case, ...]
@@ -287,7 +287,7 @@ class End(NodeBase):
     say: Msg | None = None
 
 
-Node: TypeAlias = ButtonsNode | AskNode | SayNode | ComputeNode | Decide | Handoff | Jump | End
+Node: TypeAlias = ButtonsNode | AskNode | SayNode | ComputeNode | BranchNode | Handoff | Jump | End
 
 WAITING = (ButtonsNode, AskNode)
 """Node kinds that wait for the trainee; every cycle must pass through one."""
@@ -361,7 +361,7 @@ def successors(node: Node) -> list[str]:
             return [b.next for b in node.buttons if b.next is not None]
         case AskNode() | SayNode() | ComputeNode() | Handoff():
             return [node.next]
-        case Decide():
+        case BranchNode():
             return [case.next for case in node.cases]
         case _:
             return []

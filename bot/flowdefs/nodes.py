@@ -18,11 +18,11 @@ from bot.flowdefs.conditions import parse as parse_condition
 from bot.flowdefs.model import (
     Arg,
     AskNode,
+    BranchNode,
     Button,
     ButtonsNode,
     Case,
     ComputeNode,
-    Decide,
     End,
     Handoff,
     Jump,
@@ -256,7 +256,7 @@ def _compute(p: _Parts) -> Node | None:
 
 def _branch(p: _Parts) -> Node | None:
     cases = _read_cases(p.r, p.nid, p.raw["branch"], (*p.where, "branch"))
-    return Decide(p.nid, p.line, cases) if cases else None
+    return BranchNode(p.nid, p.line, cases) if cases else None
 
 
 def _handoff(p: _Parts) -> Node | None:
