@@ -285,7 +285,7 @@ class _Run:
                         self.system("sorry")
                         return None
                     nid = chosen
-                case m.Handoff():
+                case m.HandoffNode():
                     self.effects.append(Handoff(node.urgent, "flow", flow, nid))
                     if say is not None:
                         self.effects.append(_say(flow, node, say, answers))

@@ -17,7 +17,7 @@ from bot.flowdefs.model import (
     ComputeNode,
     End,
     Flow,
-    Handoff,
+    HandoffNode,
     Jump,
     Node,
     SayNode,
@@ -42,7 +42,7 @@ def _label(node: Node) -> str:
             return f"compute {node.calculator}"
         case BranchNode():
             return f"branch {node.id}"
-        case Handoff():
+        case HandoffNode():
             return f"handoff ({'urgent' if node.urgent else 'normal'})"
         case Jump():
             return f"go to flow {node.flow}"
@@ -66,7 +66,7 @@ def _edges(flow: Flow, node: Node) -> list[tuple[str, str, bool]]:
                 (c.next, c.condition.source if c.condition else "otherwise", False)
                 for c in node.cases
             ]
-        case AskNode() | SayNode() | ComputeNode() | Handoff():
+        case AskNode() | SayNode() | ComputeNode() | HandoffNode():
             return [(node.next, "", False)]
         case Jump():
             return [(f"flow:{node.flow}", "", False)]
@@ -84,7 +84,7 @@ _MERMAID_SHAPES = {
     SayNode: ('["', '"]'),
     ComputeNode: ('[["', '"]]'),
     BranchNode: ('{{"', '"}}'),
-    Handoff: ('(["', '"])'),
+    HandoffNode: ('(["', '"])'),
     Jump: ('>"', '"]'),
     End: ('(("', '"))'),
 }
@@ -124,7 +124,7 @@ _DOT_SHAPES = {
     SayNode: "box",
     ComputeNode: "box3d",
     BranchNode: "hexagon",
-    Handoff: "oval",
+    HandoffNode: "oval",
     Jump: "cds",
     End: "doublecircle",
 }

@@ -264,7 +264,7 @@ class BranchNode(NodeBase):
 
 
 @dataclass(frozen=True, slots=True)
-class Handoff(NodeBase):
+class HandoffNode(NodeBase):
     """Ask the union desk to take over (urgently or not), optionally say something, go on."""
 
     urgent: bool
@@ -287,7 +287,9 @@ class End(NodeBase):
     say: Msg | None = None
 
 
-Node: TypeAlias = ButtonsNode | AskNode | SayNode | ComputeNode | BranchNode | Handoff | Jump | End
+Node: TypeAlias = (
+    ButtonsNode | AskNode | SayNode | ComputeNode | BranchNode | HandoffNode | Jump | End
+)
 
 WAITING = (ButtonsNode, AskNode)
 """Node kinds that wait for the trainee; every cycle must pass through one."""
@@ -359,7 +361,7 @@ def successors(node: Node) -> list[str]:
     match node:
         case ButtonsNode():
             return [b.next for b in node.buttons if b.next is not None]
-        case AskNode() | SayNode() | ComputeNode() | Handoff():
+        case AskNode() | SayNode() | ComputeNode() | HandoffNode():
             return [node.next]
         case BranchNode():
             return [case.next for case in node.cases]

@@ -24,7 +24,7 @@ from bot.flowdefs.model import (
     Case,
     ComputeNode,
     End,
-    Handoff,
+    HandoffNode,
     Jump,
     Msg,
     Node,
@@ -265,7 +265,7 @@ def _handoff(p: _Parts) -> Node | None:
         return None
     if not p.needs_next() or p.target is None:
         return None
-    return Handoff(p.nid, p.line, p.raw["handoff"] == "urgent", p.target, p.say)
+    return HandoffNode(p.nid, p.line, p.raw["handoff"] == "urgent", p.target, p.say)
 
 
 def _jump(p: _Parts) -> Node | None:
