@@ -290,7 +290,7 @@ class _Run:
                     if say is not None:
                         self.effects.append(_say(flow, node, say, answers))
                     nid = node.next
-                case m.Jump():
+                case m.JumpNode():
                     if say is not None:
                         self.effects.append(_say(flow, node, say, answers))
                     return self.start(node.flow, answers, trail)

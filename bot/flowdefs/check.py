@@ -25,7 +25,7 @@ from bot.flowdefs.model import (
     Condition,
     Flow,
     FlowSet,
-    Jump,
+    JumpNode,
     Msg,
     Node,
     Op,
@@ -217,7 +217,7 @@ class _FlowChecker:
             case BranchNode():
                 for case in node.cases:
                     self.link(case.line, node.id, case.next, "the branch")
-            case Jump():
+            case JumpNode():
                 if node.flow not in self.flows.flows and node.flow not in self.flows.unreadable:
                     hint = did_you_mean(node.flow, self.flows.flows)
                     self.add(
@@ -510,7 +510,7 @@ def _cycles_without_wait(flows: FlowSet) -> list[Problem]:
     """Find loops of nodes that never wait for the trainee (they would spin forever)."""
 
     def edges(flow: Flow, node: Node) -> list[tuple[str, str]]:
-        if isinstance(node, Jump) and node.flow in flows.flows:
+        if isinstance(node, JumpNode) and node.flow in flows.flows:
             return [(node.flow, flows.flows[node.flow].start)]
         return [(flow.name, nxt) for nxt in successors(node)]
 

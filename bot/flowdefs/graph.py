@@ -18,7 +18,7 @@ from bot.flowdefs.model import (
     End,
     Flow,
     HandoffNode,
-    Jump,
+    JumpNode,
     Node,
     SayNode,
 )
@@ -44,7 +44,7 @@ def _label(node: Node) -> str:
             return f"branch {node.id}"
         case HandoffNode():
             return f"handoff ({'urgent' if node.urgent else 'normal'})"
-        case Jump():
+        case JumpNode():
             return f"go to flow {node.flow}"
         case End():
             return "end"
@@ -68,7 +68,7 @@ def _edges(flow: Flow, node: Node) -> list[tuple[str, str, bool]]:
             ]
         case AskNode() | SayNode() | ComputeNode() | HandoffNode():
             return [(node.next, "", False)]
-        case Jump():
+        case JumpNode():
             return [(f"flow:{node.flow}", "", False)]
         case _:
             return []
@@ -85,7 +85,7 @@ _MERMAID_SHAPES = {
     ComputeNode: ('[["', '"]]'),
     BranchNode: ('{{"', '"}}'),
     HandoffNode: ('(["', '"])'),
-    Jump: ('>"', '"]'),
+    JumpNode: ('>"', '"]'),
     End: ('(("', '"))'),
 }
 
@@ -125,7 +125,7 @@ _DOT_SHAPES = {
     ComputeNode: "box3d",
     BranchNode: "hexagon",
     HandoffNode: "oval",
-    Jump: "cds",
+    JumpNode: "cds",
     End: "doublecircle",
 }
 

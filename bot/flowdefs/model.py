@@ -273,7 +273,7 @@ class HandoffNode(NodeBase):
 
 
 @dataclass(frozen=True, slots=True)
-class Jump(NodeBase):
+class JumpNode(NodeBase):
     """Continue at the start of another flow."""
 
     flow: str
@@ -288,7 +288,7 @@ class End(NodeBase):
 
 
 Node: TypeAlias = (
-    ButtonsNode | AskNode | SayNode | ComputeNode | BranchNode | HandoffNode | Jump | End
+    ButtonsNode | AskNode | SayNode | ComputeNode | BranchNode | HandoffNode | JumpNode | End
 )
 
 WAITING = (ButtonsNode, AskNode)

@@ -25,7 +25,7 @@ from bot.flowdefs.model import (
     ComputeNode,
     End,
     HandoffNode,
-    Jump,
+    JumpNode,
     Msg,
     Node,
     SayNode,
@@ -270,7 +270,7 @@ def _handoff(p: _Parts) -> Node | None:
 
 def _jump(p: _Parts) -> Node | None:
     flow_name = p.r.name(p.raw["jump"], (*p.where, "jump"), p.nid, "flow name")
-    return Jump(p.nid, p.line, flow_name, p.say) if flow_name else None
+    return JumpNode(p.nid, p.line, flow_name, p.say) if flow_name else None
 
 
 def _end(p: _Parts) -> Node | None:
