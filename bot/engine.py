@@ -294,7 +294,7 @@ class _Run:
                     if say is not None:
                         self.effects.append(_say(flow, node, say, answers))
                     return self.start(node.flow, answers, trail)
-                case m.End():
+                case m.EndNode():
                     if say is not None:
                         self.effects.append(_say(flow, node, say, answers))
                     self.effects.append(End())

@@ -15,7 +15,7 @@ from bot.flowdefs.model import (
     Button,
     ButtonsNode,
     ComputeNode,
-    End,
+    EndNode,
     Flow,
     HandoffNode,
     JumpNode,
@@ -46,7 +46,7 @@ def _label(node: Node) -> str:
             return f"handoff ({'urgent' if node.urgent else 'normal'})"
         case JumpNode():
             return f"go to flow {node.flow}"
-        case End():
+        case EndNode():
             return "end"
 
 
@@ -86,7 +86,7 @@ _MERMAID_SHAPES = {
     BranchNode: ('{{"', '"}}'),
     HandoffNode: ('(["', '"])'),
     JumpNode: ('>"', '"]'),
-    End: ('(("', '"))'),
+    EndNode: ('(("', '"))'),
 }
 
 
@@ -126,7 +126,7 @@ _DOT_SHAPES = {
     BranchNode: "hexagon",
     HandoffNode: "oval",
     JumpNode: "cds",
-    End: "doublecircle",
+    EndNode: "doublecircle",
 }
 
 

@@ -281,14 +281,14 @@ class JumpNode(NodeBase):
 
 
 @dataclass(frozen=True, slots=True)
-class End(NodeBase):
+class EndNode(NodeBase):
     """End the conversation (the next message starts again at the menu)."""
 
     say: Msg | None = None
 
 
 Node: TypeAlias = (
-    ButtonsNode | AskNode | SayNode | ComputeNode | BranchNode | HandoffNode | JumpNode | End
+    ButtonsNode | AskNode | SayNode | ComputeNode | BranchNode | HandoffNode | JumpNode | EndNode
 )
 
 WAITING = (ButtonsNode, AskNode)

@@ -23,7 +23,7 @@ from bot.flowdefs.model import (
     ButtonsNode,
     Case,
     ComputeNode,
-    End,
+    EndNode,
     HandoffNode,
     JumpNode,
     Msg,
@@ -277,7 +277,7 @@ def _end(p: _Parts) -> Node | None:
     if p.raw["end"] is not True:
         p.problem("'end' can only be 'true'; to go on, use 'next:'", "end")
         return None
-    return End(p.nid, p.line, p.say)
+    return EndNode(p.nid, p.line, p.say)
 
 
 def _message(p: _Parts) -> Node | None:
