@@ -4,20 +4,26 @@ Immutable dataclasses, built by ``bot.flowdefs.load`` and read by the engine, th
 graph and the translation tools. No I/O and no imports beyond the standard library and other
 pure modules of this project.
 
-A node does one thing, and its kind follows from its keys:
+A node does one thing, and its kind follows from its keys. Each node class is named after the
+YAML key that makes it that kind, plus ``Node``: a maintainer who writes ``branch:`` finds
+``BranchNode``, and the checker speaks of the same keys. The suffix also keeps the node kinds
+apart from the engine's effects of the same word (``engine.Handoff`` and ``engine.End`` are
+things to carry out; ``HandoffNode`` and ``EndNode`` are places in a flow).
 
-==============  ===========================================  =================
-kind            keys                                         waits for input?
-==============  ===========================================  =================
-``Question``    ``say`` + ``buttons``                        yes
-``Ask``         ``ask`` + ``say`` + ``store`` + ``next``     yes
-``Message``     ``say`` + ``next``                           no
-``Compute``     ``compute`` + ``with`` + ``next``            no
-``Decide``      ``branch`` (``if`` … ``next``, last without)  no
-``Handoff``     ``handoff`` (+ ``say``) + ``next``           no
-``Jump``        ``jump`` (+ ``say``)                         no
-``End``         ``end: true`` (+ ``say``)                    no (ends)
-==============  ===========================================  =================
+=================  ==============================================  =================
+class              keys                                            waits for input?
+=================  ==============================================  =================
+``ButtonsNode``    ``buttons`` + ``say``                           yes
+``AskNode``        ``ask`` + ``say`` + ``store`` + ``next``        yes
+``SayNode``        ``say`` + ``next`` (none of the keys below)     no
+``ComputeNode``    ``compute`` + ``with`` + ``next``               no
+``BranchNode``     ``branch`` (``if`` … ``next``, last without)    no
+``HandoffNode``    ``handoff`` (+ ``say``) + ``next``              no
+``JumpNode``       ``jump`` (+ ``say``)                            no
+``EndNode``        ``end: true`` (+ ``say``)                       no (ends)
+=================  ==============================================  =================
+
+``Node`` is the union of these kinds (match on it); ``NodeBase`` holds what they share.
 """
 
 from __future__ import annotations

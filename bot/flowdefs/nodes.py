@@ -1,8 +1,9 @@
-"""Read one node of a flow file into its model value (question, ask, message, …).
+"""Read one node of a flow file into its model value (``ButtonsNode``, ``AskNode``, …).
 
 A node does one thing and its kind follows from its keys (see ``bot.flowdefs.model``). Each
-kind has its own small reader; every shape mistake is reported with its line, and a node that
-cannot be read is left out (the caller remembers it in ``Flow.broken``). Pure: no I/O.
+kind has its own small reader, named after its key like the class it returns (``_branch_node``
+reads ``branch:`` into a ``BranchNode``). Every shape mistake is reported with its line, and a
+node that cannot be read is left out (the caller remembers it in ``Flow.broken``). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -211,7 +212,7 @@ class _Parts:
         return self.target is not None
 
 
-def _question(p: _Parts) -> Node | None:
+def _buttons_node(p: _Parts) -> Node | None:
     if p.say is None:
         p.problem("a question with buttons needs 'say:' (the question)")
     buttons = _read_buttons(p.r, p.flow, p.nid, p.raw["buttons"], (*p.where, "buttons"))
@@ -220,7 +221,7 @@ def _question(p: _Parts) -> Node | None:
     return ButtonsNode(p.nid, p.line, p.say, buttons, p.store, p.purpose, p.staff_label)
 
 
-def _ask(p: _Parts) -> Node | None:
+def _ask_node(p: _Parts) -> Node | None:
     kind = next((k for k in ASK_KINDS if k.value == p.raw["ask"]), None)
     if kind is None:
         p.problem(f"'ask' should be one of {', '.join(ASK_KINDS)}, not '{p.raw['ask']}'", "ask")
@@ -246,7 +247,7 @@ def _ask(p: _Parts) -> Node | None:
     )
 
 
-def _compute(p: _Parts) -> Node | None:
+def _compute_node(p: _Parts) -> Node | None:
     calculator = p.r.name(p.raw["compute"], (*p.where, "compute"), p.nid, "calculator name")
     args = _read_args(p.r, p.nid, p.raw.get("with"), (*p.where, "with"))
     if not p.needs_next() or p.target is None or calculator is None or args is None:
@@ -254,12 +255,12 @@ def _compute(p: _Parts) -> Node | None:
     return ComputeNode(p.nid, p.line, calculator, args, p.target)
 
 
-def _branch(p: _Parts) -> Node | None:
+def _branch_node(p: _Parts) -> Node | None:
     cases = _read_cases(p.r, p.nid, p.raw["branch"], (*p.where, "branch"))
     return BranchNode(p.nid, p.line, cases) if cases else None
 
 
-def _handoff(p: _Parts) -> Node | None:
+def _handoff_node(p: _Parts) -> Node | None:
     if p.raw["handoff"] not in ("urgent", "normal"):
         p.problem("'handoff' should be 'urgent' or 'normal'", "handoff")
         return None
@@ -268,19 +269,19 @@ def _handoff(p: _Parts) -> Node | None:
     return HandoffNode(p.nid, p.line, p.raw["handoff"] == "urgent", p.target, p.say)
 
 
-def _jump(p: _Parts) -> Node | None:
+def _jump_node(p: _Parts) -> Node | None:
     flow_name = p.r.name(p.raw["jump"], (*p.where, "jump"), p.nid, "flow name")
     return JumpNode(p.nid, p.line, flow_name, p.say) if flow_name else None
 
 
-def _end(p: _Parts) -> Node | None:
+def _end_node(p: _Parts) -> Node | None:
     if p.raw["end"] is not True:
         p.problem("'end' can only be 'true'; to go on, use 'next:'", "end")
         return None
     return EndNode(p.nid, p.line, p.say)
 
 
-def _message(p: _Parts) -> Node | None:
+def _say_node(p: _Parts) -> Node | None:
     if "say" not in p.raw:
         p.problem(
             "this node does nothing: give it 'say:' and 'next:', or one of "
@@ -299,14 +300,14 @@ def _message(p: _Parts) -> Node | None:
 
 
 _READERS = {
-    "buttons": _question,
-    "ask": _ask,
-    "compute": _compute,
-    "branch": _branch,
-    "handoff": _handoff,
-    "jump": _jump,
-    "end": _end,
-    "say": _message,
+    "buttons": _buttons_node,
+    "ask": _ask_node,
+    "compute": _compute_node,
+    "branch": _branch_node,
+    "handoff": _handoff_node,
+    "jump": _jump_node,
+    "end": _end_node,
+    "say": _say_node,
 }
 
 
