@@ -1,9 +1,9 @@
 """The flow engine: one pure function from (flows, state, event) to the next step.
 
 ``advance(flows, state, event, today)`` returns a ``Step``: the new state and the effects to
-carry out (``Say``, ``ChooseLanguage``, ``Handoff``, ``Erase``, ``End``, ``Flag``). The engine
-knows no language, sends nothing and stores nothing; the service renders and sends the effects
-after it has saved the state. It never raises for anything a trainee does:
+carry out (``Say``, ``ChooseLanguage``, ``Handoff``, ``Erase``, ``End``, ``LogEvent``). The
+engine knows no language, sends nothing and stores nothing; the service renders and sends the
+effects after it has saved the state. It never raises for anything a trainee does:
 
 * unreadable input re-prompts; a button from an old message gets "this menu has expired";
 * a state that points at a node removed by a flow edit restarts that flow with a short notice;
@@ -11,6 +11,13 @@ after it has saved the state. It never raises for anything a trainee does:
 
 No I/O, no clock (``today`` is passed in), no randomness, no logging. Imports only the standard
 library and this project's pure modules (``tests/test_architecture.py`` keeps it so).
+
+Names: events say what happened (``TextEntered``); effects say what to do, in short imperative
+words (``Say``, ``Handoff``, ``End``). The flow nodes that lead to them carry a ``Node`` suffix
+(``m.HandoffNode``, ``m.EndNode``), so a ``Handoff`` here is always the effect. The effect that
+asks for a log line is ``LogEvent``, not ``Flag``: ``bot.values.Flag`` is the yes/no result a
+calculator returns, and keeps its name along with its kind ``flag``, which saved conversations
+carry.
 """
 
 from __future__ import annotations
@@ -138,8 +145,8 @@ class End:
 
 
 @dataclass(frozen=True, slots=True)
-class Flag:
-    """Something worth logging happened: an event name, never content.
+class LogEvent:
+    """Log an event by its name, never content: something worth knowing happened.
 
     ``serious`` marks a fault in the flows (a loop, a missing node, a failed calculator) that a
     maintainer must look at; the others are ordinary events (a stale button, a danger answer).
@@ -149,7 +156,7 @@ class Flag:
     serious: bool = False
 
 
-Effect: TypeAlias = Say | ChooseLanguage | Handoff | Erase | End | Flag
+Effect: TypeAlias = Say | ChooseLanguage | Handoff | Erase | End | LogEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +241,7 @@ class _Run:
     ) -> State | None:
         found = self.flows.flows.get(flow)
         if found is None:
-            self.effects.append(Flag("engine.flow_missing", serious=True))
+            self.effects.append(LogEvent("engine.flow_missing", serious=True))
             self.system("sorry")
             return None
         return self.go(flow, found.start, answers, trail)
@@ -247,12 +254,12 @@ class _Run:
         while True:
             self.steps += 1
             if self.steps > MAX_STEPS:
-                self.effects.append(Flag("engine.loop_guard", serious=True))
+                self.effects.append(LogEvent("engine.loop_guard", serious=True))
                 self.system("sorry")
                 return None
             node = self.flows.node(flow, nid)
             if node is None:
-                self.effects.append(Flag("engine.node_missing", serious=True))
+                self.effects.append(LogEvent("engine.node_missing", serious=True))
                 self.system("sorry")
                 return None
             self.path.append(f"{flow}.{nid}")
@@ -281,7 +288,7 @@ class _Run:
                         None,
                     )
                     if chosen is None:  # the checker demands an "otherwise"; never crash
-                        self.effects.append(Flag("engine.no_branch", serious=True))
+                        self.effects.append(LogEvent("engine.no_branch", serious=True))
                         self.system("sorry")
                         return None
                     nid = chosen
@@ -305,7 +312,7 @@ class _Run:
     ) -> dict[str, Value] | None:
         calc = CALCULATORS.get(node.calculator)
         if calc is None:  # the checker refuses unknown calculators; never crash
-            self.effects.append(Flag("engine.calculator_missing", serious=True))
+            self.effects.append(LogEvent("engine.calculator_missing", serious=True))
             self.system("sorry")
             return None
         args: dict[str, Value] = {}
@@ -317,7 +324,7 @@ class _Run:
         try:
             outputs = calc.run(args, CalcContext(self.today, self.flows.data))
         except CalculatorError:
-            self.effects.append(Flag("engine.calculator_failed", serious=True))
+            self.effects.append(LogEvent("engine.calculator_failed", serious=True))
             self.system("sorry")
             return None
         return {f"{flow}.{node.id}.{name}": value for name, value in outputs.items()}
@@ -349,7 +356,7 @@ def _press(run: _Run, state: State, node: m.ButtonsNode, index: int) -> State | 
     )
     trail = (*state.trail, (state.flow, state.node))
     if button.danger or button.next is None:  # the loader gives every other button a next
-        run.effects.append(Flag("engine.danger_answer"))
+        run.effects.append(LogEvent("engine.danger_answer"))
         after = run.start(m.EMERGENCY_FLOW, answers, trail)
         run.effects.append(Handoff(True, "danger", state.flow, state.node))
         return after
@@ -420,7 +427,7 @@ def advance(flows: m.FlowSet, state: State | None, event: Event, today: date) ->
     node = flows.node(state.flow, state.node)
     if not isinstance(node, m.ButtonsNode | m.AskNode):
         # The flow was edited while this conversation rested here: start that flow again.
-        run.effects.append(Flag("engine.state_recovered"))
+        run.effects.append(LogEvent("engine.state_recovered"))
         run.system("flow_changed")
         flow = state.flow if state.flow in flows.flows else m.MENU_FLOW
         return run.step(run.start(flow, state.answers, ()))
@@ -446,7 +453,7 @@ def advance(flows: m.FlowSet, state: State | None, event: Event, today: date) ->
         case ButtonPressed(data=data):
             index = _button_index(data, state, node)
             if index is None or not isinstance(node, m.ButtonsNode):
-                run.effects.append(Flag("engine.stale_button"))
+                run.effects.append(LogEvent("engine.stale_button"))
                 run.system("stale_button")
                 run.show(state.flow, node, state.answers)
                 return run.step(state)

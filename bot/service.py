@@ -304,7 +304,7 @@ class Call:
                     return
                 case engine.End():
                     log.info("conversation.ended")
-                case engine.Flag(event=name, serious=serious):
+                case engine.LogEvent(event=name, serious=serious):
                     log.log(logging.ERROR if serious else logging.INFO, name)
         if handoff is not None and conversation.case is not None:
             conversation = dialogs.finish_handoff(
