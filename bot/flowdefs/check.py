@@ -3,6 +3,10 @@
 Works on loaded ``Flow`` values (``bot.flowdefs.load`` has already checked each file's shape)
 and returns ``Problem``s; it never raises for a mistake in the files. Translations are checked
 by ``bot.i18n.check``, which may use babel; this module may not.
+
+Messages speak the maintainer's words: YAML keys (``'branch'``, ``'buttons'``), never class
+names, and kinds of answers as ``docs/flows.md`` names them (``a_kind``: "a yes/no result",
+not the ``flag`` of ``bot.values``).
 """
 
 from __future__ import annotations
@@ -50,6 +54,13 @@ REVIEW_PERIOD = timedelta(days=365)
 VARIABLE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
 SHOWABLE = frozenset({Kind.YEN, Kind.NUMBER, Kind.DATE, Kind.PREFECTURE, Kind.TEXT})
 ORDERING = frozenset({Op.LT, Op.LE, Op.GT, Op.GE})
+KIND_WORDS: Mapping[Kind, str] = {Kind.FLAG: "a yes/no result", Kind.CHOICE: "a button value"}
+"""Kinds whose name in code is not the word ``docs/flows.md`` uses; the rest read as they are."""
+
+
+def a_kind(kind: Kind) -> str:
+    """Name a kind for a maintainer, with its article: "a yen", "a yes/no result"."""
+    return KIND_WORDS.get(kind, f"a {kind}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +362,9 @@ class _FlowChecker:
             if arg.number is not None:
                 if param.kind not in NUMERIC_KINDS:
                     self.add(
-                        node.line, node.id, f"input '{name}' takes a {param.kind}, not a number"
+                        node.line,
+                        node.id,
+                        f"input '{name}' takes {a_kind(param.kind)}, not a number",
                     )
                 continue
             info = self.variables.get(arg.variable or "")
@@ -359,7 +372,8 @@ class _FlowChecker:
                 self.add(
                     node.line,
                     node.id,
-                    f"input '{name}' takes a {param.kind}, but '{arg.variable}' is a {info.kind}",
+                    f"input '{name}' takes {a_kind(param.kind)}, "
+                    f"but '{arg.variable}' is {a_kind(info.kind)}",
                 )
         for name, param in calc.params.items():
             if param.required and name not in node.args:
@@ -437,7 +451,7 @@ class _FlowChecker:
                 self.add(
                     line,
                     node.id,
-                    f"'{part.variable}' is a {info.kind}; only amounts "
+                    f"'{part.variable}' is {a_kind(info.kind)}; only amounts "
                     "and numbers can be compared with < or >",
                 )
             elif isinstance(literal, bool) and info.kind is Kind.CHOICE:
@@ -450,7 +464,9 @@ class _FlowChecker:
                         f"values are {', '.join(sorted(info.values))}",
                     )
             elif isinstance(literal, bool) and info.kind is not Kind.FLAG:
-                self.add(line, node.id, f"'{part.variable}' is a {info.kind}, not a yes/no result")
+                self.add(
+                    line, node.id, f"'{part.variable}' is {a_kind(info.kind)}, not a yes/no result"
+                )
             elif (
                 isinstance(literal, str)
                 and info.kind is Kind.PREFECTURE
@@ -501,7 +517,7 @@ class _FlowChecker:
                     self.add(
                         line,
                         nid,
-                        f"'{{{name}}}' is a {self.variables[name].kind} and "
+                        f"'{{{name}}}' is {a_kind(self.variables[name].kind)} and "
                         "cannot be shown in a text; use a branch instead",
                     )
 
