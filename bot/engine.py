@@ -281,9 +281,9 @@ class _Run:
                     variables = _variables(flow, answers)
                     chosen = next(
                         (
-                            c.next
-                            for c in node.cases
-                            if c.condition is None or holds(c.condition, variables)
+                            item.next
+                            for item in node.items
+                            if item.condition is None or holds(item.condition, variables)
                         ),
                         None,
                     )

@@ -144,10 +144,10 @@ def _uses(node: Node) -> Iterator[tuple[str, int, str, bool]]:
             if arg.variable:
                 yield arg.variable, node.line, "calculator input", bool(param and param.required)
     if isinstance(node, BranchNode):
-        for case in node.cases:
-            if case.condition:
-                for part in case.condition.parts:
-                    yield part.variable, case.line, "condition", True
+        for item in node.items:
+            if item.condition:
+                for part in item.condition.parts:
+                    yield part.variable, item.line, "condition", True
 
 
 class _FlowChecker:
@@ -226,8 +226,8 @@ class _FlowChecker:
                     if button.next is not None:
                         self.link(button.line, node.id, button.next, f"button {i + 1}")
             case BranchNode():
-                for case in node.cases:
-                    self.link(case.line, node.id, case.next, "the branch")
+                for item in node.items:
+                    self.link(item.line, node.id, item.next, "the branch")
             case JumpNode():
                 if node.flow not in self.flows.flows and node.flow not in self.flows.unreadable:
                     hint = did_you_mean(node.flow, self.flows.flows)
@@ -262,18 +262,18 @@ class _FlowChecker:
             case ComputeNode():
                 self.check_compute(node)
             case BranchNode():
-                for i, case in enumerate(node.cases):
-                    last = i == len(node.cases) - 1
-                    if last and case.condition is not None:
+                for i, item in enumerate(node.items):
+                    last = i == len(node.items) - 1
+                    if last and item.condition is not None:
                         self.add(
-                            case.line,
+                            item.line,
                             node.id,
                             "a branch needs a last item with only "
                             "'- next: <node>' for when no condition holds",
                         )
-                    if not last and case.condition is None:
+                    if not last and item.condition is None:
                         self.add(
-                            case.line,
+                            item.line,
                             node.id,
                             "only the last branch item may leave out "
                             "'if:'; the items after this one can never be reached",
@@ -495,9 +495,9 @@ class _FlowChecker:
         before = definitely_set(self.flow, self.variables)
         for nid, node in self.flow.nodes.items():
             if isinstance(node, BranchNode):
-                for case in node.cases:
-                    if case.condition:
-                        self.check_condition(node, case.line, case.condition)
+                for item in node.items:
+                    if item.condition:
+                        self.check_condition(node, item.line, item.condition)
             for name, line, where, must in _uses(node):
                 if not VARIABLE.match(name):
                     continue

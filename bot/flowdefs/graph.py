@@ -64,7 +64,7 @@ def _edges(flow: Flow, node: Node) -> list[tuple[str, str, bool]]:
         case BranchNode():
             return [
                 (c.next, c.condition.source if c.condition else "otherwise", False)
-                for c in node.cases
+                for c in node.items
             ]
         case AskNode() | SayNode() | ComputeNode() | HandoffNode():
             return [(node.next, "", False)]

@@ -193,8 +193,11 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
-class Case:
-    """One arm of a ``branch``; ``condition`` None means "otherwise"."""
+class BranchItem:
+    """One item of a ``branch`` list: ``- if: …`` + ``next:``; no condition means "otherwise".
+
+    Not called ``Case``: a case is what the union desk keeps for a trainee.
+    """
 
     condition: Condition | None
     next: str
@@ -264,9 +267,9 @@ class ComputeNode(NodeBase):
 
 @dataclass(frozen=True, slots=True)
 class BranchNode(NodeBase):
-    """Go to the first case whose condition holds."""
+    """Go to the first item whose condition holds."""
 
-    cases: tuple[Case, ...]
+    items: tuple[BranchItem, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +373,6 @@ def successors(node: Node) -> list[str]:
         case AskNode() | SayNode() | ComputeNode() | HandoffNode():
             return [node.next]
         case BranchNode():
-            return [case.next for case in node.cases]
+            return [item.next for item in node.items]
         case _:
             return []

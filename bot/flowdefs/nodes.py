@@ -19,10 +19,10 @@ from bot.flowdefs.conditions import parse as parse_condition
 from bot.flowdefs.model import (
     Arg,
     AskNode,
+    BranchItem,
     BranchNode,
     Button,
     ButtonsNode,
-    Case,
     ComputeNode,
     EndNode,
     HandoffNode,
@@ -48,7 +48,7 @@ KEYS_BY_KIND: Mapping[str, tuple[str, ...]] = {
 }
 NODE_KEYS = tuple(sorted({key for keys in KEYS_BY_KIND.values() for key in keys}))
 BUTTON_KEYS = ("label", "next", "value", "danger", "exit")
-CASE_KEYS = ("if", "next")
+BRANCH_ITEM_KEYS = ("if", "next")
 ASK_KINDS = (Kind.YEN, Kind.NUMBER, Kind.DATE, Kind.PREFECTURE, Kind.TEXT)
 
 
@@ -107,9 +107,9 @@ def _read_buttons(
     return tuple(buttons) if ok else None
 
 
-def _read_cases(
+def _read_branch_items(
     r: Reader, nid: str, raw: object, where: tuple[str | int, ...]
-) -> tuple[Case, ...] | None:
+) -> tuple[BranchItem, ...] | None:
     if not isinstance(raw, list) or not raw:
         r.problem(
             where,
@@ -118,13 +118,13 @@ def _read_cases(
             "items, ending with one '- next: <node>' for everything else",
         )
         return None
-    cases = []
+    items = []
     for index, item in enumerate(raw):
         at = (*where, index)
         if not isinstance(item, dict):
             r.problem(at, nid, f"branch item {index + 1} should have 'if' and 'next'")
             return None
-        r.unknown_keys(item, CASE_KEYS, at, nid, "a branch item")
+        r.unknown_keys(item, BRANCH_ITEM_KEYS, at, nid, "a branch item")
         target = r.name(item.get("next"), (*at, "next"), nid, "node name")
         condition = None
         if "if" in item:
@@ -137,8 +137,8 @@ def _read_cases(
                     return None
         if target is None:
             return None
-        cases.append(Case(condition, target, r.doc.line(*at)))
-    return tuple(cases)
+        items.append(BranchItem(condition, target, r.doc.line(*at)))
+    return tuple(items)
 
 
 def _read_args(
@@ -256,8 +256,8 @@ def _compute_node(p: _Parts) -> Node | None:
 
 
 def _branch_node(p: _Parts) -> Node | None:
-    cases = _read_cases(p.r, p.nid, p.raw["branch"], (*p.where, "branch"))
-    return BranchNode(p.nid, p.line, cases) if cases else None
+    items = _read_branch_items(p.r, p.nid, p.raw["branch"], (*p.where, "branch"))
+    return BranchNode(p.nid, p.line, items) if items else None
 
 
 def _handoff_node(p: _Parts) -> Node | None:
