@@ -1,9 +1,9 @@
 """The flow engine: one pure function from (flows, state, event) to the next step.
 
 ``advance(flows, state, event, today)`` returns a ``Step``: the new state and the effects to
-carry out (``Say``, ``ChooseLanguage``, ``Handoff``, ``Erase``, ``End``, ``Flag``). The engine
-knows no language, sends nothing and stores nothing; the service renders and sends the effects
-after it has saved the state. It never raises for anything a trainee does:
+carry out (``Say``, ``ChooseLanguage``, ``Handoff``, ``Erase``, ``End``, ``LogEvent``). The
+engine knows no language, sends nothing and stores nothing; the service renders and sends the
+effects after it has saved the state. It never raises for anything a trainee does:
 
 * unreadable input re-prompts; a button from an old message gets "this menu has expired";
 * a state that points at a node removed by a flow edit restarts that flow with a short notice;
@@ -11,6 +11,13 @@ after it has saved the state. It never raises for anything a trainee does:
 
 No I/O, no clock (``today`` is passed in), no randomness, no logging. Imports only the standard
 library and this project's pure modules (``tests/test_architecture.py`` keeps it so).
+
+Names: events say what happened (``TextEntered``); effects say what to do, in short imperative
+words (``Say``, ``Handoff``, ``End``). The flow nodes that lead to them carry a ``Node`` suffix
+(``m.HandoffNode``, ``m.EndNode``), so a ``Handoff`` here is always the effect. The effect that
+asks for a log line is ``LogEvent``, not ``Flag``: ``bot.values.Flag`` is the yes/no result a
+calculator returns, and keeps its name along with its kind ``flag``, which saved conversations
+carry.
 """
 
 from __future__ import annotations
@@ -138,8 +145,8 @@ class End:
 
 
 @dataclass(frozen=True, slots=True)
-class Flag:
-    """Something worth logging happened: an event name, never content.
+class LogEvent:
+    """Log an event by its name, never content: something worth knowing happened.
 
     ``serious`` marks a fault in the flows (a loop, a missing node, a failed calculator) that a
     maintainer must look at; the others are ordinary events (a stale button, a danger answer).
@@ -149,7 +156,7 @@ class Flag:
     serious: bool = False
 
 
-Effect: TypeAlias = Say | ChooseLanguage | Handoff | Erase | End | Flag
+Effect: TypeAlias = Say | ChooseLanguage | Handoff | Erase | End | LogEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,9 +202,9 @@ def _say(
     return Say(text, params, buttons, expects, f"{flow}.{node.id}")
 
 
-def _show(flow: str, node: m.Question | m.Ask, answers: Mapping[str, Value]) -> Say:
+def _show(flow: str, node: m.ButtonsNode | m.AskNode, answers: Mapping[str, Value]) -> Say:
     """Return the Say that puts a waiting node's question on screen."""
-    if isinstance(node, m.Question):
+    if isinstance(node, m.ButtonsNode):
         buttons = tuple(
             ButtonOut(b.label, m.callback_data(flow, node.id, i))
             for i, b in enumerate(node.buttons)
@@ -219,7 +226,9 @@ class _Run:
     def step(self, state: State | None) -> Step:
         return Step(state, tuple(self.effects), tuple(self.path))
 
-    def show(self, flow: str, node: m.Question | m.Ask, answers: Mapping[str, Value]) -> None:
+    def show(
+        self, flow: str, node: m.ButtonsNode | m.AskNode, answers: Mapping[str, Value]
+    ) -> None:
         """Put a waiting node's question on screen again."""
         self.path.append(f"{flow}.{node.id}")
         self.effects.append(_show(flow, node, answers))
@@ -232,7 +241,7 @@ class _Run:
     ) -> State | None:
         found = self.flows.flows.get(flow)
         if found is None:
-            self.effects.append(Flag("engine.flow_missing", serious=True))
+            self.effects.append(LogEvent("engine.flow_missing", serious=True))
             self.system("sorry")
             return None
         return self.go(flow, found.start, answers, trail)
@@ -245,65 +254,65 @@ class _Run:
         while True:
             self.steps += 1
             if self.steps > MAX_STEPS:
-                self.effects.append(Flag("engine.loop_guard", serious=True))
+                self.effects.append(LogEvent("engine.loop_guard", serious=True))
                 self.system("sorry")
                 return None
             node = self.flows.node(flow, nid)
             if node is None:
-                self.effects.append(Flag("engine.node_missing", serious=True))
+                self.effects.append(LogEvent("engine.node_missing", serious=True))
                 self.system("sorry")
                 return None
             self.path.append(f"{flow}.{nid}")
             say = getattr(node, "say", None)
             match node:
-                case m.Question() | m.Ask():
+                case m.ButtonsNode() | m.AskNode():
                     self.effects.append(_show(flow, node, answers))
                     return State(flow, nid, answers, trail[-MAX_TRAIL:])
-                case m.Message():
+                case m.SayNode():
                     self.effects.append(_say(flow, node, node.say, answers))
                     nid = node.next
-                case m.Compute():
+                case m.ComputeNode():
                     computed = self.compute(flow, node, answers)
                     if computed is None:
                         return self.start(m.MENU_FLOW, answers, ())
                     answers.update(computed)
                     nid = node.next
-                case m.Decide():
+                case m.BranchNode():
                     variables = _variables(flow, answers)
                     chosen = next(
                         (
-                            c.next
-                            for c in node.cases
-                            if c.condition is None or holds(c.condition, variables)
+                            item.next
+                            for item in node.items
+                            if item.condition is None or holds(item.condition, variables)
                         ),
                         None,
                     )
                     if chosen is None:  # the checker demands an "otherwise"; never crash
-                        self.effects.append(Flag("engine.no_branch", serious=True))
+                        self.effects.append(LogEvent("engine.no_branch", serious=True))
                         self.system("sorry")
                         return None
                     nid = chosen
-                case m.Handoff():
+                case m.HandoffNode():
                     self.effects.append(Handoff(node.urgent, "flow", flow, nid))
                     if say is not None:
                         self.effects.append(_say(flow, node, say, answers))
                     nid = node.next
-                case m.Jump():
+                case m.JumpNode():
                     if say is not None:
                         self.effects.append(_say(flow, node, say, answers))
                     return self.start(node.flow, answers, trail)
-                case m.End():
+                case m.EndNode():
                     if say is not None:
                         self.effects.append(_say(flow, node, say, answers))
                     self.effects.append(End())
                     return None
 
     def compute(
-        self, flow: str, node: m.Compute, answers: Mapping[str, Value]
+        self, flow: str, node: m.ComputeNode, answers: Mapping[str, Value]
     ) -> dict[str, Value] | None:
         calc = CALCULATORS.get(node.calculator)
         if calc is None:  # the checker refuses unknown calculators; never crash
-            self.effects.append(Flag("engine.calculator_missing", serious=True))
+            self.effects.append(LogEvent("engine.calculator_missing", serious=True))
             self.system("sorry")
             return None
         args: dict[str, Value] = {}
@@ -315,7 +324,7 @@ class _Run:
         try:
             outputs = calc.run(args, CalcContext(self.today, self.flows.data))
         except CalculatorError:
-            self.effects.append(Flag("engine.calculator_failed", serious=True))
+            self.effects.append(LogEvent("engine.calculator_failed", serious=True))
             self.system("sorry")
             return None
         return {f"{flow}.{node.id}.{name}": value for name, value in outputs.items()}
@@ -327,7 +336,7 @@ def _variables(flow: str, answers: Mapping[str, Value]) -> dict[str, Value]:
 
 
 def _remember(
-    flow: str, node: m.Question | m.Ask, value: Value, answers: Mapping[str, Value]
+    flow: str, node: m.ButtonsNode | m.AskNode, value: Value, answers: Mapping[str, Value]
 ) -> dict[str, Value]:
     kept = dict(answers)
     if node.store is not m.Store.NEVER:
@@ -335,7 +344,7 @@ def _remember(
     return kept
 
 
-def _press(run: _Run, state: State, node: m.Question, index: int) -> State | None:
+def _press(run: _Run, state: State, node: m.ButtonsNode, index: int) -> State | None:
     button = node.buttons[index]
     if button.exit:
         run.effects += [Erase(), End()]
@@ -347,15 +356,15 @@ def _press(run: _Run, state: State, node: m.Question, index: int) -> State | Non
     )
     trail = (*state.trail, (state.flow, state.node))
     if button.danger or button.next is None:  # the loader gives every other button a next
-        run.effects.append(Flag("engine.danger_answer"))
+        run.effects.append(LogEvent("engine.danger_answer"))
         after = run.start(m.EMERGENCY_FLOW, answers, trail)
         run.effects.append(Handoff(True, "danger", state.flow, state.node))
         return after
     return run.go(state.flow, button.next, answers, trail)
 
 
-def _answer(run: _Run, state: State, node: m.Question | m.Ask, text: str) -> State | None:
-    if isinstance(node, m.Question):
+def _answer(run: _Run, state: State, node: m.ButtonsNode | m.AskNode, text: str) -> State | None:
+    if isinstance(node, m.ButtonsNode):
         typed = fold(text)
         if typed.isdigit() and 1 <= int(typed) <= len(node.buttons):
             return _press(run, state, node, int(typed) - 1)
@@ -378,9 +387,9 @@ def _answer(run: _Run, state: State, node: m.Question | m.Ask, text: str) -> Sta
     return run.go(state.flow, node.next, answers, (*state.trail, (state.flow, state.node)))
 
 
-def _button_index(data: str, state: State, node: m.Question | m.Ask) -> int | None:
+def _button_index(data: str, state: State, node: m.ButtonsNode | m.AskNode) -> int | None:
     """Return the index of the pressed button if ``data`` belongs to the current question."""
-    if not isinstance(node, m.Question):
+    if not isinstance(node, m.ButtonsNode):
         return None
     for index in range(len(node.buttons)):
         if data == m.callback_data(state.flow, state.node, index):
@@ -393,12 +402,12 @@ def _back(run: _Run, state: State) -> State | None:
     while trail:
         flow, nid = trail.pop()
         node = run.flows.node(flow, nid)
-        if isinstance(node, m.Question | m.Ask):
+        if isinstance(node, m.ButtonsNode | m.AskNode):
             run.show(flow, node, state.answers)
             return State(flow, nid, state.answers, tuple(trail))
     run.system("nothing_before")
     current = run.flows.node(state.flow, state.node)
-    if isinstance(current, m.Question | m.Ask):
+    if isinstance(current, m.ButtonsNode | m.AskNode):
         run.show(state.flow, current, state.answers)
     return State(state.flow, state.node, state.answers, ())
 
@@ -416,9 +425,9 @@ def advance(flows: m.FlowSet, state: State | None, event: Event, today: date) ->
         return run.step(run.start(m.MENU_FLOW, {}, ()))
 
     node = flows.node(state.flow, state.node)
-    if not isinstance(node, m.Question | m.Ask):
+    if not isinstance(node, m.ButtonsNode | m.AskNode):
         # The flow was edited while this conversation rested here: start that flow again.
-        run.effects.append(Flag("engine.state_recovered"))
+        run.effects.append(LogEvent("engine.state_recovered"))
         run.system("flow_changed")
         flow = state.flow if state.flow in flows.flows else m.MENU_FLOW
         return run.step(run.start(flow, state.answers, ()))
@@ -443,8 +452,8 @@ def advance(flows: m.FlowSet, state: State | None, event: Event, today: date) ->
             return run.step(state)
         case ButtonPressed(data=data):
             index = _button_index(data, state, node)
-            if index is None or not isinstance(node, m.Question):
-                run.effects.append(Flag("engine.stale_button"))
+            if index is None or not isinstance(node, m.ButtonsNode):
+                run.effects.append(LogEvent("engine.stale_button"))
                 run.system("stale_button")
                 run.show(state.flow, node, state.answers)
                 return run.step(state)

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from bot.actions import Action
 from bot.conversation import Conversation
-from bot.flowdefs.model import Compute, FlowSet, Store
+from bot.flowdefs.model import ComputeNode, FlowSet, Store
 from bot.values import Value
 
 
@@ -209,7 +209,7 @@ def case_answers(flows: FlowSet, answers: Mapping[str, Value]) -> dict[str, Valu
         node = flows.node(flow_name, node_id)
         if node is None:
             continue
-        if isinstance(node, Compute) and output:
+        if isinstance(node, ComputeNode) and output:
             inputs = [
                 flows.node(flow_name, arg.variable.split(".")[0])
                 for arg in node.args.values()

@@ -2,6 +2,11 @@
 
 Frozen dataclasses. This module knows nothing about languages or formatting (that is
 ``bot.i18n``) and may not import anything outside the standard library.
+
+Each class is named after its ``Kind``, whose value tags it in saved conversations (``flag``
+for ``Flag``, the yes/no result). Maintainers read these kinds in plainer words (``yes/no``,
+``button value``): see ``bot.flowdefs.check``. The engine's log-an-event effect is
+``engine.LogEvent``, so that a ``Flag`` is always this value.
 """
 
 from __future__ import annotations

@@ -369,6 +369,31 @@ CASES = {
             "you mean 'wages'?"
         ],
     ),
+    "kinds in the words of docs/flows.md, not of the code": (
+        flow(
+            "start: where\nnodes:\n  where:\n    ask: prefecture\n    say: Where?\n"
+            "    store: conversation\n    purpose: to check\n    staff_label: 都道府県\n"
+            "    next: kind\n  kind:\n    say: Pay by?\n    store: conversation\n"
+            "    purpose: to check\n    staff_label: 支払い\n    buttons:\n"
+            "      - {label: Hour, value: hourly, next: c}\n"
+            "  c:\n    compute: wage_check\n    with: {prefecture: where, hourly_pay: kind}\n"
+            "    next: v\n  v:\n    branch:\n      - if: c.below_minimum > 0\n        next: e\n"
+            "      - if: kind < 3\n        next: e\n      - next: e\n"
+            "  e:\n    say: '{c.below_minimum} {kind}'\n    end: true\n"
+        ),
+        [
+            "wages.yaml:22: node 'c': input 'hourly_pay' takes a yen, but 'kind' is a button "
+            "value",
+            "wages.yaml:28: node 'v': 'c.below_minimum' is a yes/no result; only amounts and "
+            "numbers can be compared with < or >",
+            "wages.yaml:30: node 'v': 'kind' is a button value; only amounts and numbers can be "
+            "compared with < or >",
+            "wages.yaml:34: node 'e': '{c.below_minimum}' is a yes/no result and cannot be shown "
+            "in a text; use a branch instead",
+            "wages.yaml:34: node 'e': '{kind}' is a button value and cannot be shown in a text; "
+            "use a branch instead",
+        ],
+    ),
     "flow name differs from file": (
         {"wages.yaml": GOOD.replace("flow: wages", "flow: pay")},
         [

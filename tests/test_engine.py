@@ -16,8 +16,8 @@ from bot.engine import (
     CommandGiven,
     End,
     Erase,
-    Flag,
     Handoff,
+    LogEvent,
     MediaSent,
     Repeat,
     Say,
@@ -28,7 +28,7 @@ from bot.engine import (
     advance,
 )
 from bot.flowdefs.folder import load_flowset
-from bot.flowdefs.model import FlowSet
+from bot.flowdefs.model import WAITING, FlowSet
 from bot.values import Choice, Yen
 
 from .conftest import FLOWS, TODAY
@@ -126,7 +126,7 @@ def test_a_stale_button_gets_a_notice_and_the_current_question(flows: FlowSet) -
     step = advance(flows, first.state, old_press, TODAY)  # now at wages.topics
     step = advance(flows, step.state, old_press, TODAY)  # the menu's button again
     assert says(step) == ["system.stale_button", "wages.topics"]
-    assert Flag("engine.stale_button") in step.effects
+    assert LogEvent("engine.stale_button") in step.effects
     for forged in ("", "menu.topics.99", "x" * 5000, "wages.pay_kind.-1", "\u202e"):
         assert says(advance(flows, step.state, ButtonPressed(forged), TODAY))[0] == (
             "system.stale_button"
@@ -200,7 +200,7 @@ def test_a_state_left_on_a_removed_node_restarts_its_flow(flows: FlowSet) -> Non
     gone = State("wages", "deleted_node", {"wages.monthly_pay": Yen(1)})
     step = advance(flows, gone, TextEntered("1"), TODAY)
     assert says(step) == ["system.flow_changed", "wages.topics"]
-    assert Flag("engine.state_recovered") in step.effects
+    assert LogEvent("engine.state_recovered") in step.effects
     step = advance(flows, State("removed_flow", "x"), TextEntered("1"), TODAY)
     assert says(step) == ["system.flow_changed", "menu.topics"]
 
@@ -229,7 +229,7 @@ def test_the_loop_guard_stops_a_flow_that_never_waits(tmp_path: Path) -> None:
         "  b:\n    say: B\n    next: a\n",
     )
     step = walk(flows, press(walk(flows), 0))
-    assert Flag("engine.loop_guard", serious=True) in step.effects
+    assert LogEvent("engine.loop_guard", serious=True) in step.effects
     assert step.state is None
     assert len(step.effects) < engine.MAX_STEPS + 5
 
@@ -242,7 +242,7 @@ def test_a_calculator_without_data_says_sorry_and_returns_to_the_menu(tmp_path: 
         "    end: true\n",
     )
     step = walk(flows, press(walk(flows), 0))
-    assert Flag("engine.calculator_failed", serious=True) in step.effects
+    assert LogEvent("engine.calculator_failed", serious=True) in step.effects
     assert says(step) == ["system.sorry", "menu.topics"]
     assert at(step) == ("menu", "topics")
 
@@ -254,14 +254,14 @@ def test_flows_the_checker_would_refuse_still_never_crash(tmp_path: Path) -> Non
         "    next: b\n  b:\n    branch:\n      - if: x == yes\n        next: a\n",
     )
     step = walk(flows, press(walk(flows), 0))
-    assert Flag("engine.calculator_missing", serious=True) in step.effects
+    assert LogEvent("engine.calculator_missing", serious=True) in step.effects
     assert at(step) == ("menu", "topics")
     flows = broken_flows(
         tmp_path / "second",
         HEADER + "start: b\nnodes:\n  b:\n    branch:\n      - if: x == yes\n        next: b\n",
     )
     step = walk(flows, press(walk(flows), 0))
-    assert Flag("engine.no_branch", serious=True) in step.effects
+    assert LogEvent("engine.no_branch", serious=True) in step.effects
     assert step.state is None
 
 
@@ -294,7 +294,7 @@ def test_hostile_text_never_breaks_any_question(flows: FlowSet, hostile: str) ->
         State(flow.name, nid)
         for flow in flows.flows.values()
         for nid, node in flow.nodes.items()
-        if type(node).__name__ in {"Question", "Ask"}
+        if isinstance(node, WAITING)
     ]
     for state in waiting:
         step = advance(flows, state, TextEntered(hostile), TODAY)

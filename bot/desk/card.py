@@ -23,7 +23,7 @@ from datetime import datetime
 from bot.calculators import CALCULATORS
 from bot.desk.hours import JST
 from bot.desk.roster import Roster
-from bot.flowdefs.model import Ask, Compute, FlowSet, Question
+from bot.flowdefs.model import AskNode, ButtonsNode, ComputeNode, FlowSet
 from bot.i18n.render import Renderer
 from bot.records import DeskCase
 from bot.values import Choice, Flag, Number, Text, Value, Yen
@@ -74,7 +74,7 @@ def _value(renderer: Renderer, flows: FlowSet, key: str, value: Value) -> str:
     flow, _, rest = key.partition(".")
     node = flows.node(flow, rest.partition(".")[0])
     match value:
-        case Choice(choice) if isinstance(node, Question):
+        case Choice(choice) if isinstance(node, ButtonsNode):
             for button in node.buttons:
                 if button.value == choice:
                     return renderer.text(button.label, "ja")
@@ -100,10 +100,10 @@ def _label(flows: FlowSet, key: str) -> str:
     flow, _, rest = key.partition(".")
     node_id, _, output = rest.partition(".")
     node = flows.node(flow, node_id)
-    if isinstance(node, Compute) and output:
+    if isinstance(node, ComputeNode) and output:
         calculator = CALCULATORS.get(node.calculator)
         return calculator.labels_ja.get(output, output) if calculator else output
-    if isinstance(node, Question | Ask) and node.staff_label:
+    if isinstance(node, ButtonsNode | AskNode) and node.staff_label:
         return node.staff_label
     return key
 

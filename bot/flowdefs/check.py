@@ -3,6 +3,10 @@
 Works on loaded ``Flow`` values (``bot.flowdefs.load`` has already checked each file's shape)
 and returns ``Problem``s; it never raises for a mistake in the files. Translations are checked
 by ``bot.i18n.check``, which may use babel; this module may not.
+
+Messages speak the maintainer's words: YAML keys (``'branch'``, ``'buttons'``), never class
+names, and kinds of answers as ``docs/flows.md`` names them (``a_kind``: "a yes/no result",
+not the ``flag`` of ``bot.values``).
 """
 
 from __future__ import annotations
@@ -18,17 +22,17 @@ from bot.flowdefs.model import (
     EMERGENCY_FLOW,
     MENU_FLOW,
     WAITING,
-    Ask,
-    Compute,
+    AskNode,
+    BranchNode,
+    ButtonsNode,
+    ComputeNode,
     Condition,
-    Decide,
     Flow,
     FlowSet,
-    Jump,
+    JumpNode,
     Msg,
     Node,
     Op,
-    Question,
     Store,
     callback_data,
     placeholders,
@@ -50,6 +54,13 @@ REVIEW_PERIOD = timedelta(days=365)
 VARIABLE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
 SHOWABLE = frozenset({Kind.YEN, Kind.NUMBER, Kind.DATE, Kind.PREFECTURE, Kind.TEXT})
 ORDERING = frozenset({Op.LT, Op.LE, Op.GT, Op.GE})
+KIND_WORDS: Mapping[Kind, str] = {Kind.FLAG: "a yes/no result", Kind.CHOICE: "a button value"}
+"""Kinds whose name in code is not the word ``docs/flows.md`` uses; the rest read as they are."""
+
+
+def a_kind(kind: Kind) -> str:
+    """Name a kind for a maintainer, with its article: "a yen", "a yes/no result"."""
+    return KIND_WORDS.get(kind, f"a {kind}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,19 +76,19 @@ def variables_of(flow: Flow) -> dict[str, VariableInfo]:
     found: dict[str, VariableInfo] = {}
     for node in flow.nodes.values():
         match node:
-            case Question(store=store) if store is not Store.NEVER:
+            case ButtonsNode(store=store) if store is not Store.NEVER:
                 values = frozenset(b.value for b in node.buttons if b.value)
                 found[node.id] = VariableInfo(Kind.CHOICE, values)
-            case Ask(store=store) if store is not Store.NEVER:
+            case AskNode(store=store) if store is not Store.NEVER:
                 found[node.id] = VariableInfo(node.kind)
-            case Compute() if node.calculator in CALCULATORS:
+            case ComputeNode() if node.calculator in CALCULATORS:
                 for name, kind in CALCULATORS[node.calculator].outputs.items():
                     found[f"{node.id}.{name}"] = VariableInfo(kind)
     return found
 
 
 def _defines(node: Node, variables: Mapping[str, VariableInfo]) -> set[str]:
-    if isinstance(node, Compute):
+    if isinstance(node, ComputeNode):
         return {v for v in variables if v.startswith(f"{node.id}.")}
     return {node.id} if node.id in variables else set()
 
@@ -126,17 +137,17 @@ def _uses(node: Node) -> Iterator[tuple[str, int, str, bool]]:
         for name in placeholders(msg.text):
             if not name.startswith(PHONE_PLACEHOLDER):
                 yield name, msg.line, "text", True
-    if isinstance(node, Compute):
+    if isinstance(node, ComputeNode):
         calc = CALCULATORS.get(node.calculator)
         for name, arg in node.args.items():
             param = calc.params.get(name) if calc else None
             if arg.variable:
                 yield arg.variable, node.line, "calculator input", bool(param and param.required)
-    if isinstance(node, Decide):
-        for case in node.cases:
-            if case.condition:
-                for part in case.condition.parts:
-                    yield part.variable, case.line, "condition", True
+    if isinstance(node, BranchNode):
+        for item in node.items:
+            if item.condition:
+                for part in item.condition.parts:
+                    yield part.variable, item.line, "condition", True
 
 
 class _FlowChecker:
@@ -210,14 +221,14 @@ class _FlowChecker:
 
     def check_links(self, node: Node) -> None:
         match node:
-            case Question():
+            case ButtonsNode():
                 for i, button in enumerate(node.buttons):
                     if button.next is not None:
                         self.link(button.line, node.id, button.next, f"button {i + 1}")
-            case Decide():
-                for case in node.cases:
-                    self.link(case.line, node.id, case.next, "the branch")
-            case Jump():
+            case BranchNode():
+                for item in node.items:
+                    self.link(item.line, node.id, item.next, "the branch")
+            case JumpNode():
                 if node.flow not in self.flows.flows and node.flow not in self.flows.unreadable:
                     hint = did_you_mean(node.flow, self.flows.flows)
                     self.add(
@@ -232,10 +243,10 @@ class _FlowChecker:
 
     def check_node(self, node: Node) -> None:
         match node:
-            case Question():
+            case ButtonsNode():
                 self.check_store(node)
                 self.check_buttons(node)
-            case Ask():
+            case AskNode():
                 self.check_store(node)
                 if node.store is Store.NEVER:
                     self.add(
@@ -248,27 +259,27 @@ class _FlowChecker:
                     )
                 if node.low is not None and node.high is not None and node.low > node.high:
                     self.add(node.line, node.id, "'min' is larger than 'max'")
-            case Compute():
+            case ComputeNode():
                 self.check_compute(node)
-            case Decide():
-                for i, case in enumerate(node.cases):
-                    last = i == len(node.cases) - 1
-                    if last and case.condition is not None:
+            case BranchNode():
+                for i, item in enumerate(node.items):
+                    last = i == len(node.items) - 1
+                    if last and item.condition is not None:
                         self.add(
-                            case.line,
+                            item.line,
                             node.id,
                             "a branch needs a last item with only "
                             "'- next: <node>' for when no condition holds",
                         )
-                    if not last and case.condition is None:
+                    if not last and item.condition is None:
                         self.add(
-                            case.line,
+                            item.line,
                             node.id,
                             "only the last branch item may leave out "
                             "'if:'; the items after this one can never be reached",
                         )
 
-    def check_store(self, node: Question | Ask) -> None:
+    def check_store(self, node: ButtonsNode | AskNode) -> None:
         if node.store is Store.NEVER:
             return
         if not node.purpose:
@@ -286,7 +297,7 @@ class _FlowChecker:
                 "desk's case card, like staff_label: 月額基本給",
             )
 
-    def check_buttons(self, node: Question) -> None:
+    def check_buttons(self, node: ButtonsNode) -> None:
         values: set[str] = set()
         for i, button in enumerate(node.buttons):
             data = callback_data(self.flow.name, node.id, i)
@@ -336,7 +347,7 @@ class _FlowChecker:
                 else:
                     values.add(button.value)
 
-    def check_compute(self, node: Compute) -> None:
+    def check_compute(self, node: ComputeNode) -> None:
         calc = CALCULATORS.get(node.calculator)
         if calc is None:
             hint = did_you_mean(node.calculator, CALCULATORS)
@@ -351,7 +362,9 @@ class _FlowChecker:
             if arg.number is not None:
                 if param.kind not in NUMERIC_KINDS:
                     self.add(
-                        node.line, node.id, f"input '{name}' takes a {param.kind}, not a number"
+                        node.line,
+                        node.id,
+                        f"input '{name}' takes {a_kind(param.kind)}, not a number",
                     )
                 continue
             info = self.variables.get(arg.variable or "")
@@ -359,7 +372,8 @@ class _FlowChecker:
                 self.add(
                     node.line,
                     node.id,
-                    f"input '{name}' takes a {param.kind}, but '{arg.variable}' is a {info.kind}",
+                    f"input '{name}' takes {a_kind(param.kind)}, "
+                    f"but '{arg.variable}' is {a_kind(info.kind)}",
                 )
         for name, param in calc.params.items():
             if param.required and name not in node.args:
@@ -437,7 +451,7 @@ class _FlowChecker:
                 self.add(
                     line,
                     node.id,
-                    f"'{part.variable}' is a {info.kind}; only amounts "
+                    f"'{part.variable}' is {a_kind(info.kind)}; only amounts "
                     "and numbers can be compared with < or >",
                 )
             elif isinstance(literal, bool) and info.kind is Kind.CHOICE:
@@ -450,7 +464,9 @@ class _FlowChecker:
                         f"values are {', '.join(sorted(info.values))}",
                     )
             elif isinstance(literal, bool) and info.kind is not Kind.FLAG:
-                self.add(line, node.id, f"'{part.variable}' is a {info.kind}, not a yes/no result")
+                self.add(
+                    line, node.id, f"'{part.variable}' is {a_kind(info.kind)}, not a yes/no result"
+                )
             elif (
                 isinstance(literal, str)
                 and info.kind is Kind.PREFECTURE
@@ -478,10 +494,10 @@ class _FlowChecker:
     def check_variables(self) -> None:
         before = definitely_set(self.flow, self.variables)
         for nid, node in self.flow.nodes.items():
-            if isinstance(node, Decide):
-                for case in node.cases:
-                    if case.condition:
-                        self.check_condition(node, case.line, case.condition)
+            if isinstance(node, BranchNode):
+                for item in node.items:
+                    if item.condition:
+                        self.check_condition(node, item.line, item.condition)
             for name, line, where, must in _uses(node):
                 if not VARIABLE.match(name):
                     continue
@@ -501,7 +517,7 @@ class _FlowChecker:
                     self.add(
                         line,
                         nid,
-                        f"'{{{name}}}' is a {self.variables[name].kind} and "
+                        f"'{{{name}}}' is {a_kind(self.variables[name].kind)} and "
                         "cannot be shown in a text; use a branch instead",
                     )
 
@@ -510,7 +526,7 @@ def _cycles_without_wait(flows: FlowSet) -> list[Problem]:
     """Find loops of nodes that never wait for the trainee (they would spin forever)."""
 
     def edges(flow: Flow, node: Node) -> list[tuple[str, str]]:
-        if isinstance(node, Jump) and node.flow in flows.flows:
+        if isinstance(node, JumpNode) and node.flow in flows.flows:
             return [(node.flow, flows.flows[node.flow].start)]
         return [(flow.name, nxt) for nxt in successors(node)]
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from bot.flowdefs.model import (
     EMERGENCY_FLOW,
-    Ask,
+    AskNode,
+    BranchNode,
     Button,
-    Compute,
-    Decide,
-    End,
+    ButtonsNode,
+    ComputeNode,
+    EndNode,
     Flow,
-    Handoff,
-    Jump,
-    Message,
+    HandoffNode,
+    JumpNode,
     Node,
-    Question,
+    SayNode,
 )
 
 WIDTH = 48
@@ -34,19 +34,19 @@ def _short(text: str, width: int = WIDTH) -> str:
 
 def _label(node: Node) -> str:
     match node:
-        case Question() | Message():
+        case ButtonsNode() | SayNode():
             return _short(node.say.text)
-        case Ask():
+        case AskNode():
             return f"ask {node.kind}: {_short(node.say.text, WIDTH - 10)}"
-        case Compute():
+        case ComputeNode():
             return f"compute {node.calculator}"
-        case Decide():
+        case BranchNode():
             return f"branch {node.id}"
-        case Handoff():
+        case HandoffNode():
             return f"handoff ({'urgent' if node.urgent else 'normal'})"
-        case Jump():
+        case JumpNode():
             return f"go to flow {node.flow}"
-        case End():
+        case EndNode():
             return "end"
 
 
@@ -59,16 +59,16 @@ def _button_target(button: Button) -> str:
 def _edges(flow: Flow, node: Node) -> list[tuple[str, str, bool]]:
     """Return (target, label, danger) for every arrow out of ``node``."""
     match node:
-        case Question():
+        case ButtonsNode():
             return [(_button_target(b), _short(b.label.text, 28), b.danger) for b in node.buttons]
-        case Decide():
+        case BranchNode():
             return [
                 (c.next, c.condition.source if c.condition else "otherwise", False)
-                for c in node.cases
+                for c in node.items
             ]
-        case Ask() | Message() | Compute() | Handoff():
+        case AskNode() | SayNode() | ComputeNode() | HandoffNode():
             return [(node.next, "", False)]
-        case Jump():
+        case JumpNode():
             return [(f"flow:{node.flow}", "", False)]
         case _:
             return []
@@ -79,14 +79,14 @@ def _mermaid_text(text: str) -> str:
 
 
 _MERMAID_SHAPES = {
-    Question: ('{"', '"}'),
-    Ask: ('[/"', '"/]'),
-    Message: ('["', '"]'),
-    Compute: ('[["', '"]]'),
-    Decide: ('{{"', '"}}'),
-    Handoff: ('(["', '"])'),
-    Jump: ('>"', '"]'),
-    End: ('(("', '"))'),
+    ButtonsNode: ('{"', '"}'),
+    AskNode: ('[/"', '"/]'),
+    SayNode: ('["', '"]'),
+    ComputeNode: ('[["', '"]]'),
+    BranchNode: ('{{"', '"}}'),
+    HandoffNode: ('(["', '"])'),
+    JumpNode: ('>"', '"]'),
+    EndNode: ('(("', '"))'),
 }
 
 
@@ -119,14 +119,14 @@ def mermaid(flow: Flow) -> str:
 
 
 _DOT_SHAPES = {
-    Question: "diamond",
-    Ask: "parallelogram",
-    Message: "box",
-    Compute: "box3d",
-    Decide: "hexagon",
-    Handoff: "oval",
-    Jump: "cds",
-    End: "doublecircle",
+    ButtonsNode: "diamond",
+    AskNode: "parallelogram",
+    SayNode: "box",
+    ComputeNode: "box3d",
+    BranchNode: "hexagon",
+    HandoffNode: "oval",
+    JumpNode: "cds",
+    EndNode: "doublecircle",
 }
 
 

@@ -4,20 +4,26 @@ Immutable dataclasses, built by ``bot.flowdefs.load`` and read by the engine, th
 graph and the translation tools. No I/O and no imports beyond the standard library and other
 pure modules of this project.
 
-A node does one thing, and its kind follows from its keys:
+A node does one thing, and its kind follows from its keys. Each node class is named after the
+YAML key that makes it that kind, plus ``Node``: a maintainer who writes ``branch:`` finds
+``BranchNode``, and the checker speaks of the same keys. The suffix also keeps the node kinds
+apart from the engine's effects of the same word (``engine.Handoff`` and ``engine.End`` are
+things to carry out; ``HandoffNode`` and ``EndNode`` are places in a flow).
 
-==============  ===========================================  =================
-kind            keys                                         waits for input?
-==============  ===========================================  =================
-``Question``    ``say`` + ``buttons``                        yes
-``Ask``         ``ask`` + ``say`` + ``store`` + ``next``     yes
-``Message``     ``say`` + ``next``                           no
-``Compute``     ``compute`` + ``with`` + ``next``            no
-``Decide``      ``branch`` (``if`` … ``next``, last without)  no
-``Handoff``     ``handoff`` (+ ``say``) + ``next``           no
-``Jump``        ``jump`` (+ ``say``)                         no
-``End``         ``end: true`` (+ ``say``)                    no (ends)
-==============  ===========================================  =================
+=================  ==============================================  =================
+class              keys                                            waits for input?
+=================  ==============================================  =================
+``ButtonsNode``    ``buttons`` + ``say``                           yes
+``AskNode``        ``ask`` + ``say`` + ``store`` + ``next``        yes
+``SayNode``        ``say`` + ``next`` (none of the keys below)     no
+``ComputeNode``    ``compute`` + ``with`` + ``next``               no
+``BranchNode``     ``branch`` (``if`` … ``next``, last without)    no
+``HandoffNode``    ``handoff`` (+ ``say``) + ``next``              no
+``JumpNode``       ``jump`` (+ ``say``)                            no
+``EndNode``        ``end: true`` (+ ``say``)                       no (ends)
+=================  ==============================================  =================
+
+``Node`` is the union of these kinds (match on it); ``NodeBase`` holds what they share.
 """
 
 from __future__ import annotations
@@ -187,8 +193,11 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
-class Case:
-    """One arm of a ``branch``; ``condition`` None means "otherwise"."""
+class BranchItem:
+    """One item of a ``branch`` list: ``- if: …`` + ``next:``; no condition means "otherwise".
+
+    Not called ``Case``: a case is what the union desk keeps for a trainee.
+    """
 
     condition: Condition | None
     next: str
@@ -212,7 +221,7 @@ class NodeBase:
 
 
 @dataclass(frozen=True, slots=True)
-class Question(NodeBase):
+class ButtonsNode(NodeBase):
     """Say something and offer buttons; wait for a press."""
 
     say: Msg
@@ -224,7 +233,7 @@ class Question(NodeBase):
 
 
 @dataclass(frozen=True, slots=True)
-class Ask(NodeBase):
+class AskNode(NodeBase):
     """Ask for typed input (yen, number, date, prefecture, text); wait for a valid answer."""
 
     say: Msg
@@ -240,7 +249,7 @@ class Ask(NodeBase):
 
 
 @dataclass(frozen=True, slots=True)
-class Message(NodeBase):
+class SayNode(NodeBase):
     """Say something and go on."""
 
     say: Msg
@@ -248,7 +257,7 @@ class Message(NodeBase):
 
 
 @dataclass(frozen=True, slots=True)
-class Compute(NodeBase):
+class ComputeNode(NodeBase):
     """Run a named calculator; its outputs become ``<node>.<output>`` variables."""
 
     calculator: str
@@ -257,14 +266,14 @@ class Compute(NodeBase):
 
 
 @dataclass(frozen=True, slots=True)
-class Decide(NodeBase):
-    """Go to the first case whose condition holds."""
+class BranchNode(NodeBase):
+    """Go to the first item whose condition holds."""
 
-    cases: tuple[Case, ...]
+    items: tuple[BranchItem, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class Handoff(NodeBase):
+class HandoffNode(NodeBase):
     """Ask the union desk to take over (urgently or not), optionally say something, go on."""
 
     urgent: bool
@@ -273,7 +282,7 @@ class Handoff(NodeBase):
 
 
 @dataclass(frozen=True, slots=True)
-class Jump(NodeBase):
+class JumpNode(NodeBase):
     """Continue at the start of another flow."""
 
     flow: str
@@ -281,15 +290,17 @@ class Jump(NodeBase):
 
 
 @dataclass(frozen=True, slots=True)
-class End(NodeBase):
+class EndNode(NodeBase):
     """End the conversation (the next message starts again at the menu)."""
 
     say: Msg | None = None
 
 
-Node: TypeAlias = Question | Ask | Message | Compute | Decide | Handoff | Jump | End
+Node: TypeAlias = (
+    ButtonsNode | AskNode | SayNode | ComputeNode | BranchNode | HandoffNode | JumpNode | EndNode
+)
 
-WAITING = (Question, Ask)
+WAITING = (ButtonsNode, AskNode)
 """Node kinds that wait for the trainee; every cycle must pass through one."""
 
 
@@ -335,9 +346,9 @@ def says(node: Node) -> list[Msg]:
     say = getattr(node, "say", None)
     if say is not None:
         texts.append(say)
-    if isinstance(node, Question):
+    if isinstance(node, ButtonsNode):
         texts.extend(button.label for button in node.buttons)
-    if isinstance(node, Ask) and node.retry is not None:
+    if isinstance(node, AskNode) and node.retry is not None:
         texts.append(node.retry)
     return texts
 
@@ -357,11 +368,11 @@ def all_messages(flowset: FlowSet) -> list[tuple[Msg, str, str | None]]:
 def successors(node: Node) -> list[str]:
     """Return the ids of the nodes in the same flow that ``node`` can lead to."""
     match node:
-        case Question():
+        case ButtonsNode():
             return [b.next for b in node.buttons if b.next is not None]
-        case Ask() | Message() | Compute() | Handoff():
+        case AskNode() | SayNode() | ComputeNode() | HandoffNode():
             return [node.next]
-        case Decide():
-            return [case.next for case in node.cases]
+        case BranchNode():
+            return [item.next for item in node.items]
         case _:
             return []

@@ -1,8 +1,9 @@
-"""Read one node of a flow file into its model value (question, ask, message, …).
+"""Read one node of a flow file into its model value (``ButtonsNode``, ``AskNode``, …).
 
 A node does one thing and its kind follows from its keys (see ``bot.flowdefs.model``). Each
-kind has its own small reader; every shape mistake is reported with its line, and a node that
-cannot be read is left out (the caller remembers it in ``Flow.broken``). Pure: no I/O.
+kind has its own small reader, named after its key like the class it returns (``_branch_node``
+reads ``branch:`` into a ``BranchNode``). Every shape mistake is reported with its line, and a
+node that cannot be read is left out (the caller remembers it in ``Flow.broken``). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -17,18 +18,18 @@ from bot.flowdefs.conditions import ConditionError
 from bot.flowdefs.conditions import parse as parse_condition
 from bot.flowdefs.model import (
     Arg,
-    Ask,
+    AskNode,
+    BranchItem,
+    BranchNode,
     Button,
-    Case,
-    Compute,
-    Decide,
-    End,
-    Handoff,
-    Jump,
-    Message,
+    ButtonsNode,
+    ComputeNode,
+    EndNode,
+    HandoffNode,
+    JumpNode,
     Msg,
     Node,
-    Question,
+    SayNode,
     Store,
 )
 from bot.flowdefs.reader import Reader
@@ -47,7 +48,7 @@ KEYS_BY_KIND: Mapping[str, tuple[str, ...]] = {
 }
 NODE_KEYS = tuple(sorted({key for keys in KEYS_BY_KIND.values() for key in keys}))
 BUTTON_KEYS = ("label", "next", "value", "danger", "exit")
-CASE_KEYS = ("if", "next")
+BRANCH_ITEM_KEYS = ("if", "next")
 ASK_KINDS = (Kind.YEN, Kind.NUMBER, Kind.DATE, Kind.PREFECTURE, Kind.TEXT)
 
 
@@ -106,9 +107,9 @@ def _read_buttons(
     return tuple(buttons) if ok else None
 
 
-def _read_cases(
+def _read_branch_items(
     r: Reader, nid: str, raw: object, where: tuple[str | int, ...]
-) -> tuple[Case, ...] | None:
+) -> tuple[BranchItem, ...] | None:
     if not isinstance(raw, list) or not raw:
         r.problem(
             where,
@@ -117,13 +118,13 @@ def _read_cases(
             "items, ending with one '- next: <node>' for everything else",
         )
         return None
-    cases = []
+    items = []
     for index, item in enumerate(raw):
         at = (*where, index)
         if not isinstance(item, dict):
             r.problem(at, nid, f"branch item {index + 1} should have 'if' and 'next'")
             return None
-        r.unknown_keys(item, CASE_KEYS, at, nid, "a branch item")
+        r.unknown_keys(item, BRANCH_ITEM_KEYS, at, nid, "a branch item")
         target = r.name(item.get("next"), (*at, "next"), nid, "node name")
         condition = None
         if "if" in item:
@@ -136,8 +137,8 @@ def _read_cases(
                     return None
         if target is None:
             return None
-        cases.append(Case(condition, target, r.doc.line(*at)))
-    return tuple(cases)
+        items.append(BranchItem(condition, target, r.doc.line(*at)))
+    return tuple(items)
 
 
 def _read_args(
@@ -211,16 +212,16 @@ class _Parts:
         return self.target is not None
 
 
-def _question(p: _Parts) -> Node | None:
+def _buttons_node(p: _Parts) -> Node | None:
     if p.say is None:
         p.problem("a question with buttons needs 'say:' (the question)")
     buttons = _read_buttons(p.r, p.flow, p.nid, p.raw["buttons"], (*p.where, "buttons"))
     if p.say is None or buttons is None:
         return None
-    return Question(p.nid, p.line, p.say, buttons, p.store, p.purpose, p.staff_label)
+    return ButtonsNode(p.nid, p.line, p.say, buttons, p.store, p.purpose, p.staff_label)
 
 
-def _ask(p: _Parts) -> Node | None:
+def _ask_node(p: _Parts) -> Node | None:
     kind = next((k for k in ASK_KINDS if k.value == p.raw["ask"]), None)
     if kind is None:
         p.problem(f"'ask' should be one of {', '.join(ASK_KINDS)}, not '{p.raw['ask']}'", "ask")
@@ -241,46 +242,46 @@ def _ask(p: _Parts) -> Node | None:
     high = _number(p.r, p.raw.get("max"), (*p.where, "max"), p.nid)
     if p.say is None or not has_next or p.target is None or "store" not in p.raw:
         return None
-    return Ask(
+    return AskNode(
         p.nid, p.line, p.say, kind, p.target, p.store, p.purpose, retry, low, high, p.staff_label
     )
 
 
-def _compute(p: _Parts) -> Node | None:
+def _compute_node(p: _Parts) -> Node | None:
     calculator = p.r.name(p.raw["compute"], (*p.where, "compute"), p.nid, "calculator name")
     args = _read_args(p.r, p.nid, p.raw.get("with"), (*p.where, "with"))
     if not p.needs_next() or p.target is None or calculator is None or args is None:
         return None
-    return Compute(p.nid, p.line, calculator, args, p.target)
+    return ComputeNode(p.nid, p.line, calculator, args, p.target)
 
 
-def _branch(p: _Parts) -> Node | None:
-    cases = _read_cases(p.r, p.nid, p.raw["branch"], (*p.where, "branch"))
-    return Decide(p.nid, p.line, cases) if cases else None
+def _branch_node(p: _Parts) -> Node | None:
+    items = _read_branch_items(p.r, p.nid, p.raw["branch"], (*p.where, "branch"))
+    return BranchNode(p.nid, p.line, items) if items else None
 
 
-def _handoff(p: _Parts) -> Node | None:
+def _handoff_node(p: _Parts) -> Node | None:
     if p.raw["handoff"] not in ("urgent", "normal"):
         p.problem("'handoff' should be 'urgent' or 'normal'", "handoff")
         return None
     if not p.needs_next() or p.target is None:
         return None
-    return Handoff(p.nid, p.line, p.raw["handoff"] == "urgent", p.target, p.say)
+    return HandoffNode(p.nid, p.line, p.raw["handoff"] == "urgent", p.target, p.say)
 
 
-def _jump(p: _Parts) -> Node | None:
+def _jump_node(p: _Parts) -> Node | None:
     flow_name = p.r.name(p.raw["jump"], (*p.where, "jump"), p.nid, "flow name")
-    return Jump(p.nid, p.line, flow_name, p.say) if flow_name else None
+    return JumpNode(p.nid, p.line, flow_name, p.say) if flow_name else None
 
 
-def _end(p: _Parts) -> Node | None:
+def _end_node(p: _Parts) -> Node | None:
     if p.raw["end"] is not True:
         p.problem("'end' can only be 'true'; to go on, use 'next:'", "end")
         return None
-    return End(p.nid, p.line, p.say)
+    return EndNode(p.nid, p.line, p.say)
 
 
-def _message(p: _Parts) -> Node | None:
+def _say_node(p: _Parts) -> Node | None:
     if "say" not in p.raw:
         p.problem(
             "this node does nothing: give it 'say:' and 'next:', or one of "
@@ -295,18 +296,18 @@ def _message(p: _Parts) -> Node | None:
         return None
     if p.say is None or p.target is None:
         return None
-    return Message(p.nid, p.line, p.say, p.target)
+    return SayNode(p.nid, p.line, p.say, p.target)
 
 
 _READERS = {
-    "buttons": _question,
-    "ask": _ask,
-    "compute": _compute,
-    "branch": _branch,
-    "handoff": _handoff,
-    "jump": _jump,
-    "end": _end,
-    "say": _message,
+    "buttons": _buttons_node,
+    "ask": _ask_node,
+    "compute": _compute_node,
+    "branch": _branch_node,
+    "handoff": _handoff_node,
+    "jump": _jump_node,
+    "end": _end_node,
+    "say": _say_node,
 }
 
 

@@ -14,7 +14,16 @@ from typing import IO, Any
 
 from bot.flowdefs.check import variables_of
 from bot.flowdefs.load import read_flow, read_replies, read_system
-from bot.flowdefs.model import SYSTEM_KEYS, Ask, Flow, Msg, Node, Question, placeholders, says
+from bot.flowdefs.model import (
+    SYSTEM_KEYS,
+    AskNode,
+    ButtonsNode,
+    Flow,
+    Msg,
+    Node,
+    placeholders,
+    says,
+)
 from bot.flowdefs.yamlsafe import YamlRefused, load
 from bot.values import Kind
 
@@ -41,11 +50,11 @@ def _placeholder_notes(text: str, kinds: Mapping[str, Kind]) -> list[str]:
 
 
 def _node_notes(node: Node, msg: Msg) -> list[str]:
-    if isinstance(node, Question):
+    if isinstance(node, ButtonsNode):
         if msg is node.say:
             return ["A question; buttons with the answers follow."]
         return ["A button label: keep it short, it must fit on a phone's button."]
-    if isinstance(node, Ask):
+    if isinstance(node, AskNode):
         if msg is node.retry:
             return ["Shown again when the answer could not be read."]
         return [f"A question; the trainee types {KIND_WORDS[node.kind].split(',')[0]}."]

@@ -147,7 +147,7 @@ def advance(call: Call, conversation: Conversation, event: engine.Event) -> None
                 return
             case engine.End():
                 log.info("conversation.ended")
-            case engine.Flag(event=name, serious=serious):
+            case engine.LogEvent(event=name, serious=serious):
                 log.log(logging.ERROR if serious else logging.INFO, name)
     if handoff_asked is not None and conversation.case is not None:
         conversation = handoff.finish(
