@@ -23,7 +23,7 @@ from bot.events import (
 )
 from bot.flowdefs.model import FlowSet
 from bot.service import Helpline
-from bot.transcripts.format import Exchange, Transcript
+from bot.transcripts.format import ByLanguage, Exchange, Scenario, Transcript
 
 SERVICE_COMMANDS: dict[str, Incoming] = {
     "resume": ResumeAsked(),
@@ -53,12 +53,16 @@ def render(out: Iterable[Outgoing]) -> str:
 
 @dataclass
 class Outcome:
-    """What replaying a transcript found."""
+    """What replaying a transcript in one language found."""
 
     transcript: Transcript
     failures: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    """Paths and replies that differ or are missing: ``--update`` rewrites them."""
     visited: set[str] = field(default_factory=set)
     actual: list[Exchange] = field(default_factory=list)
+    paths: list[tuple[str, ...] | None] = field(default_factory=list)
+    """The nodes each turn went through; None for a turn that could not be played."""
     final_lang: str | None = None
 
 
@@ -98,10 +102,12 @@ def replay(helpline_factory: Callable[[date], Helpline], transcript: Transcript)
     for number, step in enumerate(transcript.steps, start=1):
         where = f"{transcript.path}:{step.line}: turn {number} ({step.action}"
         where += f" {step.value!r})" if step.value is not None else ")"
+        where += f" in {transcript.lang}"
         event = _event(step, last_buttons)
         if isinstance(event, str):
             outcome.failures.append(f"{where}: {event}")
             outcome.actual.append(step)
+            outcome.paths.append(None)
             continue
         turn: Turn = helpline.handle(CHAT, event)
         outcome.visited.update(turn.path)
@@ -110,37 +116,46 @@ def replay(helpline_factory: Callable[[date], Helpline], transcript: Transcript)
                 last_buttons = item.buttons
         text = render(turn.out)
         outcome.actual.append(replace(step, path=turn.path, reply=text))
-        outcome.failures.extend(f"{where}: {problem}" for problem in _compare(step, turn, text))
+        outcome.paths.append(turn.path)
+        outcome.stale.extend(f"{where}: {problem}" for problem in _stale(step, turn, text))
+        outcome.failures.extend(f"{where}: {problem}" for problem in _unwanted(step, text))
     with helpline.records.unit() as unit:
         conversation = unit.conversation(CHAT)
     outcome.final_lang = conversation.lang if conversation else None
     if outcome.final_lang not in (None, transcript.lang):
         outcome.failures.append(
-            f"{transcript.path}: the conversation ended in "
-            f"'{outcome.final_lang}', but the transcript says lang: "
-            f"{transcript.lang}"
+            f"{transcript.path}: the conversation ended in '{outcome.final_lang}', "
+            f"but this run is in {transcript.lang}"
         )
     return outcome
 
 
-def _compare(step: Exchange, turn: Turn, text: str) -> list[str]:
+def _stale(step: Exchange, turn: Turn, text: str) -> list[str]:
+    """Return how the path and reply differ from what the bot did (``--update`` fixes these)."""
     problems = []
     if step.path is not None and tuple(step.path) != turn.path:
         problems.append(
             f"the path differs:\n    expected {list(step.path)}\n    actual   {list(turn.path)}"
+        )
+    if step.reply_missing:
+        problems.append(
+            "no reply is written for this language; write it, or let "
+            "'helpline flows test --update' write it"
         )
     if step.reply is not None and step.reply != text:
         diff = difflib.unified_diff(
             step.reply.splitlines(), text.splitlines(), "expected", "actual", lineterm="", n=1
         )
         problems.append("the reply differs:\n    " + "\n    ".join(diff))
-    problems.extend(
-        f"the reply does not contain {wanted!r}" for wanted in step.contains if wanted not in text
-    )
-    problems.extend(
-        f"the reply contains {unwanted!r}" for unwanted in step.not_contains if unwanted in text
-    )
     return problems
+
+
+def _unwanted(step: Exchange, text: str) -> list[str]:
+    """Return the maintainer's checks (``contains``, ``not_contains``) that fail."""
+    return [
+        *(f"the reply does not contain {word!r}" for word in step.contains if word not in text),
+        *(f"the reply contains {word!r}" for word in step.not_contains if word in text),
+    ]
 
 
 def coverage(
@@ -152,3 +167,62 @@ def coverage(
     for outcome in outcomes:
         reached.setdefault(outcome.transcript.lang, set()).update(outcome.visited & every)
     return {lang: (nodes, every - nodes) for lang, nodes in sorted(reached.items())}
+
+
+@dataclass
+class Result:
+    """What running a scenario in each of its languages found."""
+
+    scenario: Scenario
+    outcomes: list[Outcome]
+    failures: list[str] = field(default_factory=list)
+    """Problems of the scenario as a whole: the languages going different ways."""
+
+    def problems(self, *, updating: bool = False) -> list[str]:
+        """Return every problem, language by language; when updating, not the stale ones."""
+        found = list(self.failures)
+        for outcome in self.outcomes:
+            found += outcome.failures if updating else outcome.failures + outcome.stale
+        return found
+
+    def updated(self) -> Scenario:
+        """Return the scenario with the path and replies the bot gave (for ``--update``)."""
+        steps = []
+        for index, step in enumerate(self.scenario.steps):
+            replies = {
+                outcome.transcript.lang: reply
+                for outcome in self.outcomes
+                if (reply := outcome.actual[index].reply) is not None
+            }
+            once = len(replies) == len(self.outcomes) and len(set(replies.values())) == 1
+            played = [o.paths[index] for o in self.outcomes if o.paths[index] is not None]
+            steps.append(
+                replace(
+                    step,
+                    path=played[0] if played else step.path,
+                    reply=ByLanguage(replies, once) if replies else None,
+                )
+            )
+        return replace(self.scenario, steps=tuple(steps))
+
+
+def run(helpline_factory: Callable[[date], Helpline], scenario: Scenario) -> Result:
+    """Replay a scenario in each of its languages, each in a fresh service."""
+    outcomes = [
+        replay(helpline_factory, scenario.in_language(lang)) for lang in scenario.languages
+    ]
+    result = Result(scenario, outcomes)
+    for number, step in enumerate(scenario.steps, start=1):
+        paths = {
+            outcome.transcript.lang: outcome.paths[number - 1]
+            for outcome in outcomes
+            if outcome.paths[number - 1] is not None
+        }
+        if len(set(paths.values())) > 1:
+            ways = "\n".join(f"    {lang:8} {list(path or ())}" for lang, path in paths.items())
+            result.failures.append(
+                f"{scenario.path}:{step.line}: turn {number} ({step.action}): the languages "
+                f"went different ways; a path is the same in every language, so split the "
+                f"scenario by 'languages' if this is meant:\n{ways}"
+            )
+    return result
