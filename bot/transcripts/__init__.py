@@ -35,12 +35,15 @@ whatever is the same (a typed number, a command, the nodes passed) is written on
     - command: menu             # menu, back, language, person, exit, resume, delete or help
     - media: sticker            # anything that is not text
 
-The rule: a value written as a list of languages (``en: ...``, ``vi: ...``) is per language;
-any other value counts for every language. An action (``start``, ``press``, ``type``...) needs
-a value for each language. ``contains`` and ``not_contains`` may name only some languages
-(checked there only). ``reply`` is checked in the languages it names; a language it leaves out
-is reported until its reply is written (``--update`` writes it). A scenario that exists only in
-some languages lists only those under ``languages``.
+The rule, for every key of a turn: lines headed by a language's code (``en:``, ``vi:``...) give
+a value per language; any other value counts for every language. An action (``start``,
+``press``, ``type``...) written per language needs a value for each language. ``contains`` and
+``not_contains`` may name only some languages (checked there only). ``reply`` is checked in the
+languages it names; a language it leaves out is reported, with the file, line, turn and
+language, until its reply is written (``--update`` writes it). ``path`` is one list: when the
+languages pass different nodes, the test says which way each went. A scenario that exists only
+in some languages lists only those under ``languages``. Problems name the file, the line, the
+turn and the language: ``flows/tests/s1.yaml:105: turn 14 (type '0') in vi: ...``.
 
 ``read`` returns a ``Scenario``; ``run`` replays it in each language, in a fresh in-memory
 service each time, and reports differences; ``Result.updated`` has the paths and replies the bot
