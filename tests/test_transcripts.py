@@ -148,8 +148,8 @@ def test_a_scenario_may_run_in_some_languages_only(tmp_path: Path, factory: Fact
     with pytest.raises(TranscriptError) as error:
         read(write(tmp_path, text))
     assert str(error.value) == (
-        f"{tmp_path / 'pay.yaml'}:6: 'start' is given for 'en', but this transcript runs in "
-        "vi (see 'languages' at the top)"
+        f"{tmp_path / 'pay.yaml'}:6: turn 1: 'start' is given for 'en', but this transcript "
+        "runs in vi (see 'languages' at the top)"
     )
     vietnamese = """\
 title: Vietnamese only
@@ -181,8 +181,12 @@ def test_an_action_needs_a_value_in_every_language(tmp_path: Path) -> None:
         ("languages: [en, vi]", "lang: en", "3: unknown key 'lang' (the old one-language format"),
         ("languages: [en, vi]", "languages: [en, ko]", "3: 'ko' is not a helpline language"),
         ("languages: [en, vi]", "languages: en", "3: 'languages' lists the languages"),
-        ("  path: [menu.topics]\n- press: 1", "  path:\n    en: [menu.topics]\n- press: 1", "11:"),
-        ("    vi: |\n      Xin", "    jp: |\n      Xin", "34: 'reply' is given for 'jp'"),
+        (
+            "  path: [menu.topics]\n- press: 1",
+            "  path:\n    en: [menu.topics]\n- press: 1",
+            "11: turn 2: 'path' is one list",
+        ),
+        ("    vi: |\n      Xin", "    jp: |\n      Xin", "34: turn 4: 'reply' is given for 'jp'"),
     ],
 )
 def test_mistakes_are_reported_with_the_line(

@@ -183,8 +183,8 @@ class _Reader:
             if lang not in self.languages:
                 raise self.fail(
                     self.doc.line(*at, lang),
-                    f"'{at[-1]}' is given for '{lang}', but this transcript runs in "
-                    f"{', '.join(self.languages)} (see 'languages' at the top)",
+                    f"turn {int(at[1]) + 1}: '{at[-1]}' is given for '{lang}', but this "
+                    f"transcript runs in {', '.join(self.languages)} (see 'languages' at the top)",
                 )
         missing = [lang for lang in self.languages if lang not in raw]
         if every and missing:
@@ -199,20 +199,21 @@ class _Reader:
     def step(self, index: int, raw: object) -> Step:
         line = self.doc.line("turns", index)
         if not isinstance(raw, dict):
-            raise self.fail(line, "each turn is a mapping like '- type: hello'")
+            raise self.fail(line, f"turn {index + 1}: a turn is a mapping like '- type: hello'")
         actions = [key for key in ACTIONS if key in raw]
         unknown = [key for key in raw if key not in ACTIONS + CHECKS]
         if len(actions) != 1 or unknown:
             raise self.fail(
                 line,
-                f"a turn has exactly one of {', '.join(ACTIONS)} and may have {', '.join(CHECKS)}",
+                f"turn {index + 1}: a turn has exactly one of {', '.join(ACTIONS)} "
+                f"and may have {', '.join(CHECKS)}",
             )
         at = ("turns", index)
         path = raw.get("path")
         if path is not None and not isinstance(path, list):
             raise self.fail(
                 self.doc.line(*at, "path"),
-                "'path' is one list of nodes, the same in every language",
+                f"turn {index + 1}: 'path' is one list of nodes, the same in every language",
             )
         reply = raw.get("reply")
         if isinstance(reply, dict):  # a language left empty has no reply yet
