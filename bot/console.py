@@ -29,7 +29,7 @@ from bot.events import (
 from bot.i18n.locales import NATIVE_NAMES
 from bot.service import Helpline
 from bot.textnorm import fold
-from bot.transcripts import Exchange, Transcript, dump, render
+from bot.transcripts import Exchange, dump, render, scenario_of
 
 CHAT = "console"
 COMMANDS = {
@@ -135,11 +135,12 @@ class Console:
             # choice as two turns (open the chat, press the language) for a faithful replay.
             self.exchanges[0] = Exchange("start", lang, None, None)
             self.exchanges.insert(1, Exchange("press", NATIVE_NAMES[lang], None, None))
-        transcript = Transcript(
-            path, path.stem.replace("_", " "), self.lang or "en", self.helpline.today(), ()
+        title = path.stem.replace("_", " ")
+        scenario = scenario_of(
+            path, title, self.lang or "en", self.helpline.today(), self.exchanges
         )
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dump(transcript, self.exchanges), encoding="utf-8")
+        path.write_text(dump(scenario), encoding="utf-8")
         self.stdout.write(
             f"[saved the conversation as {path}; run 'helpline flows test "
             "--update' to fill in its replies]\n"

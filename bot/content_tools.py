@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from collections.abc import Mapping
 from datetime import date
 from typing import TextIO
 
@@ -20,7 +21,7 @@ from bot.i18n import tools as i18n_tools
 from bot.i18n.locales import TRAINEE_LANGUAGES
 from bot.service import Helpline
 from bot.storage.memory import MemoryRecords
-from bot.transcripts import TranscriptError, coverage, dump, read, replay
+from bot.transcripts import Outcome, TranscriptError, coverage, dump, read, run
 
 
 def flows_command(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
@@ -70,50 +71,59 @@ def _test(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
         records = MemoryRecords(rng=random.Random(0))  # noqa: S311 - not a secret: repeatable codes
         return Helpline(flows, renderer, records, lambda: day, sleep=lambda _: None)
 
-    outcomes = []
+    outcomes: list[Outcome] = []
     failed = 0
     for path in paths:
         try:
-            transcript = read(path)
+            scenario = read(path)
         except TranscriptError as error:
             print(error, file=stdout)
             failed += 1
             continue
-        outcome = replay(factory, transcript)
-        outcomes.append(outcome)
-        shown = display_path(path)
+        result = run(factory, scenario)
+        outcomes += result.outcomes
+        problems = result.problems(updating=args.update)
         if args.update:
-            path.write_text(dump(transcript, outcome.actual), encoding="utf-8")
-            kept = [f for f in outcome.failures if "differs" not in f]
-            status = "updated" if not kept else "updated, but still FAILING"
-            outcome.failures = kept
+            path.write_text(dump(result.updated()), encoding="utf-8")
+            status = "updated" if not problems else "updated, but still FAILING"
         else:
-            status = "ok" if not outcome.failures else "FAILED"
-        print(f"{shown}: {status} ({len(transcript.steps)} turns, {transcript.lang})", file=stdout)
-        for failure in outcome.failures:
-            print(f"  {failure}", file=stdout)
-        failed += bool(outcome.failures)
+            status = "ok" if not problems else "FAILED"
+        languages = ", ".join(scenario.languages)
+        print(
+            f"{display_path(path)}: {status} ({len(scenario.steps)} turns; {languages})",
+            file=stdout,
+        )
+        for problem in problems:
+            print(f"  {problem}", file=stdout)
+        failed += bool(problems)
 
+    short = _coverage_report(coverage(flows, outcomes), args.min_coverage, stdout)
+    print(f"{len(paths)} transcripts ({len(outcomes)} runs), {failed} failed", file=stdout)
+    if short:
+        print(f"Coverage is below {args.min_coverage:.0f}% for some language.", file=stdout)
+    return 1 if failed or short else 0
+
+
+def _coverage_report(
+    reached_by_lang: Mapping[str, tuple[set[str], set[str]]], minimum: float, stdout: TextIO
+) -> bool:
+    """Print the node coverage of each language; return True if one is below ``minimum``."""
     print("Node coverage by language (nodes reached / all nodes):", file=stdout)
     short = False
-    reached_by_lang = coverage(flows, outcomes)
     for lang in [*TRAINEE_LANGUAGES, "en"]:
         reached, missing = reached_by_lang.get(lang, (set(), set()))
         total = len(reached) + len(missing) or 1
         percent = 100 * len(reached) / total
         if lang not in reached_by_lang:
             print(f"  {lang:8} no transcripts", file=stdout)
-            short = short or (args.min_coverage > 0 and lang in TRAINEE_LANGUAGES)
+            short = short or (minimum > 0 and lang in TRAINEE_LANGUAGES)
             continue
         line = f"  {lang:8} {len(reached)}/{total} ({percent:.0f}%)"
         if missing:
             line += "  not reached: " + ", ".join(sorted(missing))
         print(line, file=stdout)
-        short = short or percent < args.min_coverage
-    print(f"{len(paths)} transcripts, {failed} failed", file=stdout)
-    if short:
-        print(f"Coverage is below {args.min_coverage:.0f}% for some language.", file=stdout)
-    return 1 if failed or short else 0
+        short = short or percent < minimum
+    return short
 
 
 def i18n_command(settings: Settings, action: str, stdout: TextIO) -> int:

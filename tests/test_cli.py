@@ -96,17 +96,19 @@ def test_graph_draws_mermaid_and_dot() -> None:
 def test_transcripts_pass_and_a_wrong_expectation_fails(workspace: Path) -> None:
     code, out = run("flows", "test", "--min-coverage", "100")
     assert code == 0, out
-    assert "68 transcripts, 0 failed" in out
-    transcript = workspace / "flows" / "tests" / "s1_monthly_63000_aichi_en.yaml"
+    assert "17 transcripts (68 runs), 0 failed" in out
+    transcript = workspace / "flows" / "tests" / "s1_monthly_63000_aichi.yaml"
     text = transcript.read_text(encoding="utf-8")
-    transcript.write_text(text.replace("  - 134,220\n", "  - 134,221\n"), encoding="utf-8")
+    assert text.count("    - 134,220\n") == 3  # en, zh_Hans and ja; vi writes 134.220
+    transcript.write_text(text.replace("    - 134,220\n", "    - 134,221\n", 1), encoding="utf-8")
     code, out = run("flows", "test", str(transcript))
     assert code == 1
-    assert "the reply does not contain '134,221'" in out
+    assert "(type '0') in en: the reply does not contain '134,221'" in out
+    assert "in zh_Hans: the reply does not contain" not in out
 
 
 def test_update_rewrites_replies_but_keeps_what_maintainers_assert(workspace: Path) -> None:
-    transcript = workspace / "flows" / "tests" / "s1_monthly_63000_aichi_en.yaml"
+    transcript = workspace / "flows" / "tests" / "s1_monthly_63000_aichi.yaml"
     text = transcript.read_text(encoding="utf-8")
     transcript.write_text(
         text.replace("Aichi is ¥1,140 an hour", "Aichi is ¥1 an hour"), encoding="utf-8"
@@ -119,7 +121,7 @@ def test_update_rewrites_replies_but_keeps_what_maintainers_assert(workspace: Pa
 
 
 def test_coverage_below_the_minimum_fails(workspace: Path) -> None:
-    for extra in (workspace / "flows" / "tests").glob("wages_hourly_current_*.yaml"):
+    for extra in (workspace / "flows" / "tests").glob("wages_hourly_current*.yaml"):
         extra.unlink()
     code, out = run("flows", "test", "--min-coverage", "100")
     assert code == 1
@@ -168,7 +170,7 @@ def test_record_saves_a_transcript_that_passes(workspace: Path) -> None:
     assert run("flows", "test", "--update", str(target))[0] == 0
     code, out = run("flows", "test", str(target))
     assert code == 0, out
-    assert "lang: zh_Hans" in target.read_text(encoding="utf-8")
+    assert "languages: [zh_Hans]" in target.read_text(encoding="utf-8")
 
 
 def test_i18n_check_fails_on_fuzzy_and_placeholder_mismatch(workspace: Path) -> None:
