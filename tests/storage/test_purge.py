@@ -29,8 +29,8 @@ from bot.storage.models import (
 from bot.storage.store import SqlRecords
 from bot.values import Yen
 
-from .conftest import FLOWS, LOCALES, TODAY, make_keyring
-from .storage_helpers import NOW
+from ..conftest import FLOWS, LOCALES, TODAY, make_keyring
+from .helpers import NOW
 
 
 def rows_naming(session: Session, case_id: int, public_id: str) -> list[str]:

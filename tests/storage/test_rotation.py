@@ -26,8 +26,8 @@ from bot.storage.outbox import Outbox
 from bot.storage.store import SqlRecords
 from bot.values import Yen
 
-from .conftest import ROOT, make_keyring
-from .storage_helpers import NOW, url_of
+from ..conftest import ROOT, make_keyring
+from .helpers import NOW, url_of
 
 # Envelopes.
 

@@ -15,8 +15,8 @@ from bot.conversation import Conversation
 from bot.storage.models import AuditRow, ConsentRow, ConversationRow
 from bot.storage.store import SqlRecords
 
-from .conftest import make_keyring
-from .storage_helpers import NOW
+from ..conftest import make_keyring
+from .helpers import NOW
 
 
 def test_audit_rows_are_kept_when_the_unit_rolls_back(engine: Engine) -> None:

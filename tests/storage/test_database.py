@@ -15,8 +15,8 @@ from bot.storage import db
 from bot.storage.models import ConversationRow
 from bot.storage.store import SqlRecords
 
-from .conftest import make_keyring
-from .storage_helpers import NOW
+from ..conftest import make_keyring
+from .helpers import NOW
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from sqlalchemy import Engine, inspect
 from bot.storage import db
 from bot.storage.models import Base
 
-from .conftest import require
-from .databases import PostgresServer
+from ..conftest import require
+from ..databases import PostgresServer
 
 
 def test_the_migrations_match_the_models(engine: Engine) -> None:

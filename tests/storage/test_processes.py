@@ -16,8 +16,8 @@ from bot.storage.locks import listen
 from bot.storage.models import InboxRow
 from bot.storage.store import SqlRecords
 
-from .conftest import make_keyring
-from .storage_helpers import NOW
+from ..conftest import make_keyring
+from .helpers import NOW
 
 
 def test_two_processes_given_the_same_updates_record_each_once(engine: Engine) -> None:

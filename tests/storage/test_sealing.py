@@ -31,9 +31,9 @@ from bot.storage.models import Base, CaseRow, ConversationRow, MailRow
 from bot.storage.store import SqlRecords, SqlUnit
 from bot.values import Text, Yen
 
-from .conftest import FLOWS, LOCALES, TODAY, make_keyring
-from .databases import PostgresServer
-from .storage_helpers import NOW, url_of
+from ..conftest import FLOWS, LOCALES, TODAY, make_keyring
+from ..databases import PostgresServer
+from .helpers import NOW, url_of
 
 CODE = re.compile(r"0[789]0-\d{4}-\d{4}")
 TELEGRAM_IDS = (7_301_234_567, 7_402_345_678, 5_503_456_789)
