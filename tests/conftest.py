@@ -62,7 +62,7 @@ def _helpline() -> Helpline:
 
 
 TEST_KDF = KdfCost(memory_kib=256, iterations=1)
-"""Argon2id made cheap for tests; ``test_storage`` checks the production cost separately."""
+"""Argon2id made cheap for tests; ``test_keys`` checks the production cost separately."""
 
 
 def make_keyring(*key_ids: str) -> Keyring:

@@ -13,8 +13,8 @@ import pytest
 
 from bot.telegram_adapter.limits import FloodGate
 
-from .fixtures.hostile import CASES, build_update
-from .harness import Running, running
+from ..fixtures.hostile import CASES, build_update
+from ..harness import Running, running
 
 FRESH, AT_MENU, IN_PIN = 610001, 610002, 610003
 LANGS = {FRESH: "ja", AT_MENU: "vi", IN_PIN: "zh-hans"}

@@ -30,7 +30,7 @@ from bot.storage.keys import KeysError, encode, load_keys, parse_master_keys
 from bot.storage.store import SqlRecords
 from bot.telegram_adapter.jobs import beat
 
-from .conftest import ROOT, TEST_KDF
+from ..conftest import ROOT, TEST_KDF
 
 
 def run(*argv: str) -> tuple[int, str]:

@@ -18,8 +18,8 @@ from bot.storage.memory import MemoryRecords
 from bot.storage.store import SqlRecords
 from bot.values import Choice, Day, Flag, Number, Prefecture, Text, Yen
 
-from .conftest import make_keyring, require
-from .databases import PostgresServer, sqlite_engine
+from ..conftest import make_keyring, require
+from ..databases import PostgresServer, sqlite_engine
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 

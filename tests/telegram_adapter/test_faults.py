@@ -31,11 +31,11 @@ from bot.storage.db import make_engine
 from bot.storage.models import InboxRow, OutboxRow
 from bot.telegram_adapter import jobs
 
-from .conftest import ROOT, require
-from .databases import PostgresServer
-from .fakes.telegram_server import FakeTelegramServer
-from .fakes.telegram_world import FakeTelegram
-from .harness import TOKEN, running
+from ..conftest import ROOT, require
+from ..databases import PostgresServer
+from ..fakes.telegram_server import FakeTelegramServer
+from ..fakes.telegram_world import FakeTelegram
+from ..harness import TOKEN, running
 
 USERS = {701: "vi", 702: "zh_Hans", 703: "ja", 704: "en"}
 DESK = -1001234567890

@@ -23,8 +23,8 @@ from bot.storage.crypto import Keyring
 from bot.storage.memory import MemoryRecords
 from bot.storage.store import SqlRecords
 
-from .conftest import FLOWS, LOCALES, TODAY, make_keyring
-from .databases import sqlite_engine
+from ..conftest import FLOWS, LOCALES, TODAY, make_keyring
+from ..databases import sqlite_engine
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 CHAT, OTHER = "chat-1", "chat-2"

@@ -23,9 +23,9 @@ from bot.storage.db import DatabaseError
 from bot.storage.models import ConversationRow
 from bot.telegram_adapter.jobs import wipe_idle
 
-from .conftest import ROOT
-from .fakes.telegram_world import FakeTelegram
-from .harness import Running, running
+from ..conftest import ROOT
+from ..fakes.telegram_world import FakeTelegram
+from ..harness import Running, running
 
 USER, OTHER = 424242, 535353
 OUTCOMES = ("done", "refused")

@@ -18,7 +18,7 @@ from bot.i18n.render import MISSING, Renderer
 from bot.i18n.tools import compile_catalogs
 from bot.values import Choice, Day, Number, Prefecture, Yen
 
-from .conftest import LOCALES
+from ..conftest import LOCALES
 
 
 @pytest.fixture(name="renderer")

@@ -21,11 +21,11 @@ from bot.config import Secret
 from bot.storage.models import ConversationRow
 from bot.telegram_adapter import jobs
 
-from .conftest import require
-from .databases import PostgresServer
-from .fakes.telegram_server import post_update
-from .fakes.telegram_world import FakeTelegram
-from .harness import Running, running
+from ..conftest import require
+from ..databases import PostgresServer
+from ..fakes.telegram_server import post_update
+from ..fakes.telegram_world import FakeTelegram
+from ..harness import Running, running
 
 SECRET = "two-workers-secret"
 HOOK = "https://helpline.example.org/telegram/hook"

@@ -16,8 +16,8 @@ import pytest
 
 from bot.config import Secret
 
-from .fakes.telegram_server import post_update
-from .harness import Running, running
+from ..fakes.telegram_server import post_update
+from ..harness import Running, running
 
 SECRET = "s3cret-token_1"
 CODE = re.compile(r"0[789]0-\d{4}-\d{4}")

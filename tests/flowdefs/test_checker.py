@@ -16,7 +16,7 @@ import pytest
 from bot.flowdefs.folder import load_flowset
 from bot.flowdefs.problems import Severity
 
-from .conftest import FLOWS
+from ..conftest import FLOWS
 
 TODAY = date(2026, 11, 27)
 HEADER = """version: 1

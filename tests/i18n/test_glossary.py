@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.i18n.glossary import Term, missing_terms, read_glossary
 
-from .conftest import LOCALES
+from ..conftest import LOCALES
 
 TERMS = [
     Term("minimum wage", {"ja": ("最低賃金",), "vi": ("lương tối thiểu",)}),

@@ -14,7 +14,7 @@ from bot.service import Helpline
 from bot.storage.memory import MemoryRecords
 from bot.transcripts import TranscriptError, coverage, dump, read, run
 
-from .conftest import FLOWS, LOCALES, TODAY
+from ..conftest import FLOWS, LOCALES, TODAY
 
 Factory = Callable[[date], Helpline]
 

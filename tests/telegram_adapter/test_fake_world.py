@@ -32,9 +32,9 @@ from telegram.error import (
 )
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from .fakes.telegram_model import UploadedFile
-from .fakes.telegram_server import FakeTelegramServer, decode_params, post_update
-from .fakes.telegram_world import DELETE_WINDOW, BotApiError, FakeRequest, FakeTelegram
+from ..fakes.telegram_model import UploadedFile
+from ..fakes.telegram_server import FakeTelegramServer, decode_params, post_update
+from ..fakes.telegram_world import DELETE_WINDOW, BotApiError, FakeRequest, FakeTelegram
 
 USER = 424242
 STAFF_GROUP = -1001234567890

@@ -31,8 +31,8 @@ from bot.storage.inbox import Arrived, Inbox
 from bot.storage.memory import MemoryRecords
 from bot.storage.store import SqlRecords
 
-from .conftest import FLOWS, LOCALES, TODAY, make_keyring, require
-from .databases import PostgresServer, sqlite_engine
+from ..conftest import FLOWS, LOCALES, TODAY, make_keyring, require
+from ..databases import PostgresServer, sqlite_engine
 
 DESK = -100555
 SATO, STRANGER = 9001, 7777

@@ -8,7 +8,7 @@ from bot.flowdefs.model import FlowSet, all_messages
 from bot.i18n.catalog import load_translations
 from bot.i18n.locales import LANGUAGES
 
-from .conftest import LOCALES
+from ..conftest import LOCALES
 
 DENY = {
     "en": ("union", "labour", "labor", "abuse", "trafficking", "exploitation", "helpline"),

@@ -18,8 +18,8 @@ from bot.storage.models import AuditRow
 from bot.telegram_adapter.checks import telegram_desk_checks
 from bot.telegram_adapter.limits import RateLimits
 
-from .fakes.telegram_world import FakeRequest, FakeTelegram
-from .harness import TOKEN, Running, running
+from ..fakes.telegram_world import FakeRequest, FakeTelegram
+from ..harness import TOKEN, Running, running
 
 DESK = -1001234567890
 SATO, LIN, STRANGER = 9001, 9002, 7777

@@ -27,9 +27,9 @@ from bot.storage.models import CaseRow, TallyRow
 from bot.storage.store import SqlRecords
 from bot.values import Choice, Flag, Prefecture, Value, Yen
 
-from .conftest import FLOWS, LOCALES, TODAY, make_keyring
-from .databases import sqlite_engine
-from .test_keys import run
+from ..conftest import FLOWS, LOCALES, TODAY, make_keyring
+from ..databases import sqlite_engine
+from ..storage.test_keys import run
 
 LANGS = ("vi", "zh_Hans", "ja")
 TOPICS = ("wages", "documents", "fines", "firing")
