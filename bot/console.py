@@ -3,7 +3,8 @@
 Buttons are shown as numbered choices (type the number); commands are the same as on Telegram
 (/menu, /back, /language, /talk, /exit, /start). ``/exit`` or the end of input (Ctrl-D, a closed
 pipe) ends the chat cleanly, so it can be scripted. With ``record`` set, the conversation is
-saved as a transcript test when the chat ends.
+saved as a transcript test when the chat ends. With a ``TerminalDesk`` (``--desk``), the union
+desk is played in the same terminal: lines starting with ``@`` are the volunteer's.
 
 A thin adapter: it turns lines into events and replies into text, nothing more.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import engine
+from bot.console_desk import ADDRESS, PROMPT, TerminalDesk
 from bot.events import (
     DeleteAsked,
     DeskRequest,
@@ -45,8 +47,17 @@ COMMANDS = {
 class Console:
     """One chat between a person at a terminal and the helpline."""
 
-    def __init__(self, helpline: Helpline, stdin: TextIO, stdout: TextIO) -> None:
+    def __init__(
+        self,
+        helpline: Helpline,
+        stdin: TextIO,
+        stdout: TextIO,
+        desk: TerminalDesk | None = None,
+    ) -> None:
         self.helpline = helpline
+        self.desk = desk
+        """The union desk played in the same terminal (``helpline chat --desk``), if any."""
+        self.address = ADDRESS if desk is not None else None
         self.stdin = stdin
         self.stdout = stdout
         self.buttons: tuple[tuple[str, str], ...] = ()
@@ -72,8 +83,11 @@ class Console:
             line = line.rstrip("\r\n")
             if not line.strip():
                 continue
+            if self.desk is not None and line.startswith(PROMPT):
+                self.desk.volunteer_said(line.removeprefix(PROMPT).strip())
+                continue
             action, value, event = self._event(line)
-            turn = self.helpline.handle(CHAT, event)
+            turn = self.helpline.handle(CHAT, event, self.address)
             self._note(action, value, turn)
             finished = self._show(turn)
         if record is not None:
@@ -108,7 +122,7 @@ class Console:
                     for number, (label, _) in enumerate(buttons, start=1):
                         self.stdout.write(f"  {number}) {label}\n")
                     self.buttons = buttons
-                case DeskRequest(urgent=urgent):
+                case DeskRequest(urgent=urgent) if self.desk is None:
                     self.stdout.write(
                         f"\n[the union desk would be asked to take over"
                         f"{' URGENTLY' if urgent else ''}]\n"
@@ -119,6 +133,10 @@ class Console:
                     self.stdout.write(
                         "\n[on Telegram, the whole chat is now deleted on both sides]\n"
                     )
+        if self.desk is not None:
+            for item in turn.out:
+                self.desk.trainee_said(item)
+            self.desk.show_queued()
         self.stdout.flush()
         return any(isinstance(item, Wipe) for item in turn.out)
 

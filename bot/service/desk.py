@@ -181,13 +181,18 @@ class DeskRules:
 
     # What happens in the group.
 
-    def message(self, update_id: int, message: StaffMessage, bot_username: str | None) -> None:
-        """A message in a group: decide who may act and what it asks for, then do it."""
+    def message(
+        self, update_id: int | None, message: StaffMessage, bot_username: str | None
+    ) -> None:
+        """A message in a group: decide who may act and what it asks for, then do it.
+
+        ``update_id`` is the inbox's (None: an adapter without one, like the terminal).
+        """
         settings = self.settings
         decision = decide(message, settings.chat_id, settings.staff, bot_username)
         self.decided(update_id, message, decision)
 
-    def press(self, update_id: int, message: StaffMessage, data: str) -> str | None:
+    def press(self, update_id: int | None, message: StaffMessage, data: str) -> str | None:
         """A button pressed in a group; return the short answer to show (None: nothing)."""
         settings = self.settings
         who = StaffMessage(message.chat_id, message.sender_id, message.sender_is_bot)
@@ -204,12 +209,13 @@ class DeskRules:
         self.decided(update_id, message, decision)
         return NOT_ALLOWED if refused.kind == "refuse" else None
 
-    def decided(self, update_id: int, message: StaffMessage, decision: Decision) -> None:
+    def decided(self, update_id: int | None, message: StaffMessage, decision: Decision) -> None:
         """Carry out a decision in one unit of work, with the update marked handled."""
         with self.records.unit() as unit:
-            if not unit.claim_update(update_id, DESK_QUEUE):
-                return  # another process handled it
-            unit.finish_update(update_id)
+            if update_id is not None:
+                if not unit.claim_update(update_id, DESK_QUEUE):
+                    return  # another process handled it
+                unit.finish_update(update_id)
             actor = "staff:" + unit.pseudonym("staff", message.sender_id or 0)[:16]
             if decision.kind == "refuse":
                 self.counter.count("helpline_staff_refused_total")
