@@ -66,16 +66,16 @@ def flow_files(flows_dir: Path) -> list[Path]:
     return sorted(p for p in flows_dir.glob("*.yaml") if p.name != SYSTEM_FILE)
 
 
-def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
-    """Read and check everything in ``flows_dir``; what could not be read is left out."""
+def _read_data(flows_dir: Path, today: date) -> tuple[ReferenceData, list[Problem]]:
+    """Read the tables in ``data/``: prefectures, minimum wages and contacts."""
     problems: list[Problem] = []
-
     doc, found = _read(flows_dir / PREFECTURES_FILE)
     problems += found
     prefectures = PrefectureTable([])
     if doc is not None:
         prefectures, found = read_prefectures(display_path(flows_dir / PREFECTURES_FILE), doc)
         problems += found
+
     doc, found = _read(flows_dir / MINIMUM_WAGES_FILE)
     problems += found
     wages = MinimumWageTable([])
@@ -91,10 +91,15 @@ def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
     if doc is not None:
         contacts, found = read_contacts(display_path(flows_dir / CONTACTS_FILE), doc)
         problems += found
+    return ReferenceData(prefectures, wages, contacts), problems
 
+
+def _read_system_file(
+    flows_dir: Path,
+) -> tuple[dict[str, Msg], dict[str, Msg], list[Problem]]:
+    """Read ``system.yaml``: the system texts and the desk's canned replies."""
     system_path = display_path(flows_dir / SYSTEM_FILE)
-    doc, found = _read(flows_dir / SYSTEM_FILE)
-    problems += found
+    doc, problems = _read(flows_dir / SYSTEM_FILE)
     system: dict[str, Msg] = {}
     replies: dict[str, Msg] = {}
     if doc is not None:
@@ -102,7 +107,12 @@ def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
         problems += found
         replies, found = read_replies(system_path, doc)
         problems += found
+    return system, replies, problems
 
+
+def _read_flows(flows_dir: Path) -> tuple[dict[str, Flow], set[str], list[Problem]]:
+    """Read every flow file; return the flows read, the names of those that could not be."""
+    problems: list[Problem] = []
     flows: dict[str, Flow] = {}
     unreadable: set[str] = set()
     for path in flow_files(flows_dir):
@@ -116,12 +126,21 @@ def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
             unreadable.add(path.stem)
         else:
             flows[flow.name] = flow
+    return flows, unreadable, problems
 
+
+def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
+    """Read and check everything in ``flows_dir``; what could not be read is left out."""
+    data, problems = _read_data(flows_dir, today)
+    system, replies, found = _read_system_file(flows_dir)
+    problems += found
+    flows, unreadable, found = _read_flows(flows_dir)
+    problems += found
     flowset = FlowSet(
         flows,
         system,
-        ReferenceData(prefectures, wages, contacts),
-        system_path,
+        data,
+        display_path(flows_dir / SYSTEM_FILE),
         frozenset(unreadable),
         replies,
     )

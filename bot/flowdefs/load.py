@@ -33,14 +33,8 @@ def _read_date(r: Reader, raw: object) -> date | None:
     return None
 
 
-def read_flow(path: str, stem: str, doc: Document) -> tuple[Flow | None, list[Problem]]:
-    """Build a ``Flow`` from a parsed flow file, with every shape problem found."""
-    r = Reader(path, doc)
-    data = doc.data
-    if not isinstance(data, dict):
-        r.problem((), None, "a flow file should be a mapping starting with 'version: 1'")
-        return None, r.problems
-    r.unknown_keys(data, FLOW_KEYS, (), None, "a flow file")
+def _check_version_and_name(r: Reader, data: Mapping[str, object], stem: str) -> None:
+    """Report a wrong ``version:`` or a ``flow:`` name that differs from the file name."""
     if data.get("version") != FLOW_VERSION:
         r.problem(
             ("version",),
@@ -55,40 +49,60 @@ def read_flow(path: str, stem: str, doc: Document) -> tuple[Flow | None, list[Pr
             None,
             f"the flow is called '{declared}' but the file is '{stem}.yaml'; make them the same",
         )
-    name = stem  # the file name wins, so that other flows can still refer to this one
-    title = r.text(data.get("title"), ("title",), None, "a short title")
-    sources = data.get("sources")
-    if not (isinstance(sources, list) and sources and all(isinstance(s, str) for s in sources)):
-        r.problem(
-            ("sources",),
-            None,
-            "'sources' should list the laws and pages this flow is "
-            "based on, like [LSA Art. 24, https://...]",
-        )
-        sources = []
-    start = r.name(data.get("start"), ("start",), None, "node name")
-    nodes_raw = data.get("nodes")
+
+
+def _read_sources(r: Reader, sources: object) -> list[str]:
+    """Return the ``sources:`` list, or report it and return an empty one."""
+    if isinstance(sources, list) and sources and all(isinstance(s, str) for s in sources):
+        return sources
+    r.problem(
+        ("sources",),
+        None,
+        "'sources' should list the laws and pages this flow is "
+        "based on, like [LSA Art. 24, https://...]",
+    )
+    return []
+
+
+def _read_nodes(r: Reader, stem: str, nodes_raw: object) -> tuple[dict[str, Node], set[str]]:
+    """Return the nodes that could be read, and the names of those that could not."""
     nodes: dict[str, Node] = {}
     broken: set[str] = set()
     if not isinstance(nodes_raw, dict) or not nodes_raw:
         r.problem(("nodes",), None, "'nodes' should hold the flow's nodes, one per key")
-    else:
-        for raw_id, raw_node in nodes_raw.items():
-            nid = str(raw_id)
-            if not NAME.match(nid):
-                r.problem(
-                    ("nodes", raw_id),
-                    nid,
-                    "a node name uses lowercase letters, digits "
-                    "and _ only, starting with a letter",
-                )
-                broken.add(nid)
-                continue
-            node = read_node(r, stem, nid, raw_node)
-            if node is None:
-                broken.add(nid)
-            else:
-                nodes[nid] = node
+        return nodes, broken
+    for raw_id, raw_node in nodes_raw.items():
+        nid = str(raw_id)
+        if not NAME.match(nid):
+            r.problem(
+                ("nodes", raw_id),
+                nid,
+                "a node name uses lowercase letters, digits and _ only, starting with a letter",
+            )
+            broken.add(nid)
+            continue
+        node = read_node(r, stem, nid, raw_node)
+        if node is None:
+            broken.add(nid)
+        else:
+            nodes[nid] = node
+    return nodes, broken
+
+
+def read_flow(path: str, stem: str, doc: Document) -> tuple[Flow | None, list[Problem]]:
+    """Build a ``Flow`` from a parsed flow file, with every shape problem found."""
+    r = Reader(path, doc)
+    data = doc.data
+    if not isinstance(data, dict):
+        r.problem((), None, "a flow file should be a mapping starting with 'version: 1'")
+        return None, r.problems
+    r.unknown_keys(data, FLOW_KEYS, (), None, "a flow file")
+    _check_version_and_name(r, data, stem)
+    name = stem  # the file name wins, so that other flows can still refer to this one
+    title = r.text(data.get("title"), ("title",), None, "a short title")
+    sources = _read_sources(r, data.get("sources"))
+    start = r.name(data.get("start"), ("start",), None, "node name")
+    nodes, broken = _read_nodes(r, stem, data.get("nodes"))
     reviewed = _read_date(r, data.get("reviewed"))
     if title is None or start is None:
         return None, r.problems

@@ -1,35 +1,47 @@
-"""The flow engine: one pure function from (flows, state, event) to the next step.
+"""The runner: ``advance`` moves a conversation through the flow nodes for one event.
 
 ``advance(flows, state, event, today)`` returns a ``Step``: the new state and the effects to
-carry out (``Say``, ``ChooseLanguage``, ``Handoff``, ``Erase``, ``End``, ``LogEvent``). The
-engine knows no language, sends nothing and stores nothing; the service renders and sends the
-effects after it has saved the state. It never raises for anything a trainee does:
+carry out. A private ``_Run`` collects the effects and the path of one call while it walks from
+node to node; the helpers below it handle a pressed button, a typed answer and /back. It never
+raises for anything a trainee does:
 
 * unreadable input re-prompts; a button from an old message gets "this menu has expired";
 * a state that points at a node removed by a flow edit restarts that flow with a short notice;
 * a loop guard stops a flow that runs ``MAX_STEPS`` nodes without waiting.
 
-No I/O, no clock (``today`` is passed in), no randomness, no logging. Imports only the standard
-library and this project's pure modules (``tests/test_architecture.py`` keeps it so).
-
-Names: events say what happened (``TextEntered``); effects say what to do, in short imperative
-words (``Say``, ``Handoff``, ``End``). The flow nodes that lead to them carry a ``Node`` suffix
-(``m.HandoffNode``, ``m.EndNode``), so a ``Handoff`` here is always the effect. The effect that
-asks for a log line is ``LogEvent``, not ``Flag``: ``bot.values.Flag`` is the yes/no result a
-calculator returns, and keeps its name along with its kind ``flag``, which saved conversations
-carry.
+May: read the flow set, run calculators (pure), parse input with ``bot.inputs``. May not: do any
+I/O, read the clock (``today`` is passed in), use randomness or log (a ``LogEvent`` effect asks
+the service to log). Imports only the standard library and this project's pure modules
+(``tests/test_architecture.py`` keeps it so).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
-from typing import TypeAlias
 
 from bot import inputs
 from bot.calculators import CALCULATORS, CalcContext, CalculatorError
+from bot.engine.types import (
+    ButtonOut,
+    ButtonPressed,
+    ChooseLanguage,
+    Command,
+    CommandGiven,
+    Effect,
+    End,
+    Erase,
+    Event,
+    Handoff,
+    LogEvent,
+    MediaSent,
+    Repeat,
+    Say,
+    Started,
+    State,
+    Step,
+    TextEntered,
+)
 from bot.flowdefs import model as m
 from bot.flowdefs.conditions import holds
 from bot.textnorm import fold
@@ -40,145 +52,6 @@ MAX_STEPS = 100
 
 MAX_TRAIL = 30
 """How many earlier questions /back can return to."""
-
-
-class Command(StrEnum):
-    """Commands that work from every node."""
-
-    MENU = "menu"
-    BACK = "back"
-    LANGUAGE = "language"
-    PERSON = "person"
-    EXIT = "exit"
-
-
-# Events: what happened.
-
-
-@dataclass(frozen=True, slots=True)
-class Started:
-    """The trainee opened the chat or sent /start."""
-
-
-@dataclass(frozen=True, slots=True)
-class TextEntered:
-    """The trainee typed something."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ButtonPressed:
-    """The trainee pressed a button carrying ``data``."""
-
-    data: str
-
-
-@dataclass(frozen=True, slots=True)
-class CommandGiven:
-    """The trainee gave one of the global commands."""
-
-    command: Command
-
-
-@dataclass(frozen=True, slots=True)
-class Repeat:
-    """Show the current question again (after a language change)."""
-
-
-@dataclass(frozen=True, slots=True)
-class MediaSent:
-    """A sticker, photo, voice message, file or anything else that is not text arrived."""
-
-    copyable: bool = False
-    """The union desk may receive a copy of it (a photo or file: never a contact or location)."""
-
-
-Event: TypeAlias = Started | TextEntered | ButtonPressed | CommandGiven | Repeat | MediaSent
-
-# Effects: what should happen.
-
-
-@dataclass(frozen=True, slots=True)
-class ButtonOut:
-    """A button to show: its label and the data it sends back."""
-
-    label: m.Msg
-    data: str
-
-
-@dataclass(frozen=True, slots=True)
-class Say:
-    """Show a text (with buttons, or expecting typed input of a kind)."""
-
-    text: m.Msg
-    params: Mapping[str, Value] = field(default_factory=dict)
-    buttons: tuple[ButtonOut, ...] = ()
-    expects: Kind | None = None
-    node: str = ""
-    """``<flow>.<node>`` that said it (empty for system texts); transcripts record the path."""
-
-
-@dataclass(frozen=True, slots=True)
-class ChooseLanguage:
-    """Show the language picker."""
-
-
-@dataclass(frozen=True, slots=True)
-class Handoff:
-    """Ask the union desk to take over; ``reason`` is asked, flow or danger."""
-
-    urgent: bool
-    reason: str
-    flow: str
-    node: str
-
-
-@dataclass(frozen=True, slots=True)
-class Erase:
-    """Wipe the conversation from the chat, both sides."""
-
-
-@dataclass(frozen=True, slots=True)
-class End:
-    """The conversation is over; forget what it held."""
-
-
-@dataclass(frozen=True, slots=True)
-class LogEvent:
-    """Log an event by its name, never content: something worth knowing happened.
-
-    ``serious`` marks a fault in the flows (a loop, a missing node, a failed calculator) that a
-    maintainer must look at; the others are ordinary events (a stale button, a danger answer).
-    """
-
-    event: str
-    serious: bool = False
-
-
-Effect: TypeAlias = Say | ChooseLanguage | Handoff | Erase | End | LogEvent
-
-
-@dataclass(frozen=True, slots=True)
-class State:
-    """Where a conversation rests (always a question) and what it has been told."""
-
-    flow: str
-    node: str
-    answers: Mapping[str, Value] = field(default_factory=dict)
-    """Answers and results by ``<flow>.<variable>``."""
-    trail: tuple[tuple[str, str], ...] = ()
-    """Earlier questions, oldest first, for /back."""
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """The result of one event: the new state (None when the conversation ended) and effects."""
-
-    state: State | None
-    effects: tuple[Effect, ...]
-    path: tuple[str, ...] = ()
-    """``<flow>.<node>`` of every node run or shown, in order (for transcripts and coverage)."""
 
 
 def _system(flows: m.FlowSet, key: str) -> Say:
