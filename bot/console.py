@@ -16,18 +16,8 @@ from typing import TextIO
 
 from bot import engine
 from bot.console_desk import ADDRESS, PROMPT, TerminalDesk
-from bot.events import (
-    DeleteAsked,
-    DeskRequest,
-    HelpAsked,
-    Incoming,
-    Opened,
-    Reply,
-    ResumeAsked,
-    Scrub,
-    Turn,
-    Wipe,
-)
+from bot.effects import DeskRequest, Reply, Scrub, Turn, Wipe
+from bot.events import DeleteAsked, HelpAsked, Incoming, Opened, ResumeAsked
 from bot.i18n.locales import NATIVE_NAMES
 from bot.service import Helpline
 from bot.textnorm import fold

@@ -29,7 +29,7 @@ from bot.actions import (
     WipeChat,
 )
 from bot.desk.staff import StaffMessage
-from bot.events import DeskForget, DeskRequest, Outgoing, Relay
+from bot.effects import DeskForget, DeskRequest, Outgoing, Relay
 from bot.service.desk import DeskRules
 
 VOLUNTEER = 1

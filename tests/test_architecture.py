@@ -167,7 +167,7 @@ def test_there_is_no_import_cycle_in_bot() -> None:
 IO_MODULES = {"os", "io", "socket", "logging", "time", "random", "asyncio", "threading"}
 IO_MODULES |= {"subprocess", "sqlite3", "urllib", "http", "pathlib", "shutil", "tempfile"}
 ENGINE_MAY_USE = ("bot.engine", "bot.flowdefs.model", "bot.flowdefs.conditions", "bot.values")
-ENGINE_MAY_USE += ("bot.inputs",)
+ENGINE_MAY_USE += ("bot.inputs", "bot.effects")
 ENGINE_MAY_USE += ("bot.calculators", "bot.textnorm", "bot.prefectures")
 
 

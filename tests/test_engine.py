@@ -15,7 +15,6 @@ from bot.engine import (
     Command,
     CommandGiven,
     End,
-    Erase,
     Handoff,
     LogEvent,
     MediaSent,
@@ -25,6 +24,7 @@ from bot.engine import (
     State,
     Step,
     TextEntered,
+    Wipe,
     advance,
 )
 from bot.flowdefs.folder import load_flowset
@@ -157,7 +157,7 @@ def test_menu_language_person_exit_work_from_any_question(flows: FlowSet) -> Non
     assert person.effects == (Handoff(False, "asked", "wages", "topics"),)
     assert person.state == at_wages
     assert advance(flows, at_wages, CommandGiven(Command.EXIT), TODAY) == Step(
-        None, (Erase(), End())
+        None, (Wipe(), End())
     )
 
 

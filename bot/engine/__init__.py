@@ -1,7 +1,7 @@
 """The flow engine: one pure function from (flows, state, event) to the next step.
 
 ``advance(flows, state, event, today)`` returns a ``Step``: the new state and the effects to
-carry out (``Say``, ``ChooseLanguage``, ``Handoff``, ``Erase``, ``End``, ``LogEvent``). The
+carry out (``Say``, ``ChooseLanguage``, ``Handoff``, ``Wipe``, ``End``, ``LogEvent``). The
 engine knows no language, sends nothing and stores nothing; the service renders and sends the
 effects after it has saved the state.
 
@@ -17,6 +17,7 @@ and no import of telegram, sqlalchemy, cryptography or babel (``tests/test_archi
 checks each file). It imports only the standard library and this project's pure modules.
 """
 
+from bot.effects import Wipe
 from bot.engine.run import MAX_STEPS, MAX_TRAIL, advance
 from bot.engine.types import (
     ButtonOut,
@@ -26,7 +27,6 @@ from bot.engine.types import (
     CommandGiven,
     Effect,
     End,
-    Erase,
     Event,
     Handoff,
     LogEvent,
@@ -49,7 +49,6 @@ __all__ = [
     "CommandGiven",
     "Effect",
     "End",
-    "Erase",
     "Event",
     "Handoff",
     "LogEvent",
@@ -60,5 +59,6 @@ __all__ = [
     "State",
     "Step",
     "TextEntered",
+    "Wipe",
     "advance",
 ]

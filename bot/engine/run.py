@@ -22,6 +22,7 @@ from datetime import date
 
 from bot import inputs
 from bot.calculators import CALCULATORS, CalcContext, CalculatorError
+from bot.effects import Wipe
 from bot.engine.types import (
     ButtonOut,
     ButtonPressed,
@@ -30,7 +31,6 @@ from bot.engine.types import (
     CommandGiven,
     Effect,
     End,
-    Erase,
     Event,
     Handoff,
     LogEvent,
@@ -220,7 +220,7 @@ def _remember(
 def _press(run: _Run, state: State, node: m.ButtonsNode, index: int) -> State | None:
     button = node.buttons[index]
     if button.exit:
-        run.effects += [Erase(), End()]
+        run.effects += [Wipe(), End()]
         return None
     answers = (
         _remember(state.flow, node, Choice(button.value), state.answers)
@@ -290,7 +290,7 @@ def advance(flows: m.FlowSet, state: State | None, event: Event, today: date) ->
     run = _Run(flows, today)
 
     if isinstance(event, CommandGiven) and event.command is Command.EXIT:
-        run.effects += [Erase(), End()]
+        run.effects += [Wipe(), End()]
         return run.step(None)
     if state is None or isinstance(event, Started):
         if isinstance(event, ButtonPressed):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeAlias
 
+from bot.effects import Wipe
 from bot.flowdefs import model as m
 from bot.values import Kind, Value
 
@@ -117,11 +118,6 @@ class Handoff:
 
 
 @dataclass(frozen=True, slots=True)
-class Erase:
-    """Wipe the conversation from the chat, both sides."""
-
-
-@dataclass(frozen=True, slots=True)
 class End:
     """The conversation is over; forget what it held."""
 
@@ -138,7 +134,8 @@ class LogEvent:
     serious: bool = False
 
 
-Effect: TypeAlias = Say | ChooseLanguage | Handoff | Erase | End | LogEvent
+Effect: TypeAlias = Say | ChooseLanguage | Handoff | Wipe | End | LogEvent
+"""``Wipe`` is the service's own (``bot.effects``): the engine asks for the same wipe."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,8 @@ from typing import Protocol
 
 from bot.conversation import Conversation
 from bot.desk.hours import OfficeHours
+from bot.effects import Outgoing, Reply, Turn
 from bot.engine import ButtonPressed, Event, Repeat, Say, TextEntered
-from bot.events import Outgoing, Reply, Turn
 from bot.flowdefs.model import FlowSet, Msg
 from bot.i18n.locales import LANGUAGES, NATIVE_NAMES
 from bot.i18n.render import Renderer

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from bot import engine
 from bot.conversation import Conversation, Mode
-from bot.events import Reply
+from bot.effects import Reply
 from bot.flowdefs.model import FlowSet, Msg
 from bot.records import case_answers
 from bot.service import pin, reach

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from bot.conversation import Conversation, Mode
 from bot.desk.hours import JST
-from bot.events import DeskRequest
+from bot.effects import DeskRequest
 from bot.service.call import Call
 from bot.values import Day, Text, Value
 

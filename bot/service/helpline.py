@@ -23,7 +23,8 @@ from bot import engine
 from bot.clock import utcnow
 from bot.conversation import Conversation
 from bot.desk.hours import OfficeHours
-from bot.events import Incoming, Turn, Wipe
+from bot.effects import Turn, Wipe
+from bot.events import Incoming
 from bot.flowdefs.model import FlowSet, Msg
 from bot.i18n.locales import LANGUAGES, SOURCE, guess
 from bot.i18n.render import Renderer

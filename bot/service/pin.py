@@ -14,7 +14,7 @@ from dataclasses import replace
 from bot import engine
 from bot.casecode import is_weak, read_pin
 from bot.conversation import Conversation, Mode
-from bot.events import Scrub
+from bot.effects import Scrub
 from bot.service import handoff
 from bot.service.call import SKIP, Back, Call, choose
 from bot.values import Text

@@ -23,7 +23,7 @@ from dataclasses import replace
 from bot import engine
 from bot.conversation import Conversation, Mode
 from bot.desk.card import MAX_NOTE, NOTE_KEY
-from bot.events import Relay
+from bot.effects import Relay
 from bot.service import handoff, pin
 from bot.service.call import HERE, HOURS, NOWHERE, SKIP, Back, Call, choose
 from bot.textnorm import fold

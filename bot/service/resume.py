@@ -19,7 +19,7 @@ from datetime import timedelta
 from bot import engine
 from bot.casecode import read_code, read_pin
 from bot.conversation import Conversation, Mode
-from bot.events import DeskForget, Forward, Scrub, Wipe
+from bot.effects import DeskForget, Forward, Scrub, Wipe
 from bot.service.call import Back, Call
 
 PER_CHAT_HOUR, PER_CHAT_DAY = 10, 30

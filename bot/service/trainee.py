@@ -17,7 +17,8 @@ from dataclasses import replace
 
 from bot import engine
 from bot.conversation import Conversation, Mode
-from bot.events import DeleteAsked, HelpAsked, Incoming, Opened, ResumeAsked, Wipe
+from bot.effects import Wipe
+from bot.events import DeleteAsked, HelpAsked, Incoming, Opened, ResumeAsked
 from bot.i18n.locales import LANGUAGES, SOURCE, guess
 from bot.service import consent, dialogs, handoff, resume
 from bot.service.call import LANGUAGE_DATA, Back, Call, picker_order
@@ -140,7 +141,7 @@ def advance(call: Call, conversation: Conversation, event: engine.Event) -> None
             case engine.ChooseLanguage():
                 conversation = replace(conversation, mode=Mode.LANGUAGE)
                 call.out.append(call.picker(conversation.lang))
-            case engine.Erase():
+            case Wipe():
                 call.unit.end_conversation(call.chat)
                 call.out += [Wipe(), call.system("goodbye", conversation.lang)]
                 log.info("conversation.erased")

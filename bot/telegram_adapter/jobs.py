@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.desk.outage import ALERT_AFTER, OutageWatch
-from bot.events import Turn
+from bot.effects import Turn
 from bot.records import Unit
 from bot.storage.database import Database
 from bot.storage.db import DatabaseError

@@ -40,7 +40,7 @@ from bot.actions import (
     Send,
     WipeChat,
 )
-from bot.events import DeskForget, DeskRequest, Forward, Relay, Reply, Scrub, Turn, Wipe
+from bot.effects import DeskForget, DeskRequest, Forward, Relay, Reply, Scrub, Turn, Wipe
 from bot.failpoints import failpoint
 from bot.storage.db import DatabaseError
 from bot.storage.ledger import Ledger

@@ -32,7 +32,7 @@ from telegram import Bot, Update
 from telegram.error import TelegramError
 
 from bot.actions import DESK_ACTIONS, DESK_QUEUE, Action
-from bot.events import Turn
+from bot.effects import Turn
 from bot.failpoints import failpoint
 from bot.records import Unit
 from bot.service import Helpline

@@ -8,19 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot import engine
-from bot.events import (
-    DeleteAsked,
-    DeskRequest,
-    HelpAsked,
-    Incoming,
-    Opened,
-    Outgoing,
-    Reply,
-    ResumeAsked,
-    Scrub,
-    Turn,
-    Wipe,
-)
+from bot.effects import DeskRequest, Outgoing, Reply, Scrub, Turn, Wipe
+from bot.events import DeleteAsked, HelpAsked, Incoming, Opened, ResumeAsked
 from bot.flowdefs.model import FlowSet
 from bot.service import Helpline
 from bot.transcripts.format import ByLanguage, Exchange, Scenario, Transcript

@@ -12,7 +12,8 @@ from bot import engine
 from bot.assemble import build_helpline
 from bot.casecode import make_code, read_code
 from bot.conversation import Mode
-from bot.events import DeleteAsked, DeskRequest, Incoming, Opened, Reply, ResumeAsked, Scrub, Turn
+from bot.effects import DeskRequest, Reply, Scrub, Turn
+from bot.events import DeleteAsked, Incoming, Opened, ResumeAsked
 from bot.flowdefs.model import Store
 from bot.records import Records
 from bot.service import Helpline

@@ -10,7 +10,8 @@ import pytest
 from bot import engine
 from bot.conversation import Conversation, Mode
 from bot.desk.hours import OfficeHours
-from bot.events import DeskRequest, Opened, Reply, Turn, Wipe
+from bot.effects import DeskRequest, Reply, Turn, Wipe
+from bot.events import Opened
 from bot.service import Helpline
 from bot.service.call import YES
 
