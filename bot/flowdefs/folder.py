@@ -15,8 +15,8 @@ from bot.calculators.minimum_wage import MinimumWageTable
 from bot.contacts import ContactDirectory
 from bot.flowdefs.check import check
 from bot.flowdefs.data import read_contacts, read_minimum_wages, read_prefectures
-from bot.flowdefs.load import read_flow, read_replies, read_system
-from bot.flowdefs.model import SYSTEM_KEYS, Flow, FlowSet, Msg
+from bot.flowdefs.load import read_desk_texts, read_flow, read_replies, read_system
+from bot.flowdefs.model import DESK_FILE, SYSTEM_KEYS, Flow, FlowSet, Msg
 from bot.flowdefs.problems import Problem, errors
 from bot.flowdefs.yamlsafe import Document, YamlRefused, load
 from bot.prefectures import PrefectureTable
@@ -25,7 +25,7 @@ SYSTEM_FILE = "system.yaml"
 PREFECTURES_FILE = "data/prefectures.yaml"
 MINIMUM_WAGES_FILE = "data/minimum_wages.yaml"
 CONTACTS_FILE = "data/contacts.yaml"
-DATA_FILES = (PREFECTURES_FILE, MINIMUM_WAGES_FILE, CONTACTS_FILE)
+DATA_FILES = (PREFECTURES_FILE, MINIMUM_WAGES_FILE, CONTACTS_FILE, DESK_FILE)
 
 
 class FlowError(ValueError):
@@ -110,6 +110,15 @@ def _read_system_file(
     return system, replies, problems
 
 
+def _read_desk_file(flows_dir: Path) -> tuple[dict[str, Msg], list[Problem]]:
+    """Read the union desk's own texts (``data/desk_texts.yaml``)."""
+    doc, problems = _read(flows_dir / DESK_FILE)
+    if doc is None:
+        return {}, problems
+    desk, found = read_desk_texts(display_path(flows_dir / DESK_FILE), doc)
+    return desk, problems + found
+
+
 def _read_flows(flows_dir: Path) -> tuple[dict[str, Flow], set[str], list[Problem]]:
     """Read every flow file; return the flows read, the names of those that could not be."""
     problems: list[Problem] = []
@@ -136,6 +145,8 @@ def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
     problems += found
     flows, unreadable, found = _read_flows(flows_dir)
     problems += found
+    desk, found = _read_desk_file(flows_dir)
+    problems += found
     flowset = FlowSet(
         flows,
         system,
@@ -143,6 +154,7 @@ def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
         display_path(flows_dir / SYSTEM_FILE),
         frozenset(unreadable),
         replies,
+        desk,
     )
     problems += check(flowset, today, display_path(flows_dir))
     return flowset, sorted(set(problems))

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from pathlib import PurePath
 
-from bot.flowdefs.model import Flow, Msg, Node
+from bot.flowdefs.model import DESK_KEYS, PLACEHOLDER, Flow, Msg, Node
 from bot.flowdefs.nodes import read_node
 from bot.flowdefs.problems import Problem, did_you_mean
 from bot.flowdefs.reader import NAME, Reader
@@ -121,15 +122,19 @@ def read_flow(path: str, stem: str, doc: Document) -> tuple[Flow | None, list[Pr
 
 
 def read_system(
-    path: str, doc: Document, required: Mapping[str, str]
+    path: str, doc: Document, required: Mapping[str, str], context: str = "system"
 ) -> tuple[dict[str, Msg], list[Problem]]:
-    """Read ``flows/system.yaml``: the texts the code itself shows."""
+    """Read ``flows/system.yaml`` (the texts the code itself shows) or the desk's texts.
+
+    ``context`` names the texts' set: ``system``, or ``desk`` for the desk's own texts.
+    """
     r = Reader(path, doc)
     data = doc.data
+    label = PurePath(path).name
     if not isinstance(data, dict):
-        r.problem((), None, "system.yaml should be a mapping with 'version: 1' and 'messages:'")
+        r.problem((), None, f"{label} should be a mapping with 'version: 1' and 'messages:'")
         return {}, r.problems
-    r.unknown_keys(data, ("version", "reviewed", "messages", "replies"), (), None, "system.yaml")
+    r.unknown_keys(data, ("version", "reviewed", "messages", "replies"), (), None, label)
     messages = data.get("messages")
     if not isinstance(messages, dict):
         r.problem(("messages",), None, "'messages' should map each system text's key to its text")
@@ -141,15 +146,15 @@ def read_system(
             r.problem(
                 ("messages", key),
                 None,
-                f"'{key}' is not a system text the helpline uses.{did_you_mean(key, required)}",
+                f"'{key}' is not a {context} text the helpline uses.{did_you_mean(key, required)}",
             )
             continue
         text = r.text(value, ("messages", key), None, "the text to show")
         if text:
-            found[key] = Msg(f"system.{key}", text, doc.line("messages", key))
+            found[key] = Msg(f"{context}.{key}", text, doc.line("messages", key))
     for key, use in required.items():
         if key not in messages:
-            r.problem(("messages",), None, f"missing the system text '{key}' ({use})")
+            r.problem(("messages",), None, f"missing the {context} text '{key}' ({use})")
     return found, r.problems
 
 
@@ -172,3 +177,18 @@ def read_replies(path: str, doc: Document) -> tuple[dict[str, Msg], list[Problem
         if name and text:
             found[name] = Msg(f"reply.{name}", text, doc.line("replies", key))
     return found, r.problems
+
+
+def read_desk_texts(path: str, doc: Document) -> tuple[dict[str, Msg], list[Problem]]:
+    """Read the union desk's own texts; each must keep the placeholders its use names."""
+    found, problems = read_system(path, doc, DESK_KEYS, "desk")
+    for key, msg in found.items():
+        needed = set(PLACEHOLDER.findall(DESK_KEYS[key]))
+        used = set(PLACEHOLDER.findall(msg.text))
+        if used != needed:
+            wanted = ", ".join(f"{{{name}}}" for name in sorted(needed)) or "no placeholder"
+            wrong = ", ".join(f"{{{name}}}" for name in sorted(used - needed))
+            extra = f" ({wrong} is not one of them)" if wrong else ""
+            message = f"the desk text '{key}' must use {wanted}{extra}"
+            problems.append(Problem(path, msg.line, None, message))
+    return found, problems

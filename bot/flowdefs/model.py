@@ -114,6 +114,26 @@ SYSTEM_KEYS: Mapping[str, str] = {
 """Texts the code itself needs, kept in ``flows/system.yaml`` so maintainers can edit them."""
 
 
+DESK_KEYS: dict[str, str] = {
+    "claimed": "a volunteer took the case ({name})",
+    "unclaimed": "the case is nobody's again",
+    "closed": "the case is closed",
+    "already_closed": "a reply to a closed case: not sent",
+    "mailbox": "a reply kept until the trainee comes back with /resume",
+    "later": "a reply kept for the trainee's safe hours ({hours})",
+    "again": "the trainee asked for a person again",
+    "reminder": "nobody took the case in time",
+    "no_reply": "/reply with a name that does not exist ({name}, {names})",
+    "canned": "a canned reply sent: which, and in what language ({name}, {lang})",
+    "claim_button": "button on the case card: take the case",
+    "release_button": "button on the case card: give the case back",
+    "not_allowed": "a button pressed by someone who may not act",
+    "someone": "how a volunteer not in the roster is named",
+}
+"""The union desk's own texts, kept in ``flows/data/desk_texts.yaml`` (the desk's language)."""
+DESK_FILE = "data/desk_texts.yaml"
+
+
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -333,6 +353,13 @@ class FlowSet:
     """Names of flow files that could not be read at all (already reported)."""
     replies: Mapping[str, Msg] = field(default_factory=dict)
     """The union desk's canned replies (``/reply NAME``), by name."""
+    desk: Mapping[str, Msg] = field(default_factory=dict)
+    """The union desk's own texts (``DESK_KEYS``), in the desk's language."""
+
+    def desk_text(self, key: str, **params: str) -> str:
+        """One of the desk's own texts, its placeholders filled in."""
+        msg = self.desk.get(key)
+        return msg.text.format(**params) if msg is not None else key
 
     def node(self, flow: str, node: str) -> Node | None:
         """Return a node, or None if the flow or node does not exist."""

@@ -15,8 +15,9 @@ same on the encrypted database and in memory:
   the group (``forget``).
 
 Everything is queued as typed actions (``bot.actions``) in the unit of work that decided it.
-The group never gets a name, username, Telegram id or phone number of a trainee. Volunteers'
-texts are Japanese (``SAID``). Logs carry event names only.
+The group never gets a name, username, Telegram id or phone number of a trainee. What the bot
+says in the group is the desk's own texts (``flows/data/desk_texts.yaml``, in the desk's
+language). Logs carry event names only.
 """
 
 from __future__ import annotations
@@ -49,20 +50,7 @@ from bot.records import DeskCase, Mail, Records, Unit
 log = logging.getLogger(__name__)
 
 CLAIM, RELEASE = "desk:claim", "desk:unclaim"
-CARD_BUTTONS: Buttons = (("担当する", CLAIM), ("担当をやめる", RELEASE))
-NOT_ALLOWED = "この操作はできません。"
-SAID = {
-    "claimed": "担当：{name}",
-    "unclaimed": "担当者なし（どなたか /claim してください）",
-    "closed": "この相談は終了しました。",
-    "already_closed": "この相談はすでに終了しています。本人には送っていません。",
-    "mailbox": "本人が /resume で戻ったときに届けます（メールボックスに保存しました）。",
-    "later": "本人の安全な時間帯（{hours}）に届けます。",
-    "again": "本人がもう一度連絡を求めています。",
-    "reminder": "まだ担当者がいません。",
-    "no_reply": "定型文「{name}」はありません。使えるもの：{names}",
-    "canned": "定型文「{name}」を{lang}で送りました：",
-}
+"""The case card's buttons; their labels are desk texts (``flows/data/desk_texts.yaml``)."""
 
 
 class DeskHost(Protocol):
@@ -149,7 +137,7 @@ class DeskRules:
             if case is None:
                 return []
             if not new:
-                return [Post(thread, SAID["again"]), *self._ping(case, thread)]
+                return [Post(thread, self._said("again")), *self._ping(case, thread)]
             unit.set_thread(case_id, thread)
             unit.audit("system", "case_card", case_id)
         self.counter.count("helpline_desk_cases_opened_total")
@@ -167,7 +155,7 @@ class DeskRules:
     def _card(self, case: DeskCase, thread: int) -> Post:
         host = self.host
         text = cards.card(case, host.flows, host.renderer, self.settings.roster, host.clock())
-        return Post(thread, text, CARD_BUTTONS)
+        return Post(thread, text, self.card_buttons())
 
     def _ping(self, case: DeskCase, thread: int) -> list[Ping]:
         """Mention the volunteers on duty who speak the language, and the on-call list if urgent.
@@ -207,7 +195,7 @@ class DeskRules:
                 message.chat_id, message.sender_id, thread_id=message.thread_id, text=f"/{command}"
             )
         self.decided(update_id, message, decision)
-        return NOT_ALLOWED if refused.kind == "refuse" else None
+        return self._said("not_allowed") if refused.kind == "refuse" else None
 
     def decided(self, update_id: int | None, message: StaffMessage, decision: Decision) -> None:
         """Carry out a decision in one unit of work, with the update marked handled."""
@@ -235,7 +223,7 @@ class DeskRules:
 
     def _relay(self, unit: Unit, case: DeskCase, actor: str, message: StaffMessage) -> None:
         if case.status != "open":
-            self._post(unit, case.thread_id, SAID["already_closed"])
+            self._post(unit, case.thread_id, self._said("already_closed"))
             return
         unit.audit(actor, "relayed", case.public_id)
         unit.first_reply(case.public_id)
@@ -250,11 +238,11 @@ class DeskRules:
                 unit.claim(case.public_id, actor)
                 unit.audit(actor, "claimed", case.public_id)
                 name = self._name(message.sender_id)
-                self._post(unit, case.thread_id, SAID["claimed"].format(name=name))
+                self._post(unit, case.thread_id, self._said("claimed", name=name))
             case "unclaim":
                 unit.claim(case.public_id, None)
                 unit.audit(actor, "unclaimed", case.public_id)
-                self._post(unit, case.thread_id, SAID["unclaimed"])
+                self._post(unit, case.thread_id, self._said("unclaimed"))
             case "close":
                 self._close(unit, case, actor)
             case "card":
@@ -270,13 +258,13 @@ class DeskRules:
         msg = replies.get(name)
         if msg is None:
             names = "、".join(sorted(replies)) or "（なし）"
-            self._post(unit, case.thread_id, SAID["no_reply"].format(name=name, names=names))
+            self._post(unit, case.thread_id, self._said("no_reply", name=name, names=names))
             return
         unit.audit(actor, "relayed", case.public_id, detail=f"reply:{name}")
         unit.first_reply(case.public_id)
         text = self.host.renderer.text(msg, case.lang)
         language = cards.LANGUAGE_JA.get(case.lang, case.lang)
-        header = SAID["canned"].format(name=name, lang=language)
+        header = self._said("canned", name=name, lang=language)
         self._post(unit, case.thread_id, f"{header}\n{text}")
         self._deliver(unit, case, Mail(text=text))
 
@@ -285,7 +273,7 @@ class DeskRules:
             return
         unit.close_case(case.public_id)
         unit.audit(actor, "closed", case.public_id)
-        self._post(unit, case.thread_id, SAID["closed"])
+        self._post(unit, case.thread_id, self._said("closed"))
         if case.thread_id is not None:
             unit.send_later(DESK_QUEUE, [CloseTopic(case.thread_id)])
         text = self.host.text_in("case_closed", case.lang)
@@ -312,17 +300,25 @@ class DeskRules:
         unit.add_mail(case.public_id, mail)
         if case.reply_mode == "hours" and case.hours:
             hours = f"{case.hours[0]}時〜{case.hours[1]}時"
-            self._post(unit, case.thread_id, SAID["later"].format(hours=hours))
+            self._post(unit, case.thread_id, self._said("later", hours=hours))
         else:
-            self._post(unit, case.thread_id, SAID["mailbox"])
+            self._post(unit, case.thread_id, self._said("mailbox"))
 
     # Small helpers.
+
+    def _said(self, key: str, **params: str) -> str:
+        """One of the desk's own texts (``flows/data/desk_texts.yaml``)."""
+        return self.host.flows.desk_text(key, **params)
+
+    def card_buttons(self) -> Buttons:
+        """The case card's two buttons: take the case, give it back."""
+        return ((self._said("claim_button"), CLAIM), (self._said("release_button"), RELEASE))
 
     def _name(self, user_id: int | None) -> str:
         for volunteer in self.settings.roster.volunteers:
             if volunteer.id == user_id:
                 return volunteer.name
-        return "ボランティア"
+        return self._said("someone")
 
     @staticmethod
     def _post(unit: Unit, thread: int | None, text: str) -> None:
@@ -368,7 +364,7 @@ class DeskRules:
                 if case is None or case.thread_id is None:
                     continue
                 unit.announced(case_id)
-                self._post(unit, case.thread_id, SAID["reminder"])
+                self._post(unit, case.thread_id, self._said("reminder"))
                 unit.send_later(DESK_QUEUE, self._ping(case, case.thread_id))
                 count += 1
         return count

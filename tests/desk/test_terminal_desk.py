@@ -10,7 +10,7 @@ from bot.assemble import build_helpline
 from bot.console import Console
 from bot.console_desk import DESK_CHAT, VOLUNTEER, TerminalDesk
 from bot.desk.roster import Roster, Volunteer
-from bot.service.desk import SAID, DeskRules, DeskSettings
+from bot.service.desk import DeskRules, DeskSettings
 from bot.storage.memory import MemoryRecords
 
 from ..conftest import FLOWS, LOCALES, TODAY
@@ -57,6 +57,6 @@ def test_a_volunteer_claims_and_answers_and_the_trainee_reads_it() -> None:
     assert "[desk #1] (a new topic:" in shown
     assert "My boss keeps my passport" in shown  # on the card, marked untranslated
     assert "[desk #1] 本人：Are you there?" in shown
-    assert f"[desk #1] {SAID['claimed'].format(name='あなた')}" in shown
+    assert "[desk #1] 担当：あなた" in shown
     assert shown.rstrip().endswith("Your passport must be returned to you.")
     assert "internal" not in shown

@@ -440,3 +440,14 @@ def test_warnings_are_warnings_and_errors_are_errors(tmp_path: Path) -> None:
 def test_the_real_flows_have_no_problems() -> None:
     _, problems = load_flowset(FLOWS, TODAY)
     assert [str(p) for p in problems] == []
+
+
+def test_a_desk_text_that_loses_its_placeholder_is_named_with_its_line(tmp_path: Path) -> None:
+    shutil.copytree(FLOWS, tmp_path / "flows")
+    texts = tmp_path / "flows" / "data" / "desk_texts.yaml"
+    source = texts.read_text(encoding="utf-8")
+    texts.write_text(source.replace('"担当：{name}"', '"担当：{nmae}"'), encoding="utf-8")
+    _, problems = load_flowset(tmp_path / "flows", TODAY)
+    (problem,) = [p for p in problems if "desk_texts" in p.path]
+    assert problem.line == source[: source.index("担当：")].count("\n") + 1
+    assert problem.message == "the desk text 'claimed' must use {name} ({nmae} is not one of them)"

@@ -25,7 +25,7 @@ from bot.desk.staff import StaffMessage
 from bot.records import Records, Unit
 from bot.service import Helpline
 from bot.service.call import HERE, HOURS, NOWHERE, SKIP, YES
-from bot.service.desk import CLAIM, NOT_ALLOWED, SAID, DeskRules, DeskSettings
+from bot.service.desk import CLAIM, DeskRules, DeskSettings
 from bot.storage.db import make_engine
 from bot.storage.inbox import Arrived, Inbox
 from bot.storage.memory import MemoryRecords
@@ -145,6 +145,10 @@ class Desk:
         self.arrive(update)
         self.rules.message(update, message, "helpline_bot")
 
+    def said(self, key: str, **params: str) -> str:
+        """One of the desk's own texts (flows/data/desk_texts.yaml)."""
+        return self.helpline.flows.desk_text(key, **params)
+
     def to_desk(self) -> list[Action]:
         return [action for key, action in self.records.queued if key == DESK_QUEUE]
 
@@ -191,14 +195,14 @@ def test_a_reply_to_the_mailbox_waits_and_the_topic_says_so(desk: Desk) -> None:
     desk.trainee(replies=NOWHERE)
     desk.volunteer("We can help.")
     assert desk.to_trainee() == []
-    assert desk.to_desk() == [Post(THREAD, SAID["mailbox"])]
+    assert desk.to_desk() == [Post(THREAD, desk.said("mailbox"))]
 
 
 def test_a_reply_outside_safe_hours_waits_for_them(desk: Desk) -> None:
     desk.trainee(replies=HOURS, hours="20-22")
     desk.volunteer("We can help.")
     assert desk.to_trainee() == []
-    assert desk.to_desk() == [Post(THREAD, SAID["later"].format(hours="20時〜22時"))]
+    assert desk.to_desk() == [Post(THREAD, desk.said("later", hours="20時〜22時"))]
     assert desk.rules.due_mail() == 0  # still 12:00 in Japan
     desk.clock.now = NOON_JST + timedelta(hours=9)  # 21:00 in Japan
     assert desk.rules.due_mail() == 1
@@ -208,25 +212,27 @@ def test_a_reply_outside_safe_hours_waits_for_them(desk: Desk) -> None:
 def test_claim_names_the_volunteer_and_a_stranger_is_refused(desk: Desk) -> None:
     case = desk.trainee()
     desk.volunteer("/claim")
-    assert desk.to_desk() == [Post(THREAD, SAID["claimed"].format(name="Sato"))]
+    assert desk.to_desk() == [Post(THREAD, "担当：Sato")]
     assert desk.case(case).claimed_by is not None
     press = StaffMessage(DESK, STRANGER, thread_id=THREAD)
     desk.arrive(2)
-    assert desk.rules.press(2, press, CLAIM) == NOT_ALLOWED
-    assert desk.to_desk() == [Post(THREAD, SAID["claimed"].format(name="Sato"))]
+    assert (
+        desk.rules.press(2, press, CLAIM) == desk.said("not_allowed") == "この操作はできません。"
+    )
+    assert desk.to_desk() == [Post(THREAD, desk.said("claimed", name="Sato"))]
 
 
 def test_close_tells_the_trainee_and_later_replies_stay_in_the_desk(desk: Desk) -> None:
     case = desk.trainee()
     desk.volunteer("/close")
-    assert desk.to_desk() == [Post(THREAD, SAID["closed"]), CloseTopic(THREAD)]
+    assert desk.to_desk() == [Post(THREAD, desk.said("closed")), CloseTopic(THREAD)]
     (closing,) = desk.to_trainee()
     assert isinstance(closing, Send) and closing.chat == int(ADDRESS)
     assert desk.case(case).status == "closed"
     desk.records.queued.clear()
     desk.volunteer("one more thing", update=2)
     assert desk.to_trainee() == []
-    assert desk.to_desk() == [Post(THREAD, SAID["already_closed"])]
+    assert desk.to_desk() == [Post(THREAD, desk.said("already_closed"))]
 
 
 def test_a_canned_reply_goes_out_in_the_trainees_language(desk: Desk) -> None:
@@ -236,7 +242,7 @@ def test_a_canned_reply_goes_out_in_the_trainees_language(desk: Desk) -> None:
     (shown,) = desk.to_desk()
     (sent,) = desk.to_trainee()
     assert isinstance(shown, Post) and isinstance(sent, Send)
-    assert shown.text.startswith(SAID["canned"].format(name=name, lang="ベトナム語"))
+    assert shown.text.startswith(desk.said("canned", name=name, lang="ベトナム語"))
     assert shown.text.endswith(sent.text)
     english = desk.helpline.renderer.text(desk.helpline.flows.replies[name], "en")
     assert sent.text != english  # in Vietnamese, the trainee's language
@@ -254,7 +260,7 @@ def test_a_case_nobody_took_is_announced_again(desk: Desk) -> None:
     assert desk.rules.remind() == 0
     desk.clock.now = NOON_JST + timedelta(hours=5)
     assert desk.rules.remind() == 1
-    assert desk.to_desk() == [Post(THREAD, SAID["reminder"]), Ping(THREAD, ((SATO, "Sato"),))]
+    assert desk.to_desk() == [Post(THREAD, desk.said("reminder")), Ping(THREAD, ((SATO, "Sato"),))]
     assert desk.rules.remind() == 0  # announced again: the clock starts anew
 
 
