@@ -29,7 +29,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeAlias
 
 from bot import __version__
 from bot.assemble import build_helpline
@@ -45,15 +45,28 @@ from bot.storage.database import open_database
 from bot.storage.db import DatabaseError
 from bot.storage.keys import KeysError
 
+_Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+"""What ``add_subparsers`` returns: where each sub-command is added."""
+
 
 def _parser() -> argparse.ArgumentParser:
+    """The command line, built one group of sub-commands at a time."""
     parser = argparse.ArgumentParser(
         prog="helpline",
         description="A confidential helpline for technical intern trainees in Japan.",
     )
     parser.add_argument("--version", action="version", version=f"helpline {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _chat_commands(commands)
+    _flows_commands(commands)
+    _i18n_commands(commands)
+    _operator_commands(commands)
+    _report_command(commands)
+    return parser
 
+
+def _chat_commands(commands: _Commands) -> None:
+    """``run`` and ``chat``: the helpline itself."""
     commands.add_parser("run", help="start the helpline (Telegram, or the terminal chat)")
     chat = commands.add_parser("chat", help="chat with the helpline in this terminal")
     chat.add_argument("--lang", choices=LANGUAGES, help="skip the language picker")
@@ -61,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
         "--record", type=Path, metavar="FILE", help="save the conversation as a transcript test"
     )
 
+
+def _flows_commands(commands: _Commands) -> None:
+    """``flows check | graph | test``."""
     flows = commands.add_parser("flows", help="check, draw and test the flow files")
     flow_commands = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
     check = flow_commands.add_parser("check", help="check flows, data and translations")
@@ -79,9 +95,15 @@ def _parser() -> argparse.ArgumentParser:
         help="fail if any language reaches fewer than PCT%% of the nodes",
     )
 
+
+def _i18n_commands(commands: _Commands) -> None:
+    """``i18n extract | update | compile | check``."""
     i18n = commands.add_parser("i18n", help="extract, update, compile and check translations")
     i18n.add_argument("action", choices=("extract", "update", "compile", "check"))
 
+
+def _operator_commands(commands: _Commands) -> None:
+    """``db``, ``keys``, ``purge``, ``doctor`` and ``health``: run by ``bot.operator_tools``."""
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",))
     keys = commands.add_parser("keys", help="master keys: add a new one, re-wrap data keys")
@@ -96,6 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("purge", help="remove cases and conversations past their retention")
     commands.add_parser("doctor", help="check configuration, database, keys and content")
     commands.add_parser("health", help="exit 0 if the running bot is healthy (for containers)")
+
+
+def _report_command(commands: _Commands) -> None:
+    """``report``: the counts for advocacy over a period."""
     report = commands.add_parser(
         "report", help="counts for advocacy: topics, findings, prefectures (small counts hidden)"
     )
@@ -106,7 +132,6 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--output", type=Path, metavar="FILE", help="write here, not to the screen"
     )
-    return parser
 
 
 def _date(text: str) -> date:

@@ -88,74 +88,42 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        """Read settings from ``environ``; raise ``ConfigError`` listing every problem."""
+        """Read settings from ``environ``; raise ``ConfigError`` listing every problem.
+
+        The groups are read in a fixed order, and their problems listed in it: Telegram, the
+        database, logging, the webhook, the desk, the folders, the clock's jobs, the keys, and
+        last the address the webhook listens on.
+        """
         read = _Reader(environ)
-        token = read.text("HELPLINE_TELEGRAM_TOKEN")
-        if token is not None and ":" not in token:
-            read.problem(
-                "HELPLINE_TELEGRAM_TOKEN does not look like a bot token (BotFather "
-                "gives one like 123456:ABC-DEF...)"
-            )
-        api_url = read.text("HELPLINE_TELEGRAM_API_URL")
-        if api_url is not None and not api_url.startswith(("http://", "https://")):
-            read.problem(
-                "HELPLINE_TELEGRAM_API_URL should start with http:// or https:// "
-                "(for example http://127.0.0.1:8081/bot{token})"
-            )
-        database_url = read.text("HELPLINE_DATABASE_URL")
-        if database_url is not None and not database_url.startswith(
-            ("sqlite:", "postgres://", "postgresql://", "postgresql+")
-        ):
-            read.problem("HELPLINE_DATABASE_URL should start with postgresql:// (or sqlite:///)")
-        log_level = (read.text("HELPLINE_LOG_LEVEL") or "").upper() or None
-        if log_level is not None and log_level not in logging.getLevelNamesMapping():
-            read.problem(
-                f"HELPLINE_LOG_LEVEL: unknown level '{log_level}' (use DEBUG, INFO, "
-                "WARNING or ERROR)"
-            )
-        log_format = (read.text("HELPLINE_LOG_FORMAT") or "text").lower()
-        if log_format not in ("text", "json"):
-            read.problem(f"HELPLINE_LOG_FORMAT: use text or json, not '{log_format}'")
+        token, api_url = _telegram(read)
+        database_url = _database_url(read)
+        log_level, log_format = _logging(read)
         data_dir = Path(read.text("HELPLINE_DATA_DIR") or "var")
-        webhook_url = read.text("HELPLINE_WEBHOOK_URL")
-        if webhook_url is not None and not webhook_url.startswith("https://"):
-            read.problem(
-                "HELPLINE_WEBHOOK_URL must start with https:// (Telegram only posts to HTTPS)"
-            )
-        webhook_secret = read.text("HELPLINE_WEBHOOK_SECRET")
-        if webhook_url and not webhook_secret:
-            read.problem(
-                "HELPLINE_WEBHOOK_SECRET is needed with HELPLINE_WEBHOOK_URL (1-256 characters "
-                "of A-Z, a-z, 0-9, _ and -), so that only Telegram can post updates"
-            )
-        if webhook_secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook_secret):
-            read.problem("HELPLINE_WEBHOOK_SECRET may only hold A-Z, a-z, 0-9, _ and -")
-        staff_chat_id = read.chat_id("HELPLINE_STAFF_CHAT_ID")
-        staff_user_ids = read.user_ids("HELPLINE_STAFF_USER_IDS")
-        if staff_chat_id is not None and not staff_user_ids:
-            read.problem(
-                "HELPLINE_STAFF_USER_IDS is needed with HELPLINE_STAFF_CHAT_ID: the Telegram user "
-                "ids of the volunteers who may answer (nobody else's messages are relayed)"
-            )
+        webhook_url, webhook_secret = _webhook(read)
+        staff_chat_id, staff_user_ids, roster_file = _desk(read)
+        flows_dir = read.folder("HELPLINE_FLOWS_DIR", PROJECT_ROOT / "flows")
+        locales_dir = read.folder("HELPLINE_LOCALES_DIR", PROJECT_ROOT / "locales")
+        retention_days, idle_wipe_minutes, unclaimed_hours = _clock_jobs(read)
+        master_keys, index_key, key_file, require_keys = _keys(read, data_dir)
         settings = cls(
             telegram_token=_secret(token),
             telegram_api_url=api_url,
-            flows_dir=read.folder("HELPLINE_FLOWS_DIR", PROJECT_ROOT / "flows"),
-            locales_dir=read.folder("HELPLINE_LOCALES_DIR", PROJECT_ROOT / "locales"),
+            flows_dir=flows_dir,
+            locales_dir=locales_dir,
             log_level=log_level,
             log_format=log_format,
             data_dir=data_dir,
             database_url=_secret(database_url),
-            master_keys=_secret(read.text("HELPLINE_MASTER_KEYS")),
-            index_key=_secret(read.text("HELPLINE_INDEX_KEY")),
-            key_file=Path(read.text("HELPLINE_KEY_FILE") or data_dir / "keys.json"),
-            require_keys=(read.text("HELPLINE_REQUIRE_KEYS") or "").lower() in TRUE,
-            retention_days=read.number("HELPLINE_RETENTION_DAYS", 90, low=1, high=3650),
-            idle_wipe_minutes=read.number("HELPLINE_IDLE_WIPE_MINUTES", 30, low=1, high=24 * 60),
+            master_keys=master_keys,
+            index_key=index_key,
+            key_file=key_file,
+            require_keys=require_keys,
+            retention_days=retention_days,
+            idle_wipe_minutes=idle_wipe_minutes,
             staff_chat_id=staff_chat_id,
             staff_user_ids=staff_user_ids,
-            roster_file=Path(roster) if (roster := read.text("HELPLINE_ROSTER_FILE")) else None,
-            unclaimed_hours=read.number("HELPLINE_UNCLAIMED_HOURS", 4, low=1, high=24 * 7),
+            roster_file=roster_file,
+            unclaimed_hours=unclaimed_hours,
             webhook_url=webhook_url,
             webhook_listen=read.address("HELPLINE_WEBHOOK_LISTEN", ("127.0.0.1", 8080)),
             webhook_secret=_secret(webhook_secret),
@@ -166,6 +134,96 @@ class Settings:
                 "the configuration has problems:\n" + "\n".join(f"  - {p}" for p in read.problems)
             )
         return settings
+
+
+def _telegram(read: _Reader) -> tuple[str | None, str | None]:
+    """The bot token and the Bot API's address (for a local Bot API server)."""
+    token = read.text("HELPLINE_TELEGRAM_TOKEN")
+    if token is not None and ":" not in token:
+        read.problem(
+            "HELPLINE_TELEGRAM_TOKEN does not look like a bot token (BotFather "
+            "gives one like 123456:ABC-DEF...)"
+        )
+    api_url = read.text("HELPLINE_TELEGRAM_API_URL")
+    if api_url is not None and not api_url.startswith(("http://", "https://")):
+        read.problem(
+            "HELPLINE_TELEGRAM_API_URL should start with http:// or https:// "
+            "(for example http://127.0.0.1:8081/bot{token})"
+        )
+    return token, api_url
+
+
+def _database_url(read: _Reader) -> str | None:
+    """The database's URL (None: the embedded SQLite file)."""
+    database_url = read.text("HELPLINE_DATABASE_URL")
+    if database_url is not None and not database_url.startswith(
+        ("sqlite:", "postgres://", "postgresql://", "postgresql+")
+    ):
+        read.problem("HELPLINE_DATABASE_URL should start with postgresql:// (or sqlite:///)")
+    return database_url
+
+
+def _logging(read: _Reader) -> tuple[str | None, str]:
+    """The log level (None: the command decides) and the log format."""
+    log_level = (read.text("HELPLINE_LOG_LEVEL") or "").upper() or None
+    if log_level is not None and log_level not in logging.getLevelNamesMapping():
+        read.problem(
+            f"HELPLINE_LOG_LEVEL: unknown level '{log_level}' (use DEBUG, INFO, WARNING or ERROR)"
+        )
+    log_format = (read.text("HELPLINE_LOG_FORMAT") or "text").lower()
+    if log_format not in ("text", "json"):
+        read.problem(f"HELPLINE_LOG_FORMAT: use text or json, not '{log_format}'")
+    return log_level, log_format
+
+
+def _webhook(read: _Reader) -> tuple[str | None, str | None]:
+    """The webhook's public URL and its secret, which go together."""
+    webhook_url = read.text("HELPLINE_WEBHOOK_URL")
+    if webhook_url is not None and not webhook_url.startswith("https://"):
+        read.problem(
+            "HELPLINE_WEBHOOK_URL must start with https:// (Telegram only posts to HTTPS)"
+        )
+    webhook_secret = read.text("HELPLINE_WEBHOOK_SECRET")
+    if webhook_url and not webhook_secret:
+        read.problem(
+            "HELPLINE_WEBHOOK_SECRET is needed with HELPLINE_WEBHOOK_URL (1-256 characters "
+            "of A-Z, a-z, 0-9, _ and -), so that only Telegram can post updates"
+        )
+    if webhook_secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook_secret):
+        read.problem("HELPLINE_WEBHOOK_SECRET may only hold A-Z, a-z, 0-9, _ and -")
+    return webhook_url, webhook_secret
+
+
+def _desk(read: _Reader) -> tuple[int | None, frozenset[int], Path | None]:
+    """The union desk's group, the volunteers who may answer in it, and their roster."""
+    staff_chat_id = read.chat_id("HELPLINE_STAFF_CHAT_ID")
+    staff_user_ids = read.user_ids("HELPLINE_STAFF_USER_IDS")
+    if staff_chat_id is not None and not staff_user_ids:
+        read.problem(
+            "HELPLINE_STAFF_USER_IDS is needed with HELPLINE_STAFF_CHAT_ID: the Telegram user "
+            "ids of the volunteers who may answer (nobody else's messages are relayed)"
+        )
+    roster = read.text("HELPLINE_ROSTER_FILE")
+    return staff_chat_id, staff_user_ids, Path(roster) if roster else None
+
+
+def _clock_jobs(read: _Reader) -> tuple[int, int, int]:
+    """The clock's jobs: retention days (purge), idle wipe minutes, unclaimed hours."""
+    return (
+        read.number("HELPLINE_RETENTION_DAYS", 90, low=1, high=3650),
+        read.number("HELPLINE_IDLE_WIPE_MINUTES", 30, low=1, high=24 * 60),
+        read.number("HELPLINE_UNCLAIMED_HOURS", 4, low=1, high=24 * 7),
+    )
+
+
+def _keys(read: _Reader, data_dir: Path) -> tuple[Secret | None, Secret | None, Path, bool]:
+    """The master keys and the index key (or the key file), and whether keys are required."""
+    return (
+        _secret(read.text("HELPLINE_MASTER_KEYS")),
+        _secret(read.text("HELPLINE_INDEX_KEY")),
+        Path(read.text("HELPLINE_KEY_FILE") or data_dir / "keys.json"),
+        (read.text("HELPLINE_REQUIRE_KEYS") or "").lower() in TRUE,
+    )
 
 
 def _secret(value: str | None) -> Secret | None:

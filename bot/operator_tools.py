@@ -27,6 +27,7 @@ from bot.storage.database import open_database
 from bot.storage.db import default_url, make_engine, pending_migrations, upgrade
 from bot.storage.keys import (
     KeysError,
+    KeySource,
     encode,
     index_key_of,
     load_keys,
@@ -169,31 +170,59 @@ def _keys_rotate(settings: Settings, stdout: TextIO) -> int:
     return 0
 
 
+_Check = tuple[bool, str]
+"""One line of ``doctor``: whether all is well, and what was found (with a fix if not)."""
+
+
 def doctor(settings: Settings, stdout: TextIO, request: object = None) -> int:
     """Check the installation; print one line per check, with a fix for each problem."""
-    results: list[tuple[bool, str]] = []
+    keys = _load_keys(settings)
+    results = [
+        *_keys_checks(settings, keys),
+        *_database_checks(settings, keys),
+        *_content_checks(settings),
+        _telegram_check(settings),
+        *_desk_checks(settings),
+        *telegram_desk_checks(settings, request),
+    ]
+    for ok, line in results:
+        print(f"{'ok ' if ok else 'FIX'}  {line}", file=stdout)
+    return 0 if all(ok for ok, _ in results) else 1
+
+
+def _load_keys(settings: Settings) -> KeySource | KeysError:
+    """The configured keys, or why they cannot be loaded."""
     try:
-        keys = load_keys(
+        return load_keys(
             settings.master_keys.reveal() if settings.master_keys else None,
             settings.index_key.reveal() if settings.index_key else None,
             settings.key_file,
             require=True,
         )
-        results.append(
-            (True, f"keys: from the {keys.origin}, active master key {keys.keyring.active}")
-        )
-        if keys.origin == "key file" and not settings.require_keys:
-            results.append(
-                (
-                    False,
-                    "keys: the key file sits in the data folder beside the "
-                    "database; for production keep the keys elsewhere and set "
-                    "HELPLINE_REQUIRE_KEYS=1",
-                )
-            )
     except KeysError as error:
-        keys = None
-        results.append((False, f"keys: {error}"))
+        return error
+
+
+def _keys_checks(settings: Settings, keys: KeySource | KeysError) -> list[_Check]:
+    """Where the keys come from, and whether that is fit for production."""
+    if isinstance(keys, KeysError):
+        return [(False, f"keys: {keys}")]
+    results = [(True, f"keys: from the {keys.origin}, active master key {keys.keyring.active}")]
+    if keys.origin == "key file" and not settings.require_keys:
+        results.append(
+            (
+                False,
+                "keys: the key file sits in the data folder beside the "
+                "database; for production keep the keys elsewhere and set "
+                "HELPLINE_REQUIRE_KEYS=1",
+            )
+        )
+    return results
+
+
+def _database_checks(settings: Settings, keys: KeySource | KeysError) -> list[_Check]:
+    """The database answers, its schema is current, and the keys unwrap every data key."""
+    results: list[_Check] = []
     try:
         engine = make_engine(_url(settings))
         behind = pending_migrations(engine)
@@ -206,7 +235,7 @@ def doctor(settings: Settings, stdout: TextIO, request: object = None) -> int:
                 else "database: migrations are pending; run 'helpline db upgrade'",
             )
         )
-        if keys is not None and not behind:
+        if isinstance(keys, KeySource) and not behind:
             missing = master_keys_in_use(engine) - set(keys.keyring.masters)
             results.append(
                 (
@@ -224,39 +253,40 @@ def doctor(settings: Settings, stdout: TextIO, request: object = None) -> int:
                 f"database: cannot connect ({type(error).__name__}); check HELPLINE_DATABASE_URL",
             )
         )
+    return results
+
+
+def _content_checks(settings: Settings) -> list[_Check]:
+    """The flows load without errors, and every text is translated."""
     flows, problems = load_flowset(settings.flows_dir, japan_today())
-    results.append(
+    _, complete = i18n_tools.check(flows, settings.flows_dir, settings.locales_dir)
+    return [
         (
             not errors(problems),
             "flows: no errors"
             if not errors(problems)
             else f"flows: {len(errors(problems))} errors; run 'helpline flows check'",
-        )
-    )
-    _, complete = i18n_tools.check(flows, settings.flows_dir, settings.locales_dir)
-    results.append(
+        ),
         (
             complete,
             "translations: complete"
             if complete
             else "translations: incomplete; run 'helpline i18n check'",
-        )
-    )
-    results.append(
-        (
-            True,
-            "telegram: a bot token is set"
-            if settings.telegram_token
-            else "telegram: no HELPLINE_TELEGRAM_TOKEN, so 'helpline run' opens the terminal chat",
-        )
-    )
-    results += _desk_checks(settings) + telegram_desk_checks(settings, request)
-    for ok, line in results:
-        print(f"{'ok ' if ok else 'FIX'}  {line}", file=stdout)
-    return 0 if all(ok for ok, _ in results) else 1
+        ),
+    ]
 
 
-def _desk_checks(settings: Settings) -> list[tuple[bool, str]]:
+def _telegram_check(settings: Settings) -> _Check:
+    """Whether a bot token is set (informational: without one the terminal chat runs)."""
+    return (
+        True,
+        "telegram: a bot token is set"
+        if settings.telegram_token
+        else "telegram: no HELPLINE_TELEGRAM_TOKEN, so 'helpline run' opens the terminal chat",
+    )
+
+
+def _desk_checks(settings: Settings) -> list[_Check]:
     """The union desk: connected or not, and a roster that reads and matches the allowlist."""
     if settings.staff_chat_id is None:
         return [
