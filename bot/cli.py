@@ -35,15 +35,18 @@ from bot import __version__
 from bot.assemble import build_helpline
 from bot.config import ConfigError, Settings
 from bot.console import Console
+from bot.console_desk import TerminalDesk, drain, terminal_settings
 from bot.content_tools import flows_command, i18n_command
-from bot.desk.roster import RosterError
+from bot.desk.roster import RosterError, read_roster
 from bot.flowdefs.folder import FlowError
 from bot.i18n.locales import LANGUAGES
 from bot.logs import configure
 from bot.operator_tools import operator_command
+from bot.service.desk import DeskRules
 from bot.storage.database import open_database
 from bot.storage.db import DatabaseError
 from bot.storage.keys import KeysError
+from bot.storage.outbox import Outbox
 
 _Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What ``add_subparsers`` returns: where each sub-command is added."""
@@ -72,6 +75,11 @@ def _chat_commands(commands: _Commands) -> None:
     chat.add_argument("--lang", choices=LANGUAGES, help="skip the language picker")
     chat.add_argument(
         "--record", type=Path, metavar="FILE", help="save the conversation as a transcript test"
+    )
+    chat.add_argument(
+        "--desk",
+        action="store_true",
+        help="play the union desk too: lines starting with @ are the volunteer's (docs/desk.md)",
     )
 
 
@@ -162,7 +170,7 @@ def main(
             case "run":
                 return _run(settings, stdin, stdout)
             case "chat":
-                return _chat(settings, stdin, stdout, args.lang, args.record)
+                return _chat(settings, stdin, stdout, args.lang, args.record, desk=args.desk)
             case "flows":
                 return flows_command(settings, args, stdout)
             case "i18n":
@@ -197,10 +205,24 @@ def _run(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
 
 
 def _chat(
-    settings: Settings, stdin: TextIO, stdout: TextIO, lang: str | None, record: Path | None
+    settings: Settings,
+    stdin: TextIO,
+    stdout: TextIO,
+    lang: str | None,
+    record: Path | None,
+    *,
+    desk: bool = False,
 ) -> int:
     database = open_database(settings)
     if database.notice:
         print(database.notice, file=sys.stderr)
-    helpline = build_helpline(settings.flows_dir, settings.locales_dir, database.records)
-    return Console(helpline, stdin, stdout).run(lang, record)
+    helpline = build_helpline(
+        settings.flows_dir, settings.locales_dir, database.records, desk_connected=desk
+    )
+    terminal_desk = None
+    if desk:
+        roster = read_roster(settings.roster_path)
+        rules = DeskRules(helpline, database.records, terminal_settings(roster))
+        outbox = Outbox(database.engine, database.keys.keyring)
+        terminal_desk = TerminalDesk(rules, drain(outbox), stdout)
+    return Console(helpline, stdin, stdout, terminal_desk).run(lang, record)

@@ -28,9 +28,11 @@ from bot.actions import (
     Send,
     WipeChat,
 )
+from bot.desk.roster import Roster
 from bot.desk.staff import StaffMessage
 from bot.effects import DeskForget, DeskRequest, Outgoing, Relay
-from bot.service.desk import DeskRules
+from bot.service.desk import DeskRules, DeskSettings
+from bot.storage.outbox import Outbox
 
 VOLUNTEER = 1
 """The user id the terminal's volunteer acts as (put on the desk's allowlist)."""
@@ -41,6 +43,26 @@ PROMPT = "@"
 
 Drain = Callable[[], list[tuple[str, Action]]]
 """Take out what the rules queued (each with its queue), oldest first."""
+
+
+def terminal_settings(roster: Roster) -> DeskSettings:
+    """The desk of a terminal chat: the person at the terminal is its one allowed volunteer."""
+    return DeskSettings(DESK_CHAT, frozenset({VOLUNTEER}), roster)
+
+
+def drain(outbox: Outbox) -> Drain:
+    """Take what the rules queued out of the outbox, as the sender would, and forget it."""
+
+    def take() -> list[tuple[str, Action]]:
+        taken: list[tuple[str, Action]] = []
+        while due := outbox.due():
+            for queued in due:
+                if queued.action is not None:
+                    taken.append((queued.chat_key, queued.action))
+                outbox.done(queued)
+        return taken
+
+    return take
 
 
 class TerminalDesk:

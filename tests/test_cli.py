@@ -154,6 +154,16 @@ def test_exit_in_the_terminal_chat_ends_it(workspace: Path) -> None:
     assert "Goodbye." in out and "whole chat is now deleted" in out
 
 
+def test_the_terminal_chat_can_play_the_union_desk_on_its_sqlite_file() -> None:
+    lines = ["/talk", "1", "My passport is taken", "1", "1", "hello", "@/claim", "@We can help."]
+    code, out = run("chat", "--desk", "--lang", "en", stdin="\n".join(lines) + "\n")
+    assert code == 0
+    assert "[desk #1] (a new topic:" in out and "My passport is taken" in out
+    assert "[desk #1] 本人：hello" in out
+    assert "[desk #1] 担当：" in out
+    assert out.rstrip().endswith("We can help.")  # the volunteer's reply reached the trainee
+
+
 def test_record_saves_a_transcript_that_passes(workspace: Path) -> None:
     target = workspace / "flows" / "tests" / "recorded.yaml"
     assert (
