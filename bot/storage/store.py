@@ -13,7 +13,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, delete, func, select, text, update
@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.casecode import make_code
+from bot.clock import utcnow
 from bot.conversation import Conversation, answers_from_json, answers_to_json, dumps, loads
 from bot.records import CaseStatus, DeskCase, Mail
 from bot.reports.tally import Profile, month, properties
@@ -45,11 +46,6 @@ DEK_ID = "dek"
 
 PUBLIC_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud by staff
 MAX_CODE_TRIES = 5
-
-
-def utcnow() -> datetime:
-    """Return the current time in UTC (the store's default clock)."""
-    return datetime.now(UTC)
 
 
 def _public_id() -> str:
