@@ -41,8 +41,8 @@ from bot.flowdefs.folder import FlowError
 from bot.i18n.locales import LANGUAGES
 from bot.logs import configure
 from bot.operator_tools import operator_command
+from bot.storage.connection import DatabaseError
 from bot.storage.database import open_database
-from bot.storage.db import DatabaseError
 from bot.storage.keys import KeysError
 
 

@@ -34,7 +34,7 @@ from bot.dialogs import YES
 from bot.engine import State
 from bot.events import Incoming, Opened, ResumeAsked
 from bot.records import Mail
-from bot.storage import db
+from bot.storage import connection
 from bot.storage.crypto import CryptoError, Keyring, envelope_key_id
 from bot.storage.inbox import Arrived, Inbox
 from bot.storage.keys import encode
@@ -453,10 +453,10 @@ def test_no_case_without_a_consent_row(engine: Engine) -> None:
 
 
 def test_the_migrations_match_the_models(engine: Engine) -> None:
-    with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    with engine.connect() as link:
+        diff = compare_metadata(MigrationContext.configure(link), Base.metadata)
     assert diff == []
-    assert not db.pending_migrations(engine)
+    assert not connection.pending_migrations(engine)
 
 
 @pytest.fixture(name="empty_url", params=["sqlite", "postgresql"])
@@ -472,13 +472,13 @@ def _empty_url(
 
 
 def test_the_migrations_go_down_and_up_again(empty_url: str) -> None:
-    engine = db.make_engine(empty_url)
-    assert db.pending_migrations(engine)
-    db.upgrade(engine)
-    assert not db.pending_migrations(engine)
-    command.downgrade(db.alembic_config(engine), "base")
+    engine = connection.make_engine(empty_url)
+    assert connection.pending_migrations(engine)
+    connection.upgrade(engine)
+    assert not connection.pending_migrations(engine)
+    command.downgrade(connection.alembic_config(engine), "base")
     assert inspect(engine).get_table_names() == ["alembic_version"]
-    db.upgrade(engine)
+    connection.upgrade(engine)
     assert set(inspect(engine).get_table_names()) == {
         "alembic_version",
         *(table.name for table in Base.metadata.sorted_tables),
@@ -487,25 +487,25 @@ def test_the_migrations_go_down_and_up_again(empty_url: str) -> None:
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
-    with engine.connect() as connection:
-        pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+    engine = connection.make_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with engine.connect() as link:
+        pragma = lambda name: link.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
         assert pragma("journal_mode") == "wal"
         assert pragma("foreign_keys") == 1
-        assert pragma("busy_timeout") == db.BUSY_TIMEOUT_MS
+        assert pragma("busy_timeout") == connection.BUSY_TIMEOUT_MS
         assert pragma("secure_delete") == 1
 
 
 def test_postgres_urls_are_taken_as_written() -> None:
-    assert db.normalise_url("postgresql://u@h/d").startswith("postgresql+psycopg://")
-    assert db.normalise_url("postgres://u@h/d").startswith("postgresql+psycopg://")
-    assert db.normalise_url("sqlite:///x") == "sqlite:///x"
+    assert connection.normalise_url("postgresql://u@h/d").startswith("postgresql+psycopg://")
+    assert connection.normalise_url("postgres://u@h/d").startswith("postgresql+psycopg://")
+    assert connection.normalise_url("sqlite:///x") == "sqlite:///x"
 
 
 def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
-    engine = db.make_engine(f"postgresql://nobody@/none?host={tmp_path}&port=1")
-    with pytest.raises(db.DatabaseError, match="HELPLINE_DATABASE_URL") as caught:
-        db.upgrade(engine)
+    engine = connection.make_engine(f"postgresql://nobody@/none?host={tmp_path}&port=1")
+    with pytest.raises(connection.DatabaseError, match="HELPLINE_DATABASE_URL") as caught:
+        connection.upgrade(engine)
     assert str(tmp_path) not in str(caught.value)
 
 
@@ -524,8 +524,8 @@ def test_the_database_holds_no_plain_identifier_columns() -> None:
 
 
 def test_the_sqlite_file_and_its_wal_are_readable_by_their_owner_only(tmp_path: Path) -> None:
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'data' / 'helpline.sqlite3'}")
-    db.upgrade(engine)
+    engine = connection.make_engine(f"sqlite:///{tmp_path / 'data' / 'helpline.sqlite3'}")
+    connection.upgrade(engine)
     with SqlRecords(engine, make_keyring()).unit() as unit:
         unit.save_conversation("chat", Conversation("vi"), None)
     for name in ("data", "data/helpline.sqlite3", "data/helpline.sqlite3-wal"):

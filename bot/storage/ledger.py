@@ -15,7 +15,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
-from bot.storage.db import reachable
+from bot.storage.connection import reachable
 from bot.storage.models import LedgerRow
 
 DELETABLE_FOR = timedelta(hours=48)

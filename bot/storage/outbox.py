@@ -19,8 +19,8 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
+from bot.storage.connection import reachable
 from bot.storage.crypto import Keyring
-from bot.storage.db import reachable
 from bot.storage.models import LedgerRow, OutboxRow
 from bot.storage.store import open_row
 

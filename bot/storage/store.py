@@ -25,8 +25,8 @@ from bot.clock import utcnow
 from bot.conversation import Conversation, answers_from_json, answers_to_json, dumps, loads
 from bot.records import CaseStatus, DeskCase, Mail
 from bot.reports.tally import Profile, month, properties
+from bot.storage.connection import reachable
 from bot.storage.crypto import Keyring, new_key, open_sealed, seal
-from bot.storage.db import reachable
 from bot.storage.locks import DOORBELL, lock_id
 from bot.storage.models import (
     AuditRow,

@@ -44,8 +44,8 @@ from bot.flowdefs.model import Msg
 from bot.i18n import tools as i18n_tools
 from bot.records import Unit
 from bot.service import Helpline
+from bot.storage.connection import DatabaseError
 from bot.storage.database import Database, open_database
-from bot.storage.db import DatabaseError
 from bot.storage.inbox import Inbox
 from bot.storage.ledger import Ledger
 from bot.storage.locks import LEADER, Held, Locks, listen

@@ -35,7 +35,7 @@ from bot.events import Turn
 from bot.failpoints import failpoint
 from bot.records import Unit
 from bot.service import Helpline
-from bot.storage.db import DatabaseError
+from bot.storage.connection import DatabaseError
 from bot.storage.inbox import Inbox, Waiting
 from bot.storage.ledger import Ledger
 from bot.storage.outbox import Outbox
