@@ -20,7 +20,7 @@ from bot.clock import utcnow
 from bot.storage.connection import reachable
 from bot.storage.crypto import Keyring
 from bot.storage.models import InboxRow
-from bot.storage.store import open_row, seal_row
+from bot.storage.sealing import open_row, seal_row
 
 
 @dataclass(frozen=True, slots=True)

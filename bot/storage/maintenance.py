@@ -30,7 +30,8 @@ from bot.storage.models import (
     OutboxRow,
     ResumeFailureRow,
 )
-from bot.storage.store import shred_cases, tally_case
+from bot.storage.tallies import tally_case
+from bot.storage.unit_cases import shred_cases
 
 BATCH = 500
 CONVERSATION_IDLE = timedelta(hours=24)

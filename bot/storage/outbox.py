@@ -22,7 +22,7 @@ from bot.clock import utcnow
 from bot.storage.connection import reachable
 from bot.storage.crypto import Keyring
 from bot.storage.models import LedgerRow, OutboxRow
-from bot.storage.store import open_row
+from bot.storage.sealing import open_row
 
 
 @dataclass(frozen=True, slots=True)
