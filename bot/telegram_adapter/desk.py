@@ -50,9 +50,7 @@ from bot.desk.roster import Roster, Volunteer
 from bot.desk.staff import Decision, StaffMessage, decide
 from bot.records import DeskCase, Mail
 from bot.service import Helpline
-from bot.storage.crypto import Keyring
-from bot.storage.outbox import Action
-from bot.storage.store import SqlRecords, SqlUnit
+from bot.storage import Action, Keyring, SqlRecords, SqlUnit
 from bot.telegram_adapter.intake import DESK_KEY
 from bot.telegram_adapter.limits import RateLimits
 from bot.telegram_adapter.metrics import Metrics

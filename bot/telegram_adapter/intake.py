@@ -30,9 +30,7 @@ from bot import engine
 from bot.events import DeleteAsked
 from bot.failpoints import failpoint
 from bot.service import Helpline
-from bot.storage.connection import DatabaseError
-from bot.storage.crypto import Keyring
-from bot.storage.inbox import Arrived, Inbox
+from bot.storage import Arrived, DatabaseError, Inbox, Keyring
 from bot.telegram_adapter.limits import FloodGate, Verdict
 from bot.telegram_adapter.loop import backoff, nap
 from bot.telegram_adapter.metrics import Metrics

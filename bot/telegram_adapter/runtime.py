@@ -44,13 +44,19 @@ from bot.flowdefs.model import Msg
 from bot.i18n import tools as i18n_tools
 from bot.records import Unit
 from bot.service import Helpline
-from bot.storage.connection import DatabaseError
-from bot.storage.database import Database, open_database
-from bot.storage.inbox import Inbox
-from bot.storage.ledger import Ledger
-from bot.storage.locks import LEADER, Held, Locks, listen
-from bot.storage.maintenance import purge
-from bot.storage.outbox import Outbox
+from bot.storage import (
+    LEADER,
+    Database,
+    DatabaseError,
+    Held,
+    Inbox,
+    Ledger,
+    Locks,
+    Outbox,
+    listen,
+    open_database,
+    purge,
+)
 from bot.telegram_adapter.desk import Desk, DeskSettings
 from bot.telegram_adapter.intake import ALLOWED_UPDATES, DESK_KEY, POLL_SECONDS, Intake
 from bot.telegram_adapter.limits import RateLimits

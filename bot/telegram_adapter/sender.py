@@ -28,9 +28,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.events import DeskForget, DeskRequest, Forward, Relay, Reply, Scrub, Turn, Wipe
 from bot.failpoints import failpoint
-from bot.storage.connection import DatabaseError
-from bot.storage.ledger import Ledger
-from bot.storage.outbox import Action, Outbox
+from bot.storage import Action, DatabaseError, Ledger, Outbox
 from bot.telegram_adapter.limits import RateLimits
 from bot.telegram_adapter.loop import nap
 from bot.telegram_adapter.metrics import Metrics

@@ -35,10 +35,7 @@ from bot.events import Turn
 from bot.failpoints import failpoint
 from bot.records import Unit
 from bot.service import Helpline
-from bot.storage.connection import DatabaseError
-from bot.storage.inbox import Inbox, Waiting
-from bot.storage.ledger import Ledger
-from bot.storage.outbox import Outbox
+from bot.storage import DatabaseError, Inbox, Ledger, Outbox, Waiting
 from bot.telegram_adapter.desk import Desk
 from bot.telegram_adapter.intake import DESK_KEY
 from bot.telegram_adapter.loop import backoff, nap
