@@ -45,12 +45,13 @@ from bot.events import Opened, ResumeAsked  # noqa: E402
 from bot.records import Records  # noqa: E402
 from bot.service import Helpline  # noqa: E402
 from bot.service.call import YES  # noqa: E402
+from bot.storage.connection import make_engine, upgrade  # noqa: E402
 from bot.storage.crypto import PRODUCTION_KDF, Keyring, new_key, seal  # noqa: E402
-from bot.storage.db import make_engine, upgrade  # noqa: E402
 from bot.storage.maintenance import purge  # noqa: E402
 from bot.storage.memory import MemoryRecords  # noqa: E402
 from bot.storage.models import CaseRow, ConsentRow, ConversationRow  # noqa: E402
-from bot.storage.store import DEK_ID, SqlRecords  # noqa: E402
+from bot.storage.sealing import DEK_ID  # noqa: E402
+from bot.storage.store import SqlRecords  # noqa: E402
 from tests.databases import PostgresServer, throwaway_cluster  # noqa: E402
 
 FLOWS = ROOT / "flows"

@@ -43,10 +43,10 @@ from bot.i18n.locales import LANGUAGES
 from bot.logs import configure
 from bot.operator_tools import operator_command
 from bot.service.desk import DeskRules
+from bot.storage import Outbox
+from bot.storage.connection import DatabaseError
 from bot.storage.database import open_database
-from bot.storage.db import DatabaseError
 from bot.storage.keys import KeysError
-from bot.storage.outbox import Outbox
 
 _Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What ``add_subparsers`` returns: where each sub-command is added."""

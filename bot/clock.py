@@ -1,6 +1,7 @@
-"""The current time in UTC: the one place that reads the wall clock for the rest of the code.
+"""The helpline's one clock: the current time in UTC.
 
-Pure modules take a clock as a parameter (a ``Callable[[], datetime]``); this is its default.
+The default ``clock`` of the records, the queues and the service; tests pass their own clock
+instead. Reading the clock is all this module does (no other I/O, no state).
 """
 
 from __future__ import annotations

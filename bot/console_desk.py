@@ -32,7 +32,7 @@ from bot.desk.roster import Roster
 from bot.desk.staff import StaffMessage
 from bot.effects import DeskForget, DeskRequest, Outgoing, Relay
 from bot.service.desk import DeskRules, DeskSettings
-from bot.storage.outbox import Outbox
+from bot.storage import Outbox
 
 VOLUNTEER = 1
 """The user id the terminal's volunteer acts as (put on the desk's allowlist)."""

@@ -21,10 +21,10 @@ from bot.flowdefs.folder import load_flowset
 from bot.flowdefs.problems import errors
 from bot.i18n import tools as i18n_tools
 from bot.reports.report import make_report, to_csv, to_html, to_markdown
+from bot.storage.connection import default_url, make_engine, pending_migrations, upgrade
 from bot.storage.counts import open_cases, read_tallies
 from bot.storage.crypto import new_key
 from bot.storage.database import open_database
-from bot.storage.db import default_url, make_engine, pending_migrations, upgrade
 from bot.storage.keys import (
     KeysError,
     KeySource,

@@ -14,8 +14,8 @@ from bot.assemble import build_helpline
 from bot.flowdefs.folder import load_or_fail
 from bot.flowdefs.model import FlowSet
 from bot.service import Helpline
+from bot.storage.connection import make_engine
 from bot.storage.crypto import KdfCost, Keyring, new_key
-from bot.storage.db import make_engine
 from bot.storage.memory import MemoryRecords
 
 from .databases import PostgresServer, sqlite_engine, throwaway_cluster

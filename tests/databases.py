@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from bot.storage.db import make_engine, upgrade
+from bot.storage.connection import make_engine, upgrade
 
 TEMPLATE = "helpline_template"
 

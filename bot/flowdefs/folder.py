@@ -16,8 +16,9 @@ from bot.contacts import ContactDirectory
 from bot.flowdefs.check import check
 from bot.flowdefs.data import read_contacts, read_minimum_wages, read_prefectures
 from bot.flowdefs.load import read_desk_texts, read_flow, read_replies, read_system
-from bot.flowdefs.model import DESK_FILE, SYSTEM_KEYS, Flow, FlowSet, Msg
+from bot.flowdefs.model import Flow, FlowSet, Msg
 from bot.flowdefs.problems import Problem, errors
+from bot.flowdefs.texts_needed import DESK_FILE, SYSTEM_KEYS
 from bot.flowdefs.yamlsafe import Document, YamlRefused, load
 from bot.prefectures import PrefectureTable
 

@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from datetime import date
 from pathlib import PurePath
 
-from bot.flowdefs.model import DESK_KEYS, PLACEHOLDER, Flow, Msg, Node
+from bot.flowdefs.model import PLACEHOLDER, Flow, Msg, Node
 from bot.flowdefs.nodes import read_node
 from bot.flowdefs.problems import Problem, did_you_mean
 from bot.flowdefs.reader import NAME, Reader
+from bot.flowdefs.texts_needed import DESK_KEYS
 from bot.flowdefs.yamlsafe import Document
 
 FLOW_VERSION = 1

@@ -15,7 +15,6 @@ from typing import IO, Any
 from bot.flowdefs.check import variables_of
 from bot.flowdefs.load import read_flow, read_replies, read_system
 from bot.flowdefs.model import (
-    SYSTEM_KEYS,
     AskNode,
     ButtonsNode,
     Flow,
@@ -24,6 +23,7 @@ from bot.flowdefs.model import (
     placeholders,
     says,
 )
+from bot.flowdefs.texts_needed import SYSTEM_KEYS
 from bot.flowdefs.yamlsafe import YamlRefused, load
 from bot.values import Kind
 

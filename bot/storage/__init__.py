@@ -1,5 +1,60 @@
-"""Where the helpline keeps conversations.
+"""Where the helpline keeps what it must: records, queues, keys, locks, retention.
 
-The only package that may import sqlalchemy or cryptography (issue 4 adds the encrypted
-database store). For now it holds the in-memory store used by the terminal chat and tests.
+What it offers (this module is its face; adapters import from here, not from its modules):
+
+* the records of ``bot.records``: ``SqlRecords`` and its unit of work ``SqlUnit`` (one database
+  transaction each) on SQLite or PostgreSQL, sealed row by row; ``open_database`` loads the keys,
+  connects, migrates and returns them as a ``Database``. (``memory.MemoryRecords`` is the same
+  protocol in memory, for the terminal chat and tests.)
+* the adapter's queues: the ``Inbox`` of raw updates (``Arrived``, ``Waiting``), the ``Outbox``
+  of typed actions to carry out (``Queued``; ``action_codec`` is where ``bot.actions`` are
+  serialised), the ``Ledger`` of message ids a chat may delete;
+* ``Locks`` between processes sharing a database (``LEADER``, ``Held``) and ``listen`` for the
+  outbox's doorbell; ``purge`` for the retention job; ``Keyring`` for chat pseudonyms;
+* ``DatabaseError``: the database is unreachable, try again later.
+
+What it may do: it is the only package that imports SQLAlchemy, Alembic and cryptography, and
+the only one that reads or writes sealed columns and keys. What it may not do: speak Telegram,
+decide what the helpline says or when (those rules are the service's), read the environment
+(``bot.config`` does), or log anything about anyone (no text, no ids).
+
+The modules, in short: ``connection`` (engine, SQLite settings, migrations), ``database``
+(opening it from the settings), ``store`` (``SqlRecords``/``SqlUnit``, put together from
+``unit_conversations``, ``unit_cases`` and ``unit_desk`` on ``unit_base``), ``sealing`` (row
+data keys and sealed columns), ``crypto`` and ``keys``, ``models`` and ``migrations`` (the
+schema), ``inbox``, ``outbox`` (with ``action_codec``), ``ledger``, ``locks``, ``maintenance``
+(purge, key rotation), ``tallies`` and ``counts`` (the advocacy counts, written and read),
+``memory``.
 """
+
+from __future__ import annotations
+
+from bot.storage.connection import DatabaseError
+from bot.storage.crypto import Keyring
+from bot.storage.database import Database, open_database
+from bot.storage.inbox import Arrived, Inbox, Waiting
+from bot.storage.ledger import Ledger
+from bot.storage.locks import LEADER, Held, Locks, listen
+from bot.storage.maintenance import purge
+from bot.storage.outbox import Outbox, Queued
+from bot.storage.store import SqlRecords, SqlUnit
+
+__all__ = [
+    "LEADER",
+    "Arrived",
+    "Database",
+    "DatabaseError",
+    "Held",
+    "Inbox",
+    "Keyring",
+    "Ledger",
+    "Locks",
+    "Outbox",
+    "Queued",
+    "SqlRecords",
+    "SqlUnit",
+    "Waiting",
+    "listen",
+    "open_database",
+    "purge",
+]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.storage.db import reachable
+from bot.storage.connection import reachable
 from bot.storage.models import CaseRow, TallyRow
 
 

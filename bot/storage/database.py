@@ -1,8 +1,8 @@
 """Open the database the settings name: keys, connection, migrations, records.
 
-Reads the keys (``bot.storage.keys``), connects (``bot.storage.db``), runs the migrations to
-the newest version and returns the encrypted records. Called once by each command that needs
-the database; it writes nothing else and starts nothing.
+Reads the keys (``bot.storage.keys``), connects (``bot.storage.connection``), runs the
+migrations to the newest version and returns the encrypted records. Called once by each command
+that needs the database; it writes nothing else and starts nothing.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.storage.connection import default_url, make_engine, upgrade
 from bot.storage.crypto import PRODUCTION_KDF, KdfCost
-from bot.storage.db import default_url, make_engine, upgrade
 from bot.storage.keys import KeySource, load_keys
 from bot.storage.store import SqlRecords
 

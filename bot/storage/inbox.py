@@ -16,10 +16,11 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.clock import utcnow
+from bot.storage.connection import reachable
 from bot.storage.crypto import Keyring
-from bot.storage.db import reachable
 from bot.storage.models import InboxRow
-from bot.storage.store import open_row, seal_row, utcnow
+from bot.storage.sealing import open_row, seal_row
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from bot.storage.db import reachable
+from bot.clock import utcnow
+from bot.storage.connection import reachable
 from bot.storage.models import LedgerRow
-from bot.storage.store import utcnow
 
 DELETABLE_FOR = timedelta(hours=48)
 

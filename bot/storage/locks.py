@@ -35,7 +35,7 @@ import psycopg
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.storage.db import DatabaseError, reachable
+from bot.storage.connection import DatabaseError, reachable
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Delete, Engine, delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.clock import utcnow
 from bot.storage.crypto import Keyring, envelope_key_id
 from bot.storage.models import (
     AuditRow,
@@ -29,7 +30,8 @@ from bot.storage.models import (
     OutboxRow,
     ResumeFailureRow,
 )
-from bot.storage.store import shred_cases, tally_case, utcnow
+from bot.storage.tallies import tally_case
+from bot.storage.unit_cases import shred_cases
 
 BATCH = 500
 CONVERSATION_IDLE = timedelta(hours=24)

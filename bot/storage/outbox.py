@@ -17,11 +17,12 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.actions import Action
+from bot.clock import utcnow
 from bot.storage.action_codec import decode
+from bot.storage.connection import reachable
 from bot.storage.crypto import Keyring
-from bot.storage.db import reachable
 from bot.storage.models import LedgerRow, OutboxRow
-from bot.storage.store import open_row, utcnow
+from bot.storage.sealing import open_row
 
 
 @dataclass(frozen=True, slots=True)

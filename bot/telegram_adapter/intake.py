@@ -31,9 +31,7 @@ from bot.actions import DESK_QUEUE
 from bot.events import DeleteAsked
 from bot.failpoints import failpoint
 from bot.service import Helpline
-from bot.storage.crypto import Keyring
-from bot.storage.db import DatabaseError
-from bot.storage.inbox import Arrived, Inbox
+from bot.storage import Arrived, DatabaseError, Inbox, Keyring
 from bot.telegram_adapter.limits import FloodGate, Verdict
 from bot.telegram_adapter.loop import backoff, nap
 from bot.telegram_adapter.metrics import Metrics

@@ -25,10 +25,7 @@ from bot.config import Settings
 from bot.desk.outage import ALERT_AFTER, OutageWatch
 from bot.effects import Turn
 from bot.records import Unit
-from bot.storage.database import Database
-from bot.storage.db import DatabaseError
-from bot.storage.locks import LEADER, Held, Locks, listen
-from bot.storage.maintenance import purge
+from bot.storage import LEADER, Database, DatabaseError, Held, Locks, listen, purge
 from bot.telegram_adapter.parts import Parts
 from bot.telegram_adapter.sender import to_actions
 

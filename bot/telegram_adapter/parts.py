@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from telegram import Bot
 
 from bot.service import Helpline
-from bot.storage.database import Database
+from bot.storage import Database
 from bot.telegram_adapter.group import Group
 from bot.telegram_adapter.intake import Intake
 from bot.telegram_adapter.metrics import Metrics

@@ -39,12 +39,7 @@ from bot.flowdefs.model import Msg
 from bot.i18n import tools as i18n_tools
 from bot.service import Helpline
 from bot.service.desk import DeskRules, DeskSettings
-from bot.storage.database import Database, open_database
-from bot.storage.db import DatabaseError
-from bot.storage.inbox import Inbox
-from bot.storage.ledger import Ledger
-from bot.storage.locks import Locks
-from bot.storage.outbox import Outbox
+from bot.storage import Database, DatabaseError, Inbox, Ledger, Locks, Outbox, open_database
 from bot.telegram_adapter import jobs
 from bot.telegram_adapter.group import Group
 from bot.telegram_adapter.intake import ALLOWED_UPDATES, POLL_SECONDS, Intake

@@ -42,9 +42,7 @@ from bot.actions import (
 )
 from bot.effects import DeskForget, DeskRequest, Forward, Relay, Reply, Scrub, Turn, Wipe
 from bot.failpoints import failpoint
-from bot.storage.db import DatabaseError
-from bot.storage.ledger import Ledger
-from bot.storage.outbox import Outbox, Queued
+from bot.storage import DatabaseError, Ledger, Outbox, Queued
 from bot.telegram_adapter.limits import RateLimits
 from bot.telegram_adapter.loop import nap
 from bot.telegram_adapter.metrics import Metrics

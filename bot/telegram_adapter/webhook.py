@@ -23,7 +23,7 @@ from http import HTTPStatus
 
 from telegram import Bot, Update
 
-from bot.storage.db import DatabaseError
+from bot.storage import DatabaseError
 from bot.telegram_adapter.intake import Intake
 
 log = logging.getLogger(__name__)

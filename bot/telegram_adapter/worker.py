@@ -36,10 +36,7 @@ from bot.effects import Turn
 from bot.failpoints import failpoint
 from bot.records import Unit
 from bot.service import Helpline
-from bot.storage.db import DatabaseError
-from bot.storage.inbox import Inbox, Waiting
-from bot.storage.ledger import Ledger
-from bot.storage.outbox import Outbox
+from bot.storage import DatabaseError, Inbox, Ledger, Outbox, Waiting
 from bot.telegram_adapter.group import Group
 from bot.telegram_adapter.loop import backoff, nap
 from bot.telegram_adapter.metrics import Metrics

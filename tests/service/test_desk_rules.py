@@ -26,7 +26,7 @@ from bot.records import Records, Unit
 from bot.service import Helpline
 from bot.service.call import HERE, HOURS, NOWHERE, SKIP, YES
 from bot.service.desk import CLAIM, DeskRules, DeskSettings
-from bot.storage.db import make_engine
+from bot.storage.connection import make_engine
 from bot.storage.inbox import Arrived, Inbox
 from bot.storage.memory import MemoryRecords
 from bot.storage.store import SqlRecords

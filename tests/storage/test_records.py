@@ -13,7 +13,7 @@ from bot.casecode import read_code
 from bot.conversation import Conversation, Mode
 from bot.engine import State
 from bot.records import Records
-from bot.storage.db import make_engine
+from bot.storage.connection import make_engine
 from bot.storage.memory import MemoryRecords
 from bot.storage.store import SqlRecords
 from bot.values import Choice, Day, Flag, Number, Prefecture, Text, Yen

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Secret
 from bot.failpoints import POINTS
-from bot.storage.db import make_engine
+from bot.storage.connection import make_engine
 from bot.storage.models import InboxRow, OutboxRow
 from bot.telegram_adapter import jobs
 

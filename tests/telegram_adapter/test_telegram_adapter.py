@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot.storage.db import DatabaseError
+from bot.storage.connection import DatabaseError
 from bot.storage.models import ConversationRow
 from bot.telegram_adapter.jobs import wipe_idle
 

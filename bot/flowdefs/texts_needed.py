@@ -1,0 +1,98 @@
+"""The texts the code itself needs, each with what it is for: the system texts and the desk's.
+
+Maintainers edit the texts (``flows/system.yaml``, ``flows/data/desk_texts.yaml``); this list
+says which must exist, and the use shown beside each (with its ``{placeholders}``) is what the
+checker and the translators' notes tell them. Data only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+SYSTEM_KEYS: Mapping[str, str] = {
+    "choose_language": "the language picker's prompt",
+    "use_buttons": "re-prompt when text arrives where buttons are expected",
+    "stale_button": "a button from an older message was pressed",
+    "only_text": "a sticker, photo, voice message or file arrived",
+    "flow_changed": "the conversation pointed at a part of a flow that was edited away",
+    "nothing_before": "/back at the first question",
+    "handoff_asked": "confirmation after asking for a person",
+    "desk_unavailable": "asking for a person when no union desk is connected",
+    "sorry": "something went wrong; starting again from the menu",
+    "retry_yen": "an amount of yen could not be read",
+    "retry_number": "a number could not be read",
+    "retry_date": "a date could not be read",
+    "retry_prefecture": "a prefecture name could not be read",
+    "retry_text": "an empty text answer",
+    "too_small": "a number below the allowed range",
+    "too_large": "a number above the allowed range",
+    "too_long": "a text answer over the length limit",
+    "goodbye": "the one neutral line left after /exit",
+    "consent": "the purpose statement shown before anything is kept with a case",
+    "consent_yes": "button: agree to the purpose statement",
+    "consent_no": "button: do not agree",
+    "consent_declined": "after declining: nothing was kept",
+    "pin_offer": "after consent: choose a PIN to come back later, or skip",
+    "pin_skip": "button: skip choosing a PIN",
+    "pin_format": "a PIN must be exactly 6 digits",
+    "pin_weak": "a PIN that is too easy to guess",
+    "pin_again": "type the PIN a second time",
+    "pin_mismatch": "the two PINs differ",
+    "code_given": "the case code, shown once ({code})",
+    "resume_code": "/resume: type the case code",
+    "resume_code_typo": "the typed case code has a typo (its check digit is wrong)",
+    "resume_pin": "/resume: type the PIN",
+    "resume_failed": "the code or the PIN is wrong (the same text for both)",
+    "resume_wait": "too many failed tries: wait",
+    "resumed_open": "after /resume: the case is open",
+    "resumed_closed": "after /resume: the case is closed",
+    "deleted": "after /delete: everything is deleted",
+    "help": "/help: how the chat works ({exit_word} is the word below)",
+    "exit_word": "one word that, typed alone, clears the chat like /exit (keep it one word)",
+    "busy": "the helpline cannot keep messages for a moment (its database is down)",
+    "slow_down": "someone sends far too many messages: the rest of this minute is not read",
+    "command_start": "command menu: /start",
+    "command_menu": "command menu: /menu",
+    "command_language": "command menu: /language",
+    "command_talk": "command menu: /talk",
+    "command_resume": "command menu: /resume",
+    "command_exit": "command menu: /exit",
+    "command_delete": "command menu: /delete",
+    "command_help": "command menu: /help",
+    "note_offer": "after consent: an optional short message for the volunteer",
+    "replies_ask": "how the volunteer's answers may reach the trainee",
+    "replies_here": "button: replies here in the chat",
+    "replies_hours": "button: replies here, only at safe times",
+    "replies_none": "button: no replies here; come back with the code",
+    "hours_ask": "ask for the safe hours (like 18-22)",
+    "hours_format": "the safe hours could not be read",
+    "pin_needed": "replies wait in the mailbox: a PIN is needed",
+    "handoff_mailbox": "the desk will answer; come back with /resume to read it",
+    "desk_closed_now": "outside the desk's hours: when to expect an answer ({day}, {time})",
+    "desk_sent": "a message passed on to the volunteer",
+    "desk_not_sent": "a contact or location the trainee sent at the desk: not passed on",
+    "desk_hint": "what the trainee writes now goes to the volunteer",
+    "mail_waiting": "after /resume: the volunteer's replies follow",
+    "case_closed": "the desk closed the case",
+}
+"""Texts the code itself needs, kept in ``flows/system.yaml`` so maintainers can edit them."""
+
+
+DESK_KEYS: dict[str, str] = {
+    "claimed": "a volunteer took the case ({name})",
+    "unclaimed": "the case is nobody's again",
+    "closed": "the case is closed",
+    "already_closed": "a reply to a closed case: not sent",
+    "mailbox": "a reply kept until the trainee comes back with /resume",
+    "later": "a reply kept for the trainee's safe hours ({hours})",
+    "again": "the trainee asked for a person again",
+    "reminder": "nobody took the case in time",
+    "no_reply": "/reply with a name that does not exist ({name}, {names})",
+    "canned": "a canned reply sent: which, and in what language ({name}, {lang})",
+    "claim_button": "button on the case card: take the case",
+    "release_button": "button on the case card: give the case back",
+    "not_allowed": "a button pressed by someone who may not act",
+    "someone": "how a volunteer not in the roster is named",
+}
+"""The union desk's own texts, kept in ``flows/data/desk_texts.yaml`` (the desk's language)."""
+DESK_FILE = "data/desk_texts.yaml"

@@ -1,0 +1,173 @@
+"""The unit of work's cases: opening with consent, the code and PIN, answers, deletion.
+
+A case is opened only with a consent row. Its answers are sealed with the case's own data key;
+a code and PIN find it through one Argon2id resume index; failed resumes are counted for the
+throttle. ``shred_cases`` destroys cases (keys first), for ``delete_case`` and the purge.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.casecode import make_code
+from bot.conversation import answers_to_json
+from bot.records import CaseStatus
+from bot.storage.models import (
+    AuditRow,
+    CaseRow,
+    ConsentRow,
+    ConversationRow,
+    MailRow,
+    ResumeFailureRow,
+)
+from bot.storage.sealing import to_json
+from bot.storage.unit_base import UnitBase
+from bot.values import Value
+
+PUBLIC_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud by staff
+MAX_CODE_TRIES = 5
+
+
+def _public_id() -> str:
+    return "C-" + "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(6))
+
+
+class CasePart(UnitBase):
+    """Open, find, annotate and delete cases (see ``bot.records.Unit``)."""
+
+    def open_case(self, lang: str, answers: Mapping[str, Value], consent_version: str) -> str:
+        """Create a case with its consent row and sealed answers; return its public id."""
+        now = self.clock()
+        row = CaseRow(
+            public_id=_public_id(),
+            status="open",
+            lang=lang,
+            dek=b"",
+            created_at=now,
+            last_activity_at=now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        dek, row.dek = self._new_dek("cases", row.id)
+        row.answers = self._seal(
+            dek, "cases", row.id, "answers", to_json(answers_to_json(answers))
+        )
+        self.session.add(ConsentRow(case_id=row.id, text_version=consent_version, given_at=now))
+        return row.public_id
+
+    def kept_answers(self, case: str) -> dict[str, Value]:
+        """Return a case's kept answers (for the union desk's case card)."""
+        row = self._case_row(case)
+        if row is None:
+            return {}
+        return self._answers(row)
+
+    def set_pin(self, case: str, pin: str) -> str:
+        """Give a case a new code for this PIN; return the code."""
+        row = self._case_row(case)
+        if row is None:
+            raise LookupError("no such case")
+        for _ in range(MAX_CODE_TRIES):
+            code = make_code(secrets.randbelow(3), f"{secrets.randbelow(10**7):07d}")
+            try:
+                with self.session.begin_nested():
+                    row.resume_index = self.keyring.resume_index(code, pin)
+                    self.session.flush()
+            except IntegrityError:  # this code and PIN already open another case
+                continue
+            return code
+        raise RuntimeError("could not find a free case code")
+
+    def find_case(self, code: str, pin: str) -> str | None:
+        """Return the case a code and PIN open, or None (one KDF call either way)."""
+        index = self.keyring.resume_index(code, pin)
+        return self.session.scalars(
+            select(CaseRow.public_id).where(CaseRow.resume_index == index)
+        ).one_or_none()
+
+    def failed_resumes(self, chat: str | None, since: datetime) -> int:
+        """Count failed resumes since a time, for one chat or for everyone."""
+        query = (
+            select(func.count()).select_from(ResumeFailureRow).where(ResumeFailureRow.at >= since)
+        )
+        if chat is not None:
+            query = query.where(ResumeFailureRow.chat_key == chat)
+        return int(self.session.scalar(query) or 0)
+
+    def record_failed_resume(self, chat: str) -> None:
+        """Note a failed resume by a chat."""
+        self.session.add(ResumeFailureRow(chat_key=chat, at=self.clock()))
+
+    def case_status(self, case: str) -> CaseStatus | None:
+        """Return a case's status."""
+        row = self._case_row(case)
+        if row is None:
+            return None
+        return CaseStatus(row.public_id, row.status, row.lang, row.created_at, row.reply_mode)
+
+    def add_case_answers(self, case: str, answers: Mapping[str, Value]) -> None:
+        """Keep more answers with a case, sealed with the others."""
+        row = self._case_row(case)
+        if row is None:
+            return
+        kept = self.kept_answers(case) | dict(answers)
+        row.answers = self._sealed(row, "answers", to_json(answers_to_json(kept)))
+
+    def set_desk(self, case: str, topic: str | None, urgent: bool) -> None:
+        """Note what a case is about and whether it is urgent."""
+        row = self._case_row(case)
+        if row is not None:
+            row.topic, row.urgent = topic, urgent or row.urgent
+
+    def touch_case(self, case: str) -> None:
+        """Note activity on a case (its retention clock starts again)."""
+        self.session.execute(
+            update(CaseRow).where(CaseRow.public_id == case).values(last_activity_at=self.clock())
+        )
+
+    def delete_case(self, case: str) -> None:
+        """Destroy a case: its data key and sealed data first, then every row."""
+        row = self._case_row(case)
+        if row is None:
+            return
+        shred_cases(self.session, [row.id])
+        for pending in self.pending_audit:
+            if pending.case_public_id == case:
+                pending.case_public_id = None
+
+
+def shred_cases(session: Session, case_ids: Sequence[int]) -> list[int]:
+    """Destroy cases and everything that belongs to them; return their desk topics.
+
+    The data keys and sealed columns are overwritten first (crypto-shredding: what a backup
+    holds of these cases can no longer be opened with the master key), then the cases, their
+    consents, mail and the conversations linked to them are deleted, and audit rows that named
+    them keep what happened and when, but no longer which case. The caller deletes the returned
+    topics in the desk's group, so the case card goes too.
+    """
+    if not case_ids:
+        return []
+    found = session.execute(
+        select(CaseRow.public_id, CaseRow.thread_id).where(CaseRow.id.in_(case_ids))
+    ).all()
+    public_ids = [public_id for public_id, _ in found]
+    session.execute(
+        update(CaseRow)
+        .where(CaseRow.id.in_(case_ids))
+        .values(dek=b"\0" * 64, answers=None, resume_index=None, prefs=None, address=None)
+    )
+    session.flush()
+    session.execute(delete(ConversationRow).where(ConversationRow.case_id.in_(case_ids)))
+    session.execute(delete(ConsentRow).where(ConsentRow.case_id.in_(case_ids)))
+    session.execute(delete(MailRow).where(MailRow.case_id.in_(case_ids)))
+    session.execute(delete(CaseRow).where(CaseRow.id.in_(case_ids)))
+    session.execute(
+        update(AuditRow).where(AuditRow.case_public_id.in_(public_ids)).values(case_public_id=None)
+    )
+    return [thread for _, thread in found if thread is not None]
