@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.conversation import Conversation
-from bot.storage import db
+from bot.storage import connection
 from bot.storage.models import ConversationRow
 from bot.storage.store import SqlRecords
 
@@ -20,31 +20,31 @@ from .helpers import NOW
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
-    with engine.connect() as connection:
-        pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+    engine = connection.make_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with engine.connect() as link:
+        pragma = lambda name: link.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
         assert pragma("journal_mode") == "wal"
         assert pragma("foreign_keys") == 1
-        assert pragma("busy_timeout") == db.BUSY_TIMEOUT_MS
+        assert pragma("busy_timeout") == connection.BUSY_TIMEOUT_MS
         assert pragma("secure_delete") == 1
 
 
 def test_postgres_urls_are_taken_as_written() -> None:
-    assert db.normalise_url("postgresql://u@h/d").startswith("postgresql+psycopg://")
-    assert db.normalise_url("postgres://u@h/d").startswith("postgresql+psycopg://")
-    assert db.normalise_url("sqlite:///x") == "sqlite:///x"
+    assert connection.normalise_url("postgresql://u@h/d").startswith("postgresql+psycopg://")
+    assert connection.normalise_url("postgres://u@h/d").startswith("postgresql+psycopg://")
+    assert connection.normalise_url("sqlite:///x") == "sqlite:///x"
 
 
 def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
-    engine = db.make_engine(f"postgresql://nobody@/none?host={tmp_path}&port=1")
-    with pytest.raises(db.DatabaseError, match="HELPLINE_DATABASE_URL") as caught:
-        db.upgrade(engine)
+    engine = connection.make_engine(f"postgresql://nobody@/none?host={tmp_path}&port=1")
+    with pytest.raises(connection.DatabaseError, match="HELPLINE_DATABASE_URL") as caught:
+        connection.upgrade(engine)
     assert str(tmp_path) not in str(caught.value)
 
 
 def test_the_sqlite_file_and_its_wal_are_readable_by_their_owner_only(tmp_path: Path) -> None:
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'data' / 'helpline.sqlite3'}")
-    db.upgrade(engine)
+    engine = connection.make_engine(f"sqlite:///{tmp_path / 'data' / 'helpline.sqlite3'}")
+    connection.upgrade(engine)
     with SqlRecords(engine, make_keyring()).unit() as unit:
         unit.save_conversation("chat", Conversation("vi"), None)
     for name in ("data", "data/helpline.sqlite3", "data/helpline.sqlite3-wal"):

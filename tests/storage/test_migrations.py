@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from bot.storage import db
+from bot.storage import connection
 from bot.storage.models import Base
 
 from ..conftest import require
@@ -19,10 +19,10 @@ from ..databases import PostgresServer
 
 
 def test_the_migrations_match_the_models(engine: Engine) -> None:
-    with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    with engine.connect() as link:
+        diff = compare_metadata(MigrationContext.configure(link), Base.metadata)
     assert diff == []
-    assert not db.pending_migrations(engine)
+    assert not connection.pending_migrations(engine)
 
 
 @pytest.fixture(name="empty_url", params=["sqlite", "postgresql"])
@@ -38,13 +38,13 @@ def _empty_url(
 
 
 def test_the_migrations_go_down_and_up_again(empty_url: str) -> None:
-    engine = db.make_engine(empty_url)
-    assert db.pending_migrations(engine)
-    db.upgrade(engine)
-    assert not db.pending_migrations(engine)
-    command.downgrade(db.alembic_config(engine), "base")
+    engine = connection.make_engine(empty_url)
+    assert connection.pending_migrations(engine)
+    connection.upgrade(engine)
+    assert not connection.pending_migrations(engine)
+    command.downgrade(connection.alembic_config(engine), "base")
     assert inspect(engine).get_table_names() == ["alembic_version"]
-    db.upgrade(engine)
+    connection.upgrade(engine)
     assert set(inspect(engine).get_table_names()) == {
         "alembic_version",
         *(table.name for table in Base.metadata.sorted_tables),
