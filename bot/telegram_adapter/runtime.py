@@ -1,17 +1,20 @@
-"""The helpline on Telegram: put the parts together, run them, and stop cleanly.
+"""The helpline on Telegram: wire the parts together, run them, and stop cleanly.
 
-``serve`` opens the database (migrating it), builds the service, and runs four loops side by
-side until it is told to stop (SIGTERM or SIGINT, or the ``stop`` event a test passes):
+``serve`` opens the database (migrating it), builds the service (``wire``), and runs four loops
+side by side until it is told to stop (SIGTERM or SIGINT, or the ``stop`` event a test passes):
 
 * the intake: long polling, or the webhook server when ``HELPLINE_WEBHOOK_URL`` is set;
 * the worker: inbox → service → outbox;
 * the sender: outbox → Telegram, within the rate limits;
-* the clock: the idle wipe every minute, the retention purge every six hours.
+* the jobs (``bot.telegram_adapter.jobs``): leading, the clock (the idle wipe every minute, the
+  desk's rounds, the retention purge every six hours), the doorbell and the heartbeat.
+
+It also reloads the content on SIGHUP and sets the command menus at every start. It decides
+nothing about trainees or volunteers: that is the service's.
 
 On stop it takes no more updates, lets the worker finish what it holds, lets the sender send
 what is due (10 seconds in all), tells Telegram which updates arrived, and returns 0. Whatever
-is left waits in the database for the next start. The command menus (one per language) are set
-at every start.
+is left waits in the database for the next start.
 """
 
 from __future__ import annotations
@@ -86,7 +89,7 @@ def make_bot(settings: Settings, request: BaseRequest | None = None) -> Bot:
     )
 
 
-def assemble(
+def wire(
     settings: Settings, database: Database, bot: Bot, limits: RateLimits | None = None
 ) -> Parts:
     """Build the service and the loops around one database and one bot."""
@@ -177,7 +180,7 @@ async def serve(
         log.warning("keys.created_key_file")
     stop = stop or _stop_on_signals()
     async with make_bot(settings, request) as bot:
-        parts = assemble(settings, database, bot, limits)
+        parts = wire(settings, database, bot, limits)
         undo_hangup = _reload_on_hangup(settings, parts)
         await set_menus(bot, parts.helpline)
         intake = await _start_intake(settings, parts, stop)
