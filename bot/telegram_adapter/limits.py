@@ -28,8 +28,9 @@ class Bucket:
 
     capacity: float
     rate: float
-    tokens: float = -1.0
-    updated: float = 0.0
+    tokens: float = 0.0
+    updated: float | None = None
+    """When the tokens were last counted; None: never (a new bucket starts full)."""
 
     def wait_time(self, now: float) -> float:
         """Seconds until a token is free (0: one is free now)."""
@@ -42,7 +43,7 @@ class Bucket:
         self.tokens -= 1
 
     def _refill(self, now: float) -> None:
-        if self.tokens < 0:  # a new bucket starts full
+        if self.updated is None:  # a new bucket starts full
             self.tokens, self.updated = self.capacity, now
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
@@ -62,8 +63,14 @@ class Window:
     updated: float = 0.0
 
     def wait_time(self, now: float) -> float:
-        """Seconds until a token is free (0: one is free now)."""
-        while self.times and now - self.times[0] >= self.seconds:
+        """Seconds until a token is free (0: one is free now).
+
+        A token leaves the window when ``times[0] + seconds <= now``: the same sum as the wait
+        below, so the two can never disagree by float rounding (they did: ``now - t >= s``
+        said "still inside" while ``t + s - now`` said "free now", and a whole queue went out
+        at one instant).
+        """
+        while self.times and self.times[0] + self.seconds <= now:
             self.times.popleft()
         return 0.0 if len(self.times) < self.limit else self.times[0] + self.seconds - now
 
@@ -120,7 +127,7 @@ class RateLimits:
     def _forget_idle(self, now: float) -> None:
         if len(self.chats) > 10_000:  # noqa: PLR2004 - keep memory bounded
             for chat_id, bucket in list(self.chats.items()):
-                if now - bucket.updated > 60:  # noqa: PLR2004 - long since full again
+                if now - (bucket.updated or now) > 60:  # noqa: PLR2004 - long since full again
                     del self.chats[chat_id]
 
 

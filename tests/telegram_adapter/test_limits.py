@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from bot.telegram_adapter.limits import Bucket, FloodGate, RateLimits, Verdict
+from bot.telegram_adapter.limits import Bucket, FloodGate, RateLimits, Verdict, Window
 
 
 class Clock:
@@ -48,6 +48,32 @@ async def test_rate_limits_keep_one_message_a_second_per_chat_after_a_burst() ->
     assert [round(b - a, 6) for a, b in itertools.pairwise(sent_at[2:])] == [1.0] * 3
     await limits.wait(43)  # another chat is not held up by the first
     assert clock.now == sent_at[-1]
+
+
+def test_float_dust_never_refills_a_bucket() -> None:
+    bucket, now = Bucket(3.0, 1 / 1.2), 1000.0  # a rate whose steps do not add up exactly
+    taken = []
+    for _ in range(8):
+        while wait := bucket.wait_time(now):
+            now += wait
+        bucket.take(now)
+        taken.append(now)
+    assert all(b - a >= 1.2 - 1e-6 for a, b in itertools.pairwise(taken[2:]))  # no new burst
+
+
+def test_a_window_never_lets_more_through_at_a_rounding_edge() -> None:
+    """``t + 62 - now`` may round to 0 while ``now - t`` is still just under 62."""
+    window = Window(20, 62.0)
+    first = 1008.6666666666666
+    now = 1070.6666666666665
+    assert now - first < 62.0 and first + 62.0 - now <= 0  # the edge the desk test met
+    window.times.extend([first, *(first + 0.01 * n for n in range(1, 20))])
+    taken = 0
+    while window.wait_time(now) <= 0 and taken < 100:
+        window.take(now)
+        taken += 1
+    assert taken == 1  # only the token that left: never a burst at one instant
+    assert len(window.times) == 20
 
 
 @pytest.mark.asyncio
