@@ -2,10 +2,14 @@
 
 Log records carry an event name as their message (``update.failed``) and, in ``extra``, a few
 fields chosen in code: error classes, counts, reasons (``why``), never a text, a name, a
-username, a phone number or a Telegram id. The JSON form writes those fields out; any field
-that is not a number, a boolean or a short word is left out, so that nothing a user sent can
-reach the log even by mistake. Exceptions are reduced to their class: a traceback may quote
-values.
+username, a phone number or a Telegram id. Both forms write only what passes one filter
+(``safe_fields``): the event, if the message is a plain event name (otherwise just ``log``:
+a message with arguments, like python-telegram-bot's "Error while parsing updates! Received
+data was …", never reaches the log); extra fields that are numbers, booleans or short words;
+an exception's class and where it was raised (file and line), never its message or traceback,
+which may quote what a user sent. The filter sits in the formatters, on the root handler, so
+it covers every logger, the libraries' (telegram, httpx, httpcore, asyncio) at every level,
+CRITICAL included.
 
 Only ``configure`` touches the logging setup; ``bot.cli`` calls it once.
 """
@@ -16,7 +20,10 @@ import json
 import logging
 import re
 import sys
+import traceback
 from datetime import UTC, datetime
+from pathlib import PurePath
+from types import TracebackType
 from typing import TextIO
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
@@ -29,24 +36,54 @@ def _safe(value: object) -> bool:
     return isinstance(value, str) and bool(_WORD.fullmatch(value))
 
 
+def safe_fields(record: logging.LogRecord) -> dict[str, object]:
+    """What of a record may be written: the event, safe extra fields, the exception's class."""
+    plain = isinstance(record.msg, str) and _safe(record.msg) and not record.args
+    fields: dict[str, object] = {"event": record.msg if plain else "log"}
+    for key, value in vars(record).items():
+        if key not in _STANDARD and _safe(value):
+            fields[key] = value
+    if record.exc_info and record.exc_info[0] is not None:
+        fields["exception"] = record.exc_info[0].__name__
+        where = _raised_at(record.exc_info[2])
+        if where:
+            fields["at"] = where
+    return fields
+
+
+def _raised_at(trace: TracebackType | None) -> str:
+    """``file.py:123``, where the exception was raised (a place in code, never a value)."""
+    last = traceback.extract_tb(trace)[-1:] if trace is not None else []
+    return f"{PurePath(last[0].filename).name}:{last[0].lineno}" if last else ""
+
+
+def _time(record: logging.LogRecord) -> str:
+    return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line: time, level, logger, event and the safe extra fields."""
+    """One JSON object a line: time, level, logger, then ``safe_fields``."""
 
     def format(self, record: logging.LogRecord) -> str:
         """Render a record; a message that is not a plain event name is replaced by one."""
-        event = record.msg if isinstance(record.msg, str) and _safe(record.msg) else "log"
         line: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": _time(record),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": event,
         }
-        for key, value in vars(record).items():
-            if key not in _STANDARD and _safe(value):
-                line[key] = value
-        if record.exc_info and record.exc_info[0] is not None:
-            line["exception"] = record.exc_info[0].__name__
+        line |= safe_fields(record)
         return json.dumps(line, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    """One plain line: time, level, logger, event, then the other safe fields as key=value."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render a record through the same filter as the JSON form."""
+        fields = safe_fields(record)
+        event = fields.pop("event")
+        rest = "".join(f" {key}={value}" for key, value in fields.items())
+        return f"{_time(record)} {record.levelname} {record.name} {event}{rest}"
 
 
 def configure(level: str, fmt: str = "text", stream: TextIO | None = None) -> None:
@@ -55,7 +92,7 @@ def configure(level: str, fmt: str = "text", stream: TextIO | None = None) -> No
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(TextFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -72,3 +72,41 @@ def test_text_is_the_default_and_below_the_level_nothing_is_written(
 
 def test_an_unknown_log_format_is_a_configuration_problem() -> None:
     assert "HELPLINE_LOG_FORMAT: use text or json" in problems(HELPLINE_LOG_FORMAT="xml")
+
+
+CANARY_USER = {"id": 424242, "first_name": "Nguyễn", "username": "canary_user"}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_no_library_logger_can_write_update_data_at_any_level(
+    stream: io.StringIO, fmt: str
+) -> None:
+    """python-telegram-bot logs a whole update when it cannot parse one, at CRITICAL."""
+    configure("DEBUG", fmt, stream)
+    update = {"update_id": 7, "message": {"from": CANARY_USER, "text": "hộ chiếu 090-1234-5678"}}
+    logging.getLogger("telegram.Bot").critical(
+        "Error while parsing updates! Received data was %r", update
+    )
+    logging.getLogger("telegram.ext.Updater").error("Error: %s", update, exc_info=False)
+    logging.getLogger("httpx").info(
+        'HTTP Request: POST %s "HTTP/1.1 200 OK"', "https://x/bot123:AAsecret/getUpdates"
+    )
+    try:
+        raise ValueError(f"could not read {update}")
+    except ValueError:
+        logging.getLogger("asyncio").exception("Task exception was never retrieved: %s", update)
+        logging.getLogger("bot.telegram_adapter.worker").exception("update.failed")
+    written = stream.getvalue()
+    for secret in ("424242", "Nguyễn", "canary_user", "hộ chiếu", "090-1234", "AAsecret"):
+        assert secret not in written
+    assert written.count("\n") == 5  # every record still leaves its line
+    assert "ValueError" in written and "test_logs.py:" in written  # class and place kept
+
+
+def test_the_text_form_keeps_event_names_and_safe_fields(stream: io.StringIO) -> None:
+    configure("INFO", "text", stream)
+    logging.getLogger("bot.service.desk").warning(
+        "desk.refused", extra={"why": "not_staff", "chat": {"id": 424242}, "text": "hi there"}
+    )
+    line = stream.getvalue().strip()
+    assert line.endswith("WARNING bot.service.desk desk.refused why=not_staff")
