@@ -24,7 +24,7 @@ from bot.flowdefs.folder import load_flowset  # noqa: E402
 from bot.reports.report import CHARTED, chart_png, make_report  # noqa: E402
 from bot.storage.counts import open_cases, read_tallies  # noqa: E402
 from tests.databases import sqlite_engine  # noqa: E402
-from tests.test_reports import population, store  # noqa: E402
+from tests.reports.test_reports import population, store  # noqa: E402
 
 OUT = ROOT / "docs" / "reports"
 
