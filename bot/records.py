@@ -87,7 +87,27 @@ class TraineeUnit(Protocol):
         """Give a case a new code for this PIN; return the code (shown once, never stored)."""
 
     def find_case(self, code: str, pin: str) -> str | None:
-        """Return the case a code and PIN open, or None (same work either way)."""
+        """Return the case a code and PIN open, or None (same work either way).
+
+        The slow KDF runs inside the unit: the service uses ``Records.resume_key`` (outside
+        any unit) and ``case_by_resume_key`` instead.
+        """
+
+    def case_by_resume_key(self, key: str) -> str | None:
+        """Return the case a resume key (``Records.resume_key``) opens, or None."""
+
+    def hold_case(self, case: str, chat: str) -> str | None:
+        """Make ``chat`` the one chat that holds a case; return the chat that held it before.
+
+        The link outlives the chat's conversation (``/exit``, the idle wipe), as long as the
+        case exists. Any other chat's conversation is unlinked from the case.
+        """
+
+    def holder(self, case: str) -> str | None:
+        """The chat that holds a case, if any."""
+
+    def held_cases(self, chat: str) -> list[str]:
+        """The cases a chat holds (or its conversation is linked to), oldest first."""
 
     def failed_resumes(self, chat: str | None, since: datetime) -> int:
         """Count failed resumes since a time, for one chat or (None) for everyone."""
@@ -194,6 +214,13 @@ class Records(Protocol):
 
     def unit(self) -> AbstractContextManager[Unit]:
         """Start a unit of work."""
+
+    def resume_key(self, code: str, pin: str) -> str:
+        """The key a code and PIN find their case by (``Unit.case_by_resume_key``).
+
+        This is the slow KDF (Argon2id): run it outside any unit of work, so that it never
+        holds the database's write lock.
+        """
 
 
 def case_answers(flows: FlowSet, answers: Mapping[str, Value]) -> dict[str, Value]:

@@ -6,8 +6,10 @@ service owns the unit of work and decides everything in between. Its parts, from
 * ``helpline``: the ``Helpline`` entries (a trainee's event, a system text, the idle wipe);
 * ``trainee``: a trainee's event through the language picker, the dialogs or the engine;
 * ``dialogs``: which dialog answers while the chat is in one; the dialogs themselves are
-  ``consent``, ``reach`` (the note and how replies reach the trainee), ``pin``, ``handoff``
-  and ``resume`` (``/resume`` and ``/delete``);
+  ``consent``, ``reach`` (the note and how replies reach the trainee), ``pin``, ``handoff``,
+  ``resume`` (the code and PIN dialog of ``/resume``, and of ``/delete`` from a new phone) and
+  ``deletion`` (``/delete``: the case found from any state, then destroyed);
+* ``check``: the code-and-PIN check, run before the unit of work (never in a transaction);
 * ``call``: one event being handled (the unit, the chat, the replies) and rendering.
 
 Imports go downwards only (``tests/test_architecture.py`` checks it): no module here imports

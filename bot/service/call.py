@@ -25,6 +25,7 @@ from bot.flowdefs.model import FlowSet, Msg
 from bot.i18n.locales import LANGUAGES, NATIVE_NAMES
 from bot.i18n.render import Renderer
 from bot.records import Unit
+from bot.service.check import Prepared
 from bot.textnorm import fold
 from bot.values import Text, Value
 
@@ -53,6 +54,9 @@ class Host(Protocol):
     def is_exit_word(self, text: str) -> bool:
         """Whether a typed text is, alone, one of the words that clear the chat."""
 
+    def is_delete_word(self, text: str) -> bool:
+        """Whether a typed text is, alone, one of the words that ask for /delete."""
+
 
 @dataclass(frozen=True, slots=True)
 class Back:
@@ -65,7 +69,14 @@ class Back:
 class Call:
     """One event being handled: the unit of work, the chat, and what to send back."""
 
-    def __init__(self, host: Host, unit: Unit, chat: str, address: str | None) -> None:
+    def __init__(
+        self,
+        host: Host,
+        unit: Unit,
+        chat: str,
+        address: str | None,
+        prepared: Prepared | None = None,
+    ) -> None:
         self.host = host
         self.flows = host.flows
         self.unit = unit
@@ -73,6 +84,8 @@ class Call:
         self.address = address
         self.out: list[Outgoing] = []
         self.path: tuple[str, ...] = ()
+        self.prepared = prepared
+        """The code-and-PIN check this event brings, run before the unit (``check.Guard``)."""
 
     def turn(self) -> Turn:
         """Return what this call produced."""
@@ -83,6 +96,18 @@ class Call:
         self.unit.save_conversation(self.chat, conversation, self.address)
         if conversation.case is not None:
             self.unit.touch_case(conversation.case)
+
+    def reachable(self, chat: str) -> tuple[Conversation, int] | None:
+        """Another chat's conversation and the chat id to write to it, if it has both.
+
+        A chat without a conversation (after /exit or the idle wipe) is never written to: its
+        screen was cleared, and a message there would be all a glance at it shows.
+        """
+        conversation = self.unit.conversation(chat)
+        address = self.unit.address(chat)
+        if conversation is None or address is None or not address.lstrip("-").isdigit():
+            return None
+        return conversation, int(address)
 
     # Rendering.
 

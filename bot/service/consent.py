@@ -66,6 +66,7 @@ def answer(call: Call, conversation: Conversation, event: object) -> Conversatio
         return conversation
     answers = case_answers(call.flows, conversation.state.answers if conversation.state else {})
     case = call.unit.open_case(lang, answers, version(call.flows))
+    call.unit.hold_case(case, call.chat)  # this chat may delete it, even without a PIN
     scratch = conversation.scratch
     call.unit.set_desk(case, scratch.get("topic") or None, bool(scratch.get("urgent")))
     call.unit.audit("trainee", "case_opened", case)

@@ -31,6 +31,7 @@ from bot.i18n.render import Renderer
 from bot.records import Records, Unit
 from bot.service import trainee
 from bot.service.call import Call
+from bot.service.check import Guard
 from bot.textnorm import fold
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Helpline:
         self.clock = clock
         self.sleep = sleep
         self.timer = timer
+        self.guard = Guard()
 
     def handle(
         self,
@@ -79,10 +81,12 @@ class Helpline:
         unit: if it says no (another process handled the update), nothing happens and nothing
         is sent.
         """
+        # A code-and-PIN check runs its slow KDF here, before the unit: never inside a transaction.
+        prepared = self.guard.prepare(self, self.records, chat, event)
         with self.records.unit() as unit:
             if claim is not None and not claim(unit):
                 return Turn(())
-            call = Call(self, unit, chat, address)
+            call = Call(self, unit, chat, address, prepared)
             trainee.run(call, event)
             turn = call.turn()
             if after is not None:
@@ -148,6 +152,10 @@ class Helpline:
         msg = flows.system.get("exit_word", Msg("system.exit_word", "exit"))
         self._exit_words = {lang: renderer.text(msg, lang) for lang in LANGUAGES}
         self._folded_exit_words = {fold(w).casefold() for w in self._exit_words.values()}
+        msg = flows.system.get("delete_word", Msg("system.delete_word", "delete"))
+        self._folded_delete_words = {
+            fold(renderer.text(msg, lang)).casefold() for lang in LANGUAGES
+        }
 
     def exit_words(self) -> dict[str, str]:
         """The word that clears the chat, by language."""
@@ -157,6 +165,11 @@ class Helpline:
         """Whether a typed text is, alone, one of the words that clear the chat."""
         typed = fold(text).strip().casefold()
         return bool(typed) and typed in self._folded_exit_words
+
+    def is_delete_word(self, text: str) -> bool:
+        """Whether a typed text is, alone, one of the words that ask for /delete (any language)."""
+        typed = fold(text).strip().casefold()
+        return bool(typed) and typed in self._folded_delete_words
 
     def start_in(self, chat: str, lang: str) -> Turn:
         """Start a conversation in ``lang`` without the picker (``helpline chat --lang``)."""

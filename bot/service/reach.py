@@ -118,8 +118,8 @@ def _remember(
 def at_desk(call: Call, conversation: Conversation, event: object) -> Conversation | Back:
     """At the desk: relay what the trainee sends; a button goes back to the flows."""
     case = conversation.case
-    if case is None:
-        return replace(conversation, mode=Mode.CHAT)
+    if case is None:  # unlinked (the case moved to another chat): the flow's question again
+        return Back(replace(conversation, mode=Mode.CHAT))
     match event:
         case engine.TextEntered(text=text):
             call.out += [Relay(case, text), call.system("desk_sent", conversation.lang)]

@@ -20,14 +20,15 @@ from bot.conversation import Conversation, Mode
 from bot.effects import Wipe
 from bot.events import DeleteAsked, HelpAsked, Incoming, Opened, ResumeAsked
 from bot.i18n.locales import LANGUAGES, SOURCE, guess
-from bot.service import consent, dialogs, handoff, resume
+from bot.service import consent, deletion, dialogs, handoff, resume
 from bot.service.call import LANGUAGE_DATA, Back, Call, picker_order
 from bot.textnorm import fold
 
 log = logging.getLogger(__name__)
 
-THEN, RESUME = "then", "resume"
-"""A first /resume shows the picker first, then asks for the code in the chosen language."""
+THEN, RESUME, DELETE = "then", "resume", "delete"
+"""A first /resume (or /delete on a chat that holds no case) shows the picker first, then asks
+for the code in the chosen language."""
 COMPLETED_AT = "next_step"
 """The node every topic flow ends on ("What would you like to do next?"): reaching it counts
 the flow as gone through, for the advocacy reports."""
@@ -42,6 +43,8 @@ def run(call: Call, event: Incoming) -> None:
     """Handle one event of a chat."""
     if isinstance(event, engine.TextEntered) and call.host.is_exit_word(event.text):
         event = engine.CommandGiven(engine.Command.EXIT)
+    elif isinstance(event, engine.TextEntered) and call.host.is_delete_word(event.text):
+        event = DeleteAsked()
     conversation = call.unit.conversation(call.chat)
     if conversation is None:
         first_contact(call, event)
@@ -53,7 +56,7 @@ def run(call: Call, event: Incoming) -> None:
         case ResumeAsked():
             settle(call, resume.start(call, conversation))
         case DeleteAsked():
-            resume.delete_everything(call, conversation)
+            settle(call, deletion.asked(call, conversation))
         case Opened():
             advance(call, _chatting(conversation), engine.Started())
         case engine.CommandGiven() if conversation.mode is not Mode.CHAT:
@@ -72,8 +75,10 @@ def _chatting(conversation: Conversation) -> Conversation:
     return replace(conversation, mode=Mode.CHAT, scratch={})
 
 
-def settle(call: Call, result: Conversation | Back) -> None:
-    """Keep what a dialog returned, or leave the dialog for the flow."""
+def settle(call: Call, result: Conversation | Back | None) -> None:
+    """Keep what a dialog returned, or leave the dialog for the flow (None: keep nothing)."""
+    if result is None:
+        return
     if isinstance(result, Back):
         advance(call, _chatting(result.conversation), result.event)
     else:
@@ -85,12 +90,15 @@ def first_contact(call: Call, event: Incoming) -> None:
     code = event.language_code if isinstance(event, Opened | ResumeAsked | DeleteAsked) else None
     lang = guess(code) or SOURCE
     if isinstance(event, DeleteAsked):
-        resume.delete_everything(call, Conversation(lang))
-        return
+        held, lang = deletion.held_lang(call, lang)
+        if held:  # the chat still holds a case, after /exit or the idle wipe
+            deletion.destroy(call, held, lang)
+            return
     if event == engine.CommandGiven(engine.Command.EXIT):
         call.out += [Wipe(), call.system("goodbye", lang)]
         return
     then = {THEN: RESUME} if isinstance(event, ResumeAsked) else {}
+    then = {THEN: DELETE} if isinstance(event, DeleteAsked) else then
     call.save(Conversation(lang, mode=Mode.LANGUAGE, scratch=then))
     log.info("conversation.opened")
     call.out.append(call.picker(lang))
@@ -106,6 +114,9 @@ def pick_language(call: Call, conversation: Conversation, event: Incoming) -> No
     chosen = replace(conversation, lang=picked, mode=Mode.CHAT, scratch={})
     if conversation.scratch.get(THEN) == RESUME:
         settle(call, resume.start(call, chosen))
+        return
+    if conversation.scratch.get(THEN) == DELETE:
+        settle(call, deletion.asked(call, chosen))
         return
     advance(call, chosen, engine.Repeat() if chosen.state else engine.Started())
 

@@ -11,7 +11,7 @@ import copy
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 
 from bot.actions import Action
@@ -39,6 +39,7 @@ class _Case:
     claimed_by: str | None = None
     announced_at: datetime | None = None
     first_reply_at: datetime | None = None
+    holder: str | None = None
     mail: list[Mail] = field(default_factory=list)
 
 
@@ -101,12 +102,45 @@ class MemoryRecords:
         """Give a case a new code for this PIN."""
         code = make_code(self.rng.randrange(3), f"{self.rng.randrange(10**7):07d}")
         self.resume = {key: c for key, c in self.resume.items() if c != case}
-        self.resume[f"{code}|{pin}"] = case
+        self.resume[self.resume_key(code, pin)] = case
         return code
 
     def find_case(self, code: str, pin: str) -> str | None:
         """Return the case a code and PIN open."""
-        return self.resume.get(f"{code}|{pin}")
+        return self.case_by_resume_key(self.resume_key(code, pin))
+
+    def resume_key(self, code: str, pin: str) -> str:
+        """Not a KDF: memory records are for tests and transcripts only."""
+        return f"{code}|{pin}"
+
+    def case_by_resume_key(self, key: str) -> str | None:
+        """Return the case a resume key opens."""
+        return self.resume.get(key)
+
+    def hold_case(self, case: str, chat: str) -> str | None:
+        """Make a chat the holder of a case; unlink every other chat's conversation."""
+        found = self.cases.get(case)
+        if found is None:
+            return None
+        before, found.holder = found.holder, chat
+        for other, conversation in self.conversations.items():
+            if other != chat and conversation.case == case:
+                self.conversations[other] = replace(conversation, case=None)
+        return before if before != chat else None
+
+    def holder(self, case: str) -> str | None:
+        """The chat that holds a case."""
+        found = self.cases.get(case)
+        return found.holder if found else None
+
+    def held_cases(self, chat: str) -> list[str]:
+        """The cases a chat holds or is linked to."""
+        linked = self.conversations.get(chat)
+        return [
+            c.public_id
+            for c in self.cases.values()
+            if c.holder == chat or (linked is not None and linked.case == c.public_id)
+        ]
 
     def failed_resumes(self, chat: str | None, since: datetime) -> int:
         """Count failed resumes since a time."""

@@ -76,6 +76,9 @@ class CaseRow(Base):
     """Random and opaque (``C-7Q2XM4``): what staff see instead of any identity."""
     resume_index: Mapped[str | None] = mapped_column(String(64), unique=True)
     """Argon2id of case code and PIN; None until the trainee chose a PIN."""
+    holder: Mapped[str | None] = mapped_column(String(64), index=True)
+    """Pseudonym of the one chat that holds the case (opened it, or resumed it last): it may
+    delete the case without the PIN, also after /exit or the idle wipe. Gone with the case."""
     status: Mapped[str] = mapped_column(String(16))
     lang: Mapped[str] = mapped_column(String(16))
     dek: Mapped[bytes] = mapped_column(LargeBinary)

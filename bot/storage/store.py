@@ -113,6 +113,10 @@ class SqlRecords:
         self.keyring = keyring
         self.clock = clock
 
+    def resume_key(self, code: str, pin: str) -> str:
+        """The resume index of a code and PIN (Argon2id), outside any transaction."""
+        return self.keyring.resume_index(code, pin)
+
     @contextmanager
     def unit(self) -> Iterator[SqlUnit]:
         """Run a unit of work: commit on success, roll back on error (audit rows survive).

@@ -85,11 +85,51 @@ class CasePart(UnitBase):
         raise RuntimeError("could not find a free case code")
 
     def find_case(self, code: str, pin: str) -> str | None:
-        """Return the case a code and PIN open, or None (one KDF call either way)."""
-        index = self.keyring.resume_index(code, pin)
+        """Return the case a code and PIN open, or None (one KDF call either way).
+
+        The KDF runs inside this unit; the service uses ``SqlRecords.resume_key`` outside any
+        transaction and ``case_by_resume_key`` inside instead.
+        """
+        return self.case_by_resume_key(self.keyring.resume_index(code, pin))
+
+    def case_by_resume_key(self, key: str) -> str | None:
+        """Return the case a resume key (``SqlRecords.resume_key``) opens, or None."""
         return self.session.scalars(
-            select(CaseRow.public_id).where(CaseRow.resume_index == index)
+            select(CaseRow.public_id).where(CaseRow.resume_index == key)
         ).one_or_none()
+
+    def hold_case(self, case: str, chat: str) -> str | None:
+        """Make ``chat`` the one chat that holds a case; return the chat that held it before.
+
+        Any other chat's conversation is unlinked from the case (it can no longer write to the
+        desk for it, nor delete it without the code and PIN).
+        """
+        row = self._case_row(case)
+        if row is None:
+            return None
+        before, row.holder = row.holder, chat
+        self.session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.case_id == row.id, ConversationRow.chat_key != chat)
+            .values(case_id=None)
+        )
+        return before if before != chat else None
+
+    def holder(self, case: str) -> str | None:
+        """The chat that holds a case, if any."""
+        row = self._case_row(case)
+        return row.holder if row is not None else None
+
+    def held_cases(self, chat: str) -> list[str]:
+        """The cases a chat holds, or is linked to by its conversation, oldest first."""
+        linked = select(ConversationRow.case_id).where(ConversationRow.chat_key == chat)
+        return list(
+            self.session.scalars(
+                select(CaseRow.public_id)
+                .where((CaseRow.holder == chat) | CaseRow.id.in_(linked))
+                .order_by(CaseRow.id)
+            )
+        )
 
     def failed_resumes(self, chat: str | None, since: datetime) -> int:
         """Count failed resumes since a time, for one chat or for everyone."""
@@ -160,7 +200,9 @@ def shred_cases(session: Session, case_ids: Sequence[int]) -> list[int]:
     session.execute(
         update(CaseRow)
         .where(CaseRow.id.in_(case_ids))
-        .values(dek=b"\0" * 64, answers=None, resume_index=None, prefs=None, address=None)
+        .values(
+            dek=b"\0" * 64, answers=None, resume_index=None, prefs=None, address=None, holder=None
+        )
     )
     session.flush()
     session.execute(delete(ConversationRow).where(ConversationRow.case_id.in_(case_ids)))

@@ -18,8 +18,9 @@ from bot.flowdefs.model import Store
 from bot.records import Records
 from bot.service import Helpline
 from bot.service.call import NO, SKIP, YES, Call
+from bot.service.check import CHECK_SECONDS as RESUME_SECONDS
+from bot.service.check import FLEET_HOUR, PER_CHAT_HOUR
 from bot.service.consent import version as consent_version
-from bot.service.resume import FLEET_HOUR, PER_CHAT_HOUR, RESUME_SECONDS
 from bot.storage.crypto import Keyring
 from bot.storage.memory import MemoryRecords
 from bot.storage.store import SqlRecords
@@ -228,13 +229,14 @@ def test_a_command_leaves_the_pin_dialog_and_exit_forgets_the_first_pin(world: W
 
 def test_a_case_is_resumed_from_another_chat_with_its_status_only(world: World) -> None:
     code = world.open_case(lang="vi")
+    case = world.case(CHAT)
     world.send(ResumeAsked("vi"), OTHER)
     world.press("lang:vi", OTHER)
     assert nodes(world.type(code, OTHER)) == ["system.resume_pin"]
     turn = world.type(PIN, OTHER)
     assert nodes(turn) == ["system.resumed_open", "menu.topics"]
     assert turn.out[1].text == "Chào mừng bạn quay lại. Hồ sơ của bạn vẫn đang mở."  # type: ignore[union-attr]
-    assert world.case(OTHER) == world.case(CHAT)
+    assert world.case(OTHER) == case and world.case(CHAT) is None  # one phone at a time
 
 
 def test_an_unknown_code_and_a_wrong_pin_get_the_same_answer(world: World) -> None:
@@ -336,10 +338,13 @@ def test_delete_destroys_the_case_and_confirms_neutrally(world: World) -> None:
     assert nodes(world.type(PIN, OTHER))[0] == "system.resume_failed"
 
 
-def test_delete_on_a_chat_never_seen_still_answers(world: World) -> None:
+def test_delete_on_a_chat_never_seen_asks_for_the_code_and_says_nothing_is_done(
+    world: World,
+) -> None:
     turn = world.send(DeleteAsked("ja"), "stranger")
-    assert nodes(turn) == ["system.deleted"]
-    assert world.mode("stranger") is None
+    assert nodes(turn) == ["system.choose_language"]  # nothing to delete here: no "Done."
+    assert nodes(world.press("lang:ja", "stranger")) == ["system.delete_code"]
+    assert world.mode("stranger") is Mode.DELETE_CODE
 
 
 def test_the_deleted_text_is_neutral_in_every_language(world: World) -> None:
