@@ -27,23 +27,30 @@ Buttons: TypeAlias = tuple[tuple[str, str], ...]
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Send a text (with buttons) to a chat."""
+    """Send a text (with buttons) to a chat.
+
+    ``parting``: the neutral line a wipe leaves ("Goodbye."); a later sweep spares it.
+    """
 
     chat: int
     text: str
     buttons: Buttons = ()
+    parting: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class CopyOut:
     """Copy a volunteer's message from the desk's group to a trainee (no sender shown).
 
-    ``text`` is sent instead if the copy fails (a protected group, a deleted message).
+    ``caption`` replaces the copy's caption (a neutral first line, then the volunteer's);
+    ``text`` is sent instead if the copy fails (a protected group, a deleted message, a kind
+    of message that takes no caption).
     """
 
     chat: int
     message_id: int
     text: str | None = None
+    caption: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +63,14 @@ class Delete:
 
 @dataclass(frozen=True, slots=True)
 class WipeChat:
-    """Delete every message of the chat the ledger knows, both sides."""
+    """Delete every message of the chat the ledger knows, both sides.
+
+    ``sweep``: a chat left earlier (no conversation), swept by the clock: its parting line
+    stays.
+    """
 
     chat: int
+    sweep: bool = False
 
 
 # In the union desk's group.

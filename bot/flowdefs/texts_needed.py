@@ -78,6 +78,7 @@ SYSTEM_KEYS: Mapping[str, str] = {
     "desk_hint": "what the trainee writes now goes to the volunteer",
     "mail_waiting": "after /resume: the volunteer's replies follow",
     "case_closed": "the desk closed the case",
+    "desk_reply_intro": "the neutral first line above what the desk sends to a trainee",
 }
 """Texts the code itself needs, kept in ``flows/system.yaml`` so maintainers can edit them."""
 

@@ -5,9 +5,14 @@ happens in the group comes here already read (``StaffMessage``) and decided who 
 (``bot.desk.staff``); this module decides the rest, on the records protocol, so it runs the
 same on the encrypted database and in memory:
 
-* **A reply** from a volunteer is copied to the trainee (no sender name) if replies may reach
-  them now (``may_reach``: "here", or inside their safe hours); otherwise it waits in the
-  case's mailbox (safe hours, or until they come back with ``/resume``) and the topic says so.
+* **A reply** from a volunteer reaches the trainee (no sender name) if replies may reach them
+  now (``may_reach``: "here", or inside their safe hours); otherwise it waits in the case's
+  mailbox (safe hours, or until they come back with ``/resume``) and the topic says so. What
+  reaches a trainee from the desk (a reply, a canned reply, the case-closed notice) starts with
+  a neutral line in their language (``desk_reply_intro``, "New message:"): a locked phone
+  shows a message's first line, never the volunteer's words. A text goes as the bot's own
+  message, the line above it; a photo or file is copied with the line as its caption's first
+  line (a separate message before it would leave the caption as the photo's own first line).
 * **Commands**: ``/claim``, ``/unclaim``, ``/close``, ``/reply NAME`` (a canned reply in the
   trainee's language), ``/card``; the card's buttons do the first two. Refusals are audited.
 * **The clock**: replies waiting for safe hours go out when the hours come (``due_mail``); a
@@ -227,8 +232,8 @@ class DeskRules:
             return
         unit.audit(actor, "relayed", case.public_id)
         unit.first_reply(case.public_id)
-        text = None if message.media else message.text
-        self._deliver(unit, case, Mail(text, desk_message_id=message.message_id))
+        copy = message.message_id if message.media else None  # a text goes as words
+        self._deliver(unit, case, Mail(message.text, desk_message_id=copy))
 
     def _command(
         self, unit: Unit, case: DeskCase, decision: Decision, actor: str, message: StaffMessage
@@ -289,9 +294,9 @@ class DeskRules:
     def _deliver(self, unit: Unit, case: DeskCase, mail: Mail) -> None:
         """Send a reply to the trainee now, or keep it in the mailbox and say so in the topic.
 
-        A reply is copied (no sender, no "forwarded from"); a text also keeps its words, sent
-        as the bot's own message if the copy fails (a group that protects its content, or a
-        message a volunteer deleted before the trainee's safe hours came).
+        A text goes as the bot's own message; a photo or file is copied (no sender, no
+        "forwarded from"), its caption's words sent instead if the copy fails (a group that
+        protects its content, a message a volunteer deleted before the safe hours came).
         """
         self.counter.count("helpline_desk_relays_total", direction="to_trainee")
         if may_reach(case, self.host.clock()):
@@ -325,15 +330,17 @@ class DeskRules:
         if thread is not None:
             unit.send_later(DESK_QUEUE, [Post(thread, text)])
 
-    @staticmethod
-    def _to_trainee(unit: Unit, case: DeskCase, mail: Mail) -> None:
+    def _to_trainee(self, unit: Unit, case: DeskCase, mail: Mail) -> None:
+        """Queue a reply for the trainee, behind the neutral first line of their language."""
         if case.address is None:
             return
         chat = int(case.address)
+        intro = self.host.text_in("desk_reply_intro", case.lang)
+        said = f"{intro}\n{mail.text}" if mail.text else intro
         action: Send | CopyOut = (
-            Send(chat, mail.text or "")
+            Send(chat, said)
             if mail.desk_message_id is None
-            else CopyOut(chat, mail.desk_message_id, mail.text)
+            else CopyOut(chat, mail.desk_message_id, said, caption=said)
         )
         unit.send_later(unit.pseudonym("chat", chat), [action])
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -181,6 +182,12 @@ class LedgerRow(Base):
     message_id: Mapped[int] = mapped_column(BigInteger)
     outgoing: Mapped[bool]
     at: Mapped[datetime] = mapped_column(Moment(), index=True)
+    parting: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """The neutral line a wipe leaves ("Goodbye."): the sweep of a left chat spares it."""
+    dek: Mapped[bytes | None] = mapped_column(LargeBinary)
+    address: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Sealed chat id of a message the bot sent, so that a chat with no conversation left
+    (the trainee exited, then a reply came) can still be swept; gone with the row."""
 
 
 class InboxRow(Base):
@@ -220,6 +227,10 @@ class OutboxRow(Base):
     created_at: Mapped[datetime] = mapped_column(Moment())
     due_at: Mapped[datetime] = mapped_column(Moment(), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    floor: Mapped[int | None] = mapped_column(BigInteger)
+    """Set before a send is first tried: the chat's highest message id known then. A send
+    that finds it set may have gone out already (a crash before it was noted): the ids between
+    it and the new message are noted too, so a wipe finds the lost copy."""
 
 
 class ResumeFailureRow(Base):

@@ -13,6 +13,10 @@ the first one dropped asks the worker for a single polite notice. /exit, the exi
 When the database is unreachable, the offset does not move (Telegram keeps the updates), the
 chats in the batch get one short "try again in a minute" each, sent directly in the language
 their Telegram app suggests, and polling goes on with growing pauses until the database is back.
+Those notices cannot be noted in the ledger (the database is down), so they are kept in memory
+and deleted as soon as the database takes a batch again: their moment has passed, and no
+``/exit`` would find them. (A crash while the database is down loses that memory: the notice
+stays, a neutral line.)
 """
 
 from __future__ import annotations
@@ -83,6 +87,8 @@ class Intake:
         self.desk_enabled = desk_enabled
         """Whether group updates are kept for the union desk (else only their ids)."""
         self.told_busy: set[int] = set()
+        self.busy_notices: dict[int, list[int]] = {}
+        """The "try again" notices sent while the database was down, to delete once back."""
         self.offset: int | None = None
         self.metrics = metrics or Metrics()
 
@@ -119,9 +125,12 @@ class Intake:
         if dropped:
             log.warning("flood.dropped", extra={"updates": sum(map(len, dropped.values()))})
             await self.delete_unread(dropped)
+        if self.busy_notices:
+            notices, self.busy_notices = self.busy_notices, {}
+            await self.delete_unread(notices)
 
     async def delete_unread(self, dropped: dict[int, list[int]]) -> None:
-        """Delete the messages a flood brought, unread: nothing of them is kept, here or there."""
+        """Delete messages (a flood's, unread; stale busy notices): best effort, nothing kept."""
         for chat_id, message_ids in dropped.items():
             try:
                 await delete_in_batches(self.bot, chat_id, message_ids)
@@ -160,11 +169,12 @@ class Intake:
                 continue
             self.told_busy.add(arrival.chat_id)
             try:
-                await self.bot.send_message(
+                notice = await self.bot.send_message(
                     arrival.chat_id,
                     self.helpline.text_for("busy", arrival.language_code),
                     protect_content=True,
                 )
+                self.busy_notices.setdefault(arrival.chat_id, []).append(notice.message_id)
             except TelegramError as error:
                 log.warning("intake.busy_notice_failed", extra={"error": type(error).__name__})
 

@@ -21,10 +21,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.actions import WipeChat
 from bot.config import Settings
 from bot.desk.outage import ALERT_AFTER, OutageWatch
 from bot.effects import Turn
-from bot.records import Unit
+from bot.records import Records, Unit
 from bot.storage import LEADER, Database, DatabaseError, Held, Locks, listen, purge
 from bot.telegram_adapter.parts import Parts
 from bot.telegram_adapter.sender import to_actions
@@ -144,7 +145,12 @@ def beat(path: Path, reachable: bool) -> None:
 
 
 async def wipe_idle(settings: Settings, parts: Parts) -> None:
-    """Wipe the chats resting longer than the settings allow (the service decides which)."""
+    """Wipe the chats resting longer than the settings allow (the service decides which).
+
+    Then sweep the chats left earlier (no conversation) in which messages came afterwards (a
+    volunteer's reply after ``/exit``, say): everything but the parting line goes, once the
+    newest message is as old as the idle time.
+    """
     before = datetime.now(UTC) - timedelta(minutes=settings.idle_wipe_minutes)
 
     def after(unit: Unit, chat: str, address: str | None, turn: Turn) -> None:
@@ -152,5 +158,15 @@ async def wipe_idle(settings: Settings, parts: Parts) -> None:
             unit.send_later(chat, to_actions(turn, int(address), None))
 
     wiped = await asyncio.to_thread(parts.helpline.wipe_idle, before, after)
-    if wiped:
+    left = await asyncio.to_thread(parts.sender.ledger.left_chats, before)
+    if left:
+        await asyncio.to_thread(_sweep, parts.helpline.records, left)
+        log.info("chat.swept", extra={"chats": len(left)})
+    if wiped or left:
         parts.sender.wake.set()
+
+
+def _sweep(records: Records, left: list[tuple[str, int]]) -> None:
+    with records.unit() as unit:
+        for chat, address in left:
+            unit.send_later(chat, [WipeChat(address, sweep=True)])

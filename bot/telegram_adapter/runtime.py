@@ -105,7 +105,7 @@ def wire(
     keyring = database.keys.keyring
     inbox = Inbox(database.engine, keyring)
     outbox = Outbox(database.engine, keyring)
-    ledger = Ledger(database.engine)
+    ledger = Ledger(database.engine, keyring=keyring)
     limits = limits or RateLimits()
     metrics = Metrics()
     desk = None

@@ -4,7 +4,9 @@ Each chat's actions go one at a time, oldest first; different chats go in parall
 message is sent with ``protect_content`` and without link previews. What Telegram answers
 decides what happens next:
 
-* sent or deleted: the action is marked done, and the ledger learns the message ids;
+* sent or deleted: the action is marked done, and the ledger learns the message ids (a send
+  is marked in the outbox before it is tried, so a copy sent just before a crash is found by
+  the wipe as well: ``Outbox.sending``);
 * 429 ``retry_after``: everything pauses that long, and the action waits;
 * the trainee blocked the bot: everything queued for that chat is dropped;
 * a bad request (a message already gone, say): logged by class, the action dropped;
@@ -65,17 +67,20 @@ def to_actions(
     """Return the outbox actions for what the service said to a chat.
 
     The union desk's actions are among them (``DESK_ACTIONS``); the caller queues those under
-    the desk's key, so they keep their order and the group's rate limit.
+    the desk's key, so they keep their order and the group's rate limit. What follows a wipe
+    in the same turn is the neutral line it leaves (``Send.parting``).
     """
     actions: list[Action] = []
+    parting = False
     for item in turn.out:
         match item:
             case Reply(text=text, buttons=buttons):
                 parts = split(text)
                 for index, part in enumerate(parts):
                     last = index == len(parts) - 1
-                    actions.append(Send(chat_id, part, buttons if last else ()))
+                    actions.append(Send(chat_id, part, buttons if last else (), parting))
             case Wipe():
+                parting = True
                 actions.append(WipeChat(chat_id))
             case Scrub() if message_id is not None:
                 actions.append(Delete(chat_id, (message_id,)))
@@ -180,11 +185,14 @@ class Sender:
                 return
             await nap(self.wake, 0.5)
 
-    async def _copy_out(self, chat_id: int, message_id: int, text: str | None) -> int:
+    async def _copy_out(self, action: CopyOut) -> int:
         """Copy a volunteer's message to a trainee; if that fails, send its text (if any)."""
         desk = self.desk.chat_id if self.desk else 0
+        chat_id, text = action.chat, action.text
         try:
-            copied = await self.bot.copy_message(chat_id, desk, message_id, protect_content=True)
+            copied = await self.bot.copy_message(
+                chat_id, desk, action.message_id, caption=action.caption, protect_content=True
+            )
             return copied.message_id
         except BadRequest:
             if text is None:
@@ -211,8 +219,8 @@ class Sender:
         outbox = self.outbox
         try:
             match queued.action:
-                case Send(chat=chat, text=text, buttons=buttons):
-                    await self.limits.wait(chat)
+                case Send(chat=chat, text=text, buttons=buttons, parting=parting):
+                    await self._before_sending(queued, chat)
                     message = await self.bot.send_message(
                         chat,
                         text,
@@ -221,18 +229,21 @@ class Sender:
                         link_preview_options=LinkPreviewOptions(is_disabled=True),
                     )
                     failpoint("sender.sent")
-                    await asyncio.to_thread(outbox.done, queued, [message.message_id])
+                    sent = [message.message_id]
+                    await asyncio.to_thread(
+                        outbox.done, queued, sent, address=chat, parting=parting
+                    )
                 case Delete(chat=chat, ids=ids):
                     await self._delete(chat, ids)
                     await asyncio.to_thread(outbox.done, queued, (), ids)
-                case WipeChat(chat=chat):
-                    known = await asyncio.to_thread(self.ledger.deletable, queued.chat_key)
+                case WipeChat(chat=chat, sweep=sweep):
+                    known = await asyncio.to_thread(self.ledger.deletable, queued.chat_key, sweep)
                     await self._delete(chat, known)
                     await asyncio.to_thread(outbox.done, queued, (), known)
-                case CopyOut(chat=chat, message_id=message_id, text=text) if self.desk is not None:
-                    await self.limits.wait(chat)
-                    sent = await self._copy_out(chat, message_id, text)
-                    await asyncio.to_thread(outbox.done, queued, [sent])
+                case CopyOut(chat=chat) as copy if self.desk is not None:
+                    await self._before_sending(queued, chat)
+                    sent = [await self._copy_out(copy)]
+                    await asyncio.to_thread(outbox.done, queued, sent, address=chat)
                 case action if isinstance(action, DESK_ACTIONS) and self.desk is not None:
                     await self.desk.perform(action)
                     await asyncio.to_thread(outbox.done, queued)
@@ -241,6 +252,12 @@ class Sender:
             self.metrics.count("helpline_messages_sent_total")
         except TelegramError as error:
             await self._failed(queued, error)
+
+    async def _before_sending(self, queued: Queued, chat: int) -> None:
+        """Mark a send in the outbox before its first try (so a wipe finds it), then wait."""
+        if queued.floor is None:
+            await asyncio.to_thread(self.outbox.sending, queued)
+        await self.limits.wait(chat)
 
     async def _failed(self, action: Queued, error: TelegramError) -> None:
         """Obey a 429, drop a blocked chat's queue, skip a refused action, retry the rest."""

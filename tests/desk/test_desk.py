@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Secret, Settings
 from bot.desk.hours import JST
-from bot.storage.models import AuditRow
+from bot.storage import DatabaseError, Queued
+from bot.storage.models import AuditRow, ConversationRow, LedgerRow
 from bot.telegram_adapter.checks import telegram_desk_checks
+from bot.telegram_adapter.jobs import wipe_idle
 from bot.telegram_adapter.limits import RateLimits
 
 from ..fakes.telegram_world import FakeRequest, FakeTelegram
@@ -122,10 +126,12 @@ async def test_a_case_reaches_the_desk_and_the_volunteer_answers_anonymously(
         assert desk_texts(world, thread)[1] == "通知：Sato"  # mentioned: Telegram tells them
 
         await staff_says(bot, SATO, "Xin chào. Chúng tôi đã đọc tin nhắn của bạn.", thread)
-        assert world.bot_texts(TRAINEE)[-1] == "Xin chào. Chúng tôi đã đọc tin nhắn của bạn."
-        copied = world.visible(TRAINEE)[-1]
-        assert copied.from_bot and copied.protected
-        assert copied.copied_from is not None and copied.copied_from[0] == DESK  # copy_message
+        # A neutral first line, then the words: a locked screen shows only the first line.
+        assert world.bot_texts(TRAINEE)[-1] == (
+            "Tin nhắn mới:\nXin chào. Chúng tôi đã đọc tin nhắn của bạn."
+        )
+        said = world.visible(TRAINEE)[-1]
+        assert said.from_bot and said.protected and said.copied_from is None  # no sender shown
 
         shown = len(world.bot_texts(TRAINEE))
         await staff_says(bot, STRANGER, "Hello, I am not staff", thread)
@@ -156,9 +162,9 @@ async def test_a_case_reaches_the_desk_and_the_volunteer_answers_anonymously(
         await staff_says(bot, SATO, "/claim", thread)
         assert desk_texts(world, thread)[-1] == "担当：Sato"
         await staff_says(bot, SATO, "/reply evidence", thread)
-        assert world.bot_texts(TRAINEE)[-1].startswith("Bạn hãy giữ lại mọi thứ")
+        assert world.bot_texts(TRAINEE)[-1].startswith("Tin nhắn mới:\nBạn hãy giữ lại mọi thứ")
         await staff_says(bot, LIN, "/close", thread)
-        assert world.bot_texts(TRAINEE)[-1].startswith("Tình nguyện viên đã xử lý xong")
+        assert world.bot_texts(TRAINEE)[-1].startswith("Tin nhắn mới:\nTình nguyện viên đã xử")
         assert world.groups[DESK].topics[thread].closed
         assert {"claimed", "closed", "relayed"} <= set(audit_actions(bot))
         with bot.parts.database.records.unit() as unit:
@@ -302,7 +308,7 @@ async def test_replies_wait_for_the_trainees_safe_hours(tmp_path: Path) -> None:
 
         at_japan_hour(bot, 21)
         assert (await rounds(bot))[0] == 1
-        assert world.bot_texts(TRAINEE)[-1] == "Tối nay chúng tôi sẽ nhắn lại."
+        assert world.bot_texts(TRAINEE)[-1] == "Tin nhắn mới:\nTối nay chúng tôi sẽ nhắn lại."
         assert await rounds(bot) == (0, 0)  # delivered once
 
         at_japan_hour(bot, 12, day=28)  # the next day the case is closed, at noon
@@ -310,11 +316,11 @@ async def test_replies_wait_for_the_trainees_safe_hours(tmp_path: Path) -> None:
         await staff_says(bot, SATO, "Chúng tôi đã gửi giấy tờ cho bạn.", thread)
         await staff_says(bot, SATO, "/close", thread)
         assert world.groups[DESK].topics[thread].closed
-        assert world.bot_texts(TRAINEE)[-1] == "Tối nay chúng tôi sẽ nhắn lại."  # not at noon
+        assert world.bot_texts(TRAINEE)[-1].endswith("Tối nay chúng tôi sẽ nhắn lại.")  # not noon
         at_japan_hour(bot, 20, day=28)
         assert (await rounds(bot))[0] == 2
-        assert world.bot_texts(TRAINEE)[-2] == "Chúng tôi đã gửi giấy tờ cho bạn."
-        assert world.bot_texts(TRAINEE)[-1].startswith("Tình nguyện viên đã xử lý xong")
+        assert world.bot_texts(TRAINEE)[-2] == "Tin nhắn mới:\nChúng tôi đã gửi giấy tờ cho bạn."
+        assert world.bot_texts(TRAINEE)[-1].startswith("Tin nhắn mới:\nTình nguyện viên đã xử")
         with bot.parts.database.records.unit() as unit:
             closed = unit.desk_case(name.split()[0])
         assert closed is not None and closed.address is None  # nothing more will go there
@@ -396,3 +402,84 @@ async def test_a_link_the_trainee_sends_stays_text_in_the_topic(tmp_path: Path) 
         relayed = bot.world.visible(DESK, thread)[-1]
         assert relayed.text == "本人：\nhttps://example.org/luong"
         assert relayed.protected and not relayed.preview
+
+
+async def idle_wipe_later(bot: Running) -> None:
+    """The clock's idle wipe, as if every message were older than the idle time."""
+    long_ago = datetime.now(UTC) - timedelta(minutes=bot.settings.idle_wipe_minutes + 1)
+    with Session(bot.parts.database.engine) as session, session.begin():
+        session.execute(update(LedgerRow).values(at=long_ago))
+        session.execute(update(ConversationRow).values(updated_at=long_ago))
+    await wipe_idle(bot.settings, bot.parts)
+    await bot.settle()
+
+
+@pytest.mark.asyncio
+async def test_what_arrives_after_exit_goes_with_the_next_idle_wipe(tmp_path: Path) -> None:
+    async with with_desk(tmp_path, desk_world()) as bot:
+        world = bot.world
+        thread = await case_replied_here(bot)
+        await say(bot, TRAINEE, "/exit")
+        assert world.bot_texts(TRAINEE) == ["Tạm biệt."]
+
+        await staff_says(bot, SATO, "Your passport must be returned to you.", thread)
+        world.staff_sends_photo(DESK, SATO, caption="Công đoàn", thread=thread)
+        await bot.settle()
+        await staff_says(bot, SATO, "/reply evidence", thread)
+        await staff_says(bot, SATO, "/close", thread)
+        shown = world.visible(TRAINEE)
+        assert len(shown) == 5  # they did arrive: the trainee chose "here"
+        assert all(m.text.startswith("Tin nhắn mới:\n") for m in shown[1:])
+
+        await idle_wipe_later(bot)
+        assert [m.text for m in world.visible(TRAINEE)] == ["Tạm biệt."]
+        await idle_wipe_later(bot)  # the parting line stays; nothing is swept twice
+        assert [m.text for m in world.visible(TRAINEE)] == ["Tạm biệt."]
+        with Session(bot.parts.database.engine) as session:
+            kept = session.scalars(select(LedgerRow)).all()
+        assert [(row.parting, row.address) for row in kept] == [(True, None)]
+
+
+@pytest.mark.asyncio
+async def test_a_reply_sent_just_before_a_crash_is_wiped_too(tmp_path: Path) -> None:
+    async with with_desk(tmp_path, desk_world()) as bot:
+        world = bot.world
+        thread = await case_replied_here(bot)
+        outbox = bot.parts.sender.outbox
+        noted = outbox.done
+        crashed: list[int] = []
+
+        def crash_once(action: Queued, sent: Sequence[int] = (), *args: Any, **kw: Any) -> None:
+            if sent and not crashed:  # sent, then the process died before noting it
+                crashed.append(sent[0])
+                raise DatabaseError("gone")
+            noted(action, sent, *args, **kw)
+
+        outbox.done = crash_once  # type: ignore[method-assign]
+        await staff_says(bot, SATO, "Your passport must be returned to you.", thread)
+        for _ in range(50):
+            if (
+                len(world.bot_texts(TRAINEE))
+                and world.bot_texts(TRAINEE).count(
+                    "Tin nhắn mới:\nYour passport must be returned to you."
+                )
+                == 2
+            ):
+                break
+            await asyncio.sleep(0.1)
+        assert crashed  # the first copy went out unnoted; the second is the re-send
+        await say(bot, TRAINEE, "/exit")
+        assert world.bot_texts(TRAINEE) == ["Tạm biệt."]
+
+
+@pytest.mark.asyncio
+async def test_a_volunteers_photo_comes_with_the_neutral_line_first(tmp_path: Path) -> None:
+    async with with_desk(tmp_path, desk_world()) as bot:
+        world = bot.world
+        thread = await case_replied_here(bot)
+        world.staff_sends_photo(DESK, SATO, caption="Công đoàn: bảng lương", thread=thread)
+        await bot.settle()
+        copied = world.visible(TRAINEE)[-1]
+        assert copied.kind == "photo" and copied.protected
+        assert copied.copied_from is not None and copied.copied_from[0] == DESK  # copy_message
+        assert copied.text == "Tin nhắn mới:\nCông đoàn: bảng lương"  # the caption, behind it

@@ -370,6 +370,25 @@ class FakeTelegram(TelegramMethods):
             message = self._message_json(chat_id, stored)
             return self._queue({"update_id": self._update_id(), "message": message})
 
+    def staff_sends_photo(
+        self, chat_id: int, user_id: int, caption: str = "", thread: int | None = None
+    ) -> dict[str, Any]:
+        """A staff member sends a photo (with a caption) in the staff group, inside a topic."""
+        photo = [{"file_id": "sp", "file_unique_id": "spu", "width": 90, "height": 90}]
+        with self.lock:
+            self.users.setdefault(user_id, self._user(user_id, None))
+            stored = self._store(
+                chat_id,
+                from_bot=False,
+                text=caption,
+                kind="photo",
+                thread_id=thread,
+                sender_id=user_id,
+                media={"photo": photo},
+            )
+            message = self._message_json(chat_id, stored)
+            return self._queue({"update_id": self._update_id(), "message": message})
+
     def staff_presses(self, chat_id: int, user_id: int, data: str) -> dict[str, Any]:
         """Someone in a staff group presses a button (``data``) under the bot's latest message
         that has it (Telegram only sends presses of buttons that exist)."""

@@ -39,6 +39,8 @@ SATO, STRANGER = 9001, 7777
 ADDRESS = "424242"
 CHAT = "chat-a"
 THREAD = 77
+INTRO = "Tin nhắn mới:"
+"""The neutral first line of what the desk sends a trainee, in Vietnamese."""
 NOON_JST = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # Friday, 12:00 in Japan
 
 
@@ -186,7 +188,8 @@ def test_a_new_topic_gets_the_card_and_the_volunteers_are_pinged(desk: Desk) -> 
 def test_a_reply_reaches_the_trainee_at_once_without_a_name(desk: Desk) -> None:
     case = desk.trainee()
     desk.volunteer("Your passport must be returned.")
-    assert desk.to_trainee() == [CopyOut(int(ADDRESS), 501, "Your passport must be returned.")]
+    # As the bot's own words (no sender), behind a neutral first line (a locked screen shows it).
+    assert desk.to_trainee() == [Send(int(ADDRESS), f"{INTRO}\nYour passport must be returned.")]
     assert desk.to_desk() == []
     assert desk.case(case).status == "open"
 
@@ -206,7 +209,7 @@ def test_a_reply_outside_safe_hours_waits_for_them(desk: Desk) -> None:
     assert desk.rules.due_mail() == 0  # still 12:00 in Japan
     desk.clock.now = NOON_JST + timedelta(hours=9)  # 21:00 in Japan
     assert desk.rules.due_mail() == 1
-    assert desk.to_trainee() == [CopyOut(int(ADDRESS), 501, "We can help.")]
+    assert desk.to_trainee() == [Send(int(ADDRESS), f"{INTRO}\nWe can help.")]
 
 
 def test_claim_names_the_volunteer_and_a_stranger_is_refused(desk: Desk) -> None:
@@ -228,6 +231,7 @@ def test_close_tells_the_trainee_and_later_replies_stay_in_the_desk(desk: Desk) 
     assert desk.to_desk() == [Post(THREAD, desk.said("closed")), CloseTopic(THREAD)]
     (closing,) = desk.to_trainee()
     assert isinstance(closing, Send) and closing.chat == int(ADDRESS)
+    assert closing.text.startswith(f"{INTRO}\n")
     assert desk.case(case).status == "closed"
     desk.records.queued.clear()
     desk.volunteer("one more thing", update=2)
@@ -243,7 +247,8 @@ def test_a_canned_reply_goes_out_in_the_trainees_language(desk: Desk) -> None:
     (sent,) = desk.to_trainee()
     assert isinstance(shown, Post) and isinstance(sent, Send)
     assert shown.text.startswith(desk.said("canned", name=name, lang="ベトナム語"))
-    assert shown.text.endswith(sent.text)
+    assert sent.text.startswith(f"{INTRO}\n")
+    assert shown.text.endswith(sent.text.removeprefix(f"{INTRO}\n"))
     english = desk.helpline.renderer.text(desk.helpline.flows.replies[name], "en")
     assert sent.text != english  # in Vietnamese, the trainee's language
 
@@ -269,3 +274,14 @@ def test_an_update_is_handled_once(desk: Desk) -> None:
     desk.volunteer("We can help.")
     desk.volunteer("We can help.")  # the same update again (a redelivery)
     assert len(desk.to_trainee()) == 1
+
+
+def test_a_volunteers_photo_is_copied_with_the_neutral_line_atop_its_caption(desk: Desk) -> None:
+    desk.trainee()
+    photo = StaffMessage(
+        DESK, SATO, thread_id=THREAD, message_id=501, text="Your payslip", media=True
+    )
+    desk.arrive(1)
+    desk.rules.message(1, photo, "helpline_bot")
+    said = f"{INTRO}\nYour payslip"
+    assert desk.to_trainee() == [CopyOut(int(ADDRESS), 501, said, caption=said)]

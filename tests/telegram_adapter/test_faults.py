@@ -265,7 +265,7 @@ async def test_postgres_stopped_and_started_in_the_middle_of_a_conversation(
             await bot.settle(timeout=60)
             texts = world.bot_texts(701)
             assert texts[-1].startswith("Xin chào")  # the /menu, answered after the outage
-            assert texts.count(busy) == 1
+            assert busy not in texts  # seen once, then deleted when the database came back
             for _ in range(100):
                 if world.bot_texts(DESK)[-1].startswith("データベースが復旧しました"):
                     break

@@ -71,7 +71,9 @@ async def test_command_menus_are_set_in_every_language(tmp_path: Path) -> None:
             menu = next(cmds for (_, code), cmds in menus.items() if (code or "") == lang)
             assert [c["command"] for c in menu] == names
         english = next(cmds for (_, code), cmds in menus.items() if not code)
-        assert {c["description"] for c in english} >= {"Clear this chat", "Delete my data"}
+        assert {c["description"] for c in english} >= {"Clear this chat", "Remove everything"}
+        said = " ".join(c["description"] for cmds in menus.values() for c in cmds).casefold()
+        assert "delete my data" not in said and "code" not in said  # what a glance could read
 
 
 @pytest.mark.asyncio
@@ -392,3 +394,31 @@ async def test_sighup_reloads_edited_content_and_refuses_a_broken_set(tmp_path: 
         assert await hangup_then_exit() == "Hẹn gặp lại."  # a broken file: the old set stays
         assert metrics.value("helpline_reloads_total", outcome="done") == 2
         assert metrics.value("helpline_reloads_total", outcome="refused") == 2
+
+
+@pytest.mark.asyncio
+async def test_a_busy_notice_is_deleted_once_the_database_is_back(tmp_path: Path) -> None:
+    """It could not be noted in the ledger (the database was down): /exit would not find it."""
+    async with running(tmp_path, FakeTelegram()) as bot:
+        intake = bot.parts.intake
+        take_in, failed = intake.inbox.take_in, []
+
+        def down_once(arrivals: Any) -> None:
+            if not failed:
+                failed.append(True)
+                raise DatabaseError("down")
+            take_in(arrivals)
+
+        intake.inbox.take_in = down_once  # type: ignore[method-assign]
+        bot.world.user_sends(USER, "/start", language_code="vi")
+        for _ in range(100):
+            if failed and bot.world.bot_texts(USER):
+                break
+            await asyncio.sleep(0.05)
+        await bot.settle(timeout=30)
+        texts, busy = bot.world.bot_texts(USER), "Xin lỗi, bạn hãy thử lại sau một phút nhé."
+        assert any(m.text == busy and m.deleted for m in bot.world.chats[USER])  # sent, gone
+        assert busy not in texts
+        assert texts  # the /start was answered after all
+        await say(bot, "/exit")
+        assert bot.world.bot_texts(USER) == ["Tạm biệt."]
