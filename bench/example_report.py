@@ -19,12 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.test_reports import population, store  # noqa: E402
+
 from bot.assemble import japan_today  # noqa: E402
 from bot.flowdefs.folder import load_flowset  # noqa: E402
 from bot.reports.report import CHARTED, chart_png, make_report  # noqa: E402
 from bot.storage.counts import open_cases, read_tallies  # noqa: E402
 from tests.databases import sqlite_engine  # noqa: E402
-from tests.test_reports import population, store  # noqa: E402
 
 OUT = ROOT / "docs" / "reports"
 
