@@ -4,11 +4,19 @@ SQLite runs in WAL mode with a busy timeout, foreign keys, ``secure_delete`` (de
 overwritten) and ``BEGIN IMMEDIATE`` transactions, so that concurrent writers wait instead of
 failing. ``postgresql://`` URLs are accepted as written and use psycopg 3. ``upgrade`` runs the
 Alembic migrations to the newest version; the helpline calls it on start.
+
+``checkpoint`` copies SQLite's write-ahead log into the main file and truncates the log to zero
+bytes: until then the log keeps the old versions of every page a deletion touched (data keys
+included), and ``secure_delete`` overwrites deleted rows in the main file only when their pages
+get there. It runs after every deletion of a case or conversation, after each purge and on start
+(which covers a crash between a deletion and its checkpoint).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +29,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_FILE = "helpline.sqlite3"
@@ -90,6 +100,45 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+CHECKPOINT_TRIES = 3
+
+
+def checkpoint(engine: Engine) -> bool:
+    """On SQLite, move the write-ahead log into the main file and truncate it; say if done.
+
+    ``wal_checkpoint(TRUNCATE)`` waits (the busy timeout) for writers and for readers of older
+    snapshots; if it still cannot finish, it is tried twice more, then the failure is logged
+    (without anything about anyone) and the next deletion, purge or start tries again.
+    PostgreSQL has nothing to do here (see docs/storage.md for what it keeps).
+    """
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return True
+    for attempt in range(CHECKPOINT_TRIES):
+        try:
+            busy = _truncate_log(engine)
+        except OperationalError:  # locked past the busy timeout: as busy
+            busy = True
+        if not busy:
+            return True
+        time.sleep(0.05 * (attempt + 1))
+    log.warning("storage.checkpoint_incomplete")
+    return False
+
+
+def _truncate_log(engine: Engine) -> bool:
+    """Run one ``wal_checkpoint(TRUNCATE)`` outside any transaction; return whether busy."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        result = cursor.fetchone()
+        busy = result is None or bool(result[0])
+        cursor.close()
+    finally:
+        raw.close()
+    return busy
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -1,7 +1,8 @@
 """Open the database the settings name: keys, connection, migrations, records.
 
 Reads the keys (``bot.storage.keys``), connects (``bot.storage.connection``), runs the
-migrations to the newest version and returns the encrypted records. Called once by each command
+migrations to the newest version, checkpoints SQLite's log (what a crash between a deletion and
+its checkpoint left there goes now) and returns the encrypted records. Called once by each command
 that needs the database; it writes nothing else and starts nothing.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from bot.config import Settings
-from bot.storage.connection import default_url, make_engine, upgrade
+from bot.storage.connection import checkpoint, default_url, make_engine, upgrade
 from bot.storage.crypto import PRODUCTION_KDF, KdfCost
 from bot.storage.keys import KeySource, load_keys
 from bot.storage.store import SqlRecords
@@ -52,4 +53,5 @@ def open_database(settings: Settings, kdf: KdfCost = PRODUCTION_KDF) -> Database
     )
     engine = make_engine(url)
     upgrade(engine)
+    checkpoint(engine)
     return Database(engine, SqlRecords(engine, keys.keyring), keys)

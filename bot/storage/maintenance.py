@@ -3,7 +3,8 @@
 * ``purge`` removes what has outlived its purpose: cases inactive for the retention period
   (their data keys shredded first), idle conversations, old resume failures, processed update
   ids and message ids too old to delete on Telegram. After a purge no row of a purged case
-  remains in any table (goal D5).
+  remains in any table (goal D5), and SQLite's log is checkpointed and truncated, so that the
+  removed data keys do not linger there either.
 * ``rotate`` re-wraps every data key under the active master key, in small committed batches:
   killed at any point, it can simply be run again (goal D3). It reports which master keys are
   still in use, so that an old one can be removed from the configuration afterwards.
@@ -20,10 +21,13 @@ from sqlalchemy import CursorResult, Delete, Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
+from bot.storage.connection import checkpoint
 from bot.storage.crypto import Keyring, envelope_key_id
 from bot.storage.models import (
     AuditRow,
+    CaseKeyRow,
     CaseRow,
+    ConversationKeyRow,
     ConversationRow,
     InboxRow,
     LedgerRow,
@@ -88,12 +92,13 @@ def purge(
                 break
             cases += len(ids)
         with session.begin():
-            conversations = _deleted(
-                session,
-                delete(ConversationRow).where(
-                    ConversationRow.updated_at < now - CONVERSATION_IDLE
-                ),
+            idle = ConversationRow.updated_at < now - CONVERSATION_IDLE
+            session.execute(
+                delete(ConversationKeyRow).where(
+                    ConversationKeyRow.conversation_id.in_(select(ConversationRow.id).where(idle))
+                )
             )
+            conversations = _deleted(session, delete(ConversationRow).where(idle))
             other = sum(
                 _deleted(session, statement)
                 for statement in (
@@ -112,6 +117,7 @@ def purge(
                         detail=f"cases={cases} conversations={conversations}",
                     )
                 )
+    checkpoint(engine)
     return Purged(cases, conversations, other, tuple(threads))
 
 
@@ -121,13 +127,14 @@ def _deleted(session: Session, statement: Delete) -> int:
 
 
 KEYED: tuple[tuple[Any, str, Any], ...] = (
-    (CaseRow, "cases", CaseRow.id),
-    (ConversationRow, "conversations", ConversationRow.id),
+    (CaseKeyRow, "cases", CaseKeyRow.case_id),
+    (ConversationKeyRow, "conversations", ConversationKeyRow.conversation_id),
     (InboxRow, "inbox", InboxRow.update_id),
     (OutboxRow, "outbox", OutboxRow.id),
 )
-"""Every table whose rows carry a wrapped data key: the model, the table name bound into the
-wrapping, and the row id it is bound to. Rotation and the key checks go over all of them."""
+"""Every table that holds wrapped data keys: the model, the table name bound into the wrapping,
+and the row id it is bound to (the keys of cases and conversations sit in tables of their own;
+the queues' rows carry theirs). Rotation and the key checks go over all of them."""
 
 
 def _rewrap(

@@ -5,6 +5,11 @@ message texts anywhere; Telegram ids only as keyed pseudonyms (``chat_key``); ev
 trainee's situation only sealed (encrypted with the row's own data key, ``dek``). Timestamps are
 UTC. Migrations live in ``bot/storage/migrations``; a test fails if these models and the
 migrations disagree.
+
+The data keys of cases and conversations live in tables of their own (``case_keys``,
+``conversation_keys``), never in the row whose columns they seal: deleting a case or a
+conversation deletes its key row with it (a cascade), and after that the sealed columns, wherever
+copies of them linger, open with nothing (crypto-shredding, see docs/storage.md).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -82,8 +87,10 @@ class CaseRow(Base):
     delete the case without the PIN, also after /exit or the idle wipe. Gone with the case."""
     status: Mapped[str] = mapped_column(String(16))
     lang: Mapped[str] = mapped_column(String(16))
-    dek: Mapped[bytes] = mapped_column(LargeBinary)
-    """The case's data key, wrapped by a master key."""
+    key: Mapped[CaseKeyRow | None] = relationship(
+        lazy="joined", cascade="all, delete-orphan", passive_deletes=True
+    )
+    """The case's data key, in ``case_keys`` (not beside the sealed columns)."""
     answers: Mapped[bytes | None] = mapped_column(LargeBinary)
     """Sealed JSON of the answers whose node says ``store: case``."""
     created_at: Mapped[datetime] = mapped_column(Moment())
@@ -107,6 +114,29 @@ class CaseRow(Base):
     """When a volunteer first answered (for the reports' time to first reply)."""
     tallied_at: Mapped[datetime | None] = mapped_column(Moment())
     """When the case was counted into ``tallies`` (once: at closing, or before a purge)."""
+
+    @property
+    def dek(self) -> bytes:
+        """The case's wrapped data key (``b""`` once it is destroyed)."""
+        return self.key.dek if self.key is not None else b""
+
+    @dek.setter
+    def dek(self, wrapped: bytes) -> None:
+        if self.key is None:
+            self.key = CaseKeyRow(dek=wrapped)
+        else:
+            self.key.dek = wrapped
+
+
+class CaseKeyRow(Base):
+    """A case's data key, wrapped by a master key; deleted with the case (crypto-shredding)."""
+
+    __tablename__ = "case_keys"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    dek: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class TallyRow(Base):
@@ -160,7 +190,10 @@ class ConversationRow(Base):
     chat_key: Mapped[str] = mapped_column(String(64), unique=True)
     """HMAC-SHA256 pseudonym of the Telegram chat id (or "console")."""
     lang: Mapped[str] = mapped_column(String(16))
-    dek: Mapped[bytes] = mapped_column(LargeBinary)
+    key: Mapped[ConversationKeyRow | None] = relationship(
+        lazy="joined", cascade="all, delete-orphan", passive_deletes=True
+    )
+    """The conversation's data key, in ``conversation_keys``."""
     state: Mapped[bytes | None] = mapped_column(LargeBinary)
     """Sealed JSON: engine state, dialog mode and what a dialog holds between two steps."""
     address: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -170,6 +203,29 @@ class ConversationRow(Base):
     )
     created_at: Mapped[datetime] = mapped_column(Moment())
     updated_at: Mapped[datetime] = mapped_column(Moment(), index=True)
+
+    @property
+    def dek(self) -> bytes:
+        """The conversation's wrapped data key (``b""`` once it is destroyed)."""
+        return self.key.dek if self.key is not None else b""
+
+    @dek.setter
+    def dek(self, wrapped: bytes) -> None:
+        if self.key is None:
+            self.key = ConversationKeyRow(dek=wrapped)
+        else:
+            self.key.dek = wrapped
+
+
+class ConversationKeyRow(Base):
+    """A conversation's data key, wrapped by a master key; deleted with the conversation."""
+
+    __tablename__ = "conversation_keys"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    dek: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class LedgerRow(Base):

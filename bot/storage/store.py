@@ -25,7 +25,7 @@ from bot.actions import Action
 from bot.clock import utcnow
 from bot.reports.tally import month
 from bot.storage.action_codec import encode
-from bot.storage.connection import reachable
+from bot.storage.connection import checkpoint, reachable
 from bot.storage.crypto import Keyring
 from bot.storage.locks import DOORBELL, lock_id
 from bot.storage.models import AuditRow, InboxRow, OutboxRow
@@ -121,7 +121,9 @@ class SqlRecords:
     def unit(self) -> Iterator[SqlUnit]:
         """Run a unit of work: commit on success, roll back on error (audit rows survive).
 
-        A lost database connection surfaces as ``DatabaseError``, for adapters to retry later.
+        A unit that deleted a case or a conversation is followed by a checkpoint of SQLite's
+        log, so that the deleted keys do not linger there. A lost database connection surfaces
+        as ``DatabaseError``, for adapters to retry later.
         """
         with reachable():
             session = Session(self.engine, expire_on_commit=False)
@@ -138,3 +140,5 @@ class SqlRecords:
                 raise
             finally:
                 session.close()
+        if unit.shredded:
+            checkpoint(self.engine)

@@ -29,6 +29,9 @@ class UnitBase(RowKeys):
         self.keyring = keyring
         self.clock = clock
         self.pending_audit: list[AuditRow] = []
+        self.shredded = False
+        """Whether this unit deleted a case or a conversation (then SQLite's log is
+        checkpointed after the commit)."""
 
     def _case_row(self, case: str) -> CaseRow | None:
         return self.session.scalars(select(CaseRow).where(CaseRow.public_id == case)).one_or_none()

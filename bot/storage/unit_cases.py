@@ -20,8 +20,10 @@ from bot.conversation import answers_to_json
 from bot.records import CaseStatus
 from bot.storage.models import (
     AuditRow,
+    CaseKeyRow,
     CaseRow,
     ConsentRow,
+    ConversationKeyRow,
     ConversationRow,
     MailRow,
     ResumeFailureRow,
@@ -48,7 +50,6 @@ class CasePart(UnitBase):
             public_id=_public_id(),
             status="open",
             lang=lang,
-            dek=b"",
             created_at=now,
             last_activity_at=now,
         )
@@ -177,6 +178,7 @@ class CasePart(UnitBase):
         if row is None:
             return
         shred_cases(self.session, [row.id])
+        self.shredded = True
         for pending in self.pending_audit:
             if pending.case_public_id == case:
                 pending.case_public_id = None
@@ -185,11 +187,13 @@ class CasePart(UnitBase):
 def shred_cases(session: Session, case_ids: Sequence[int]) -> list[int]:
     """Destroy cases and everything that belongs to them; return their desk topics.
 
-    The data keys and sealed columns are overwritten first (crypto-shredding: what a backup
-    holds of these cases can no longer be opened with the master key), then the cases, their
-    consents, mail and the conversations linked to them are deleted, and audit rows that named
-    them keep what happened and when, but no longer which case. The caller deletes the returned
-    topics in the desk's group, so the case card goes too.
+    The data keys go first: their rows in ``case_keys`` and ``conversation_keys``, a table
+    apart from what they seal (crypto-shredding: a copy of the sealed columns, in a backup or in
+    a database's log, can no longer be opened with the master key). Then the sealed columns are
+    emptied and the cases, their consents, mail and the conversations linked to them are
+    deleted, and audit rows that named them keep what happened and when, but no longer which
+    case. The caller checkpoints SQLite's log after the commit (``connection.checkpoint``) and
+    deletes the returned topics in the desk's group, so the case card goes too.
     """
     if not case_ids:
         return []
@@ -197,12 +201,15 @@ def shred_cases(session: Session, case_ids: Sequence[int]) -> list[int]:
         select(CaseRow.public_id, CaseRow.thread_id).where(CaseRow.id.in_(case_ids))
     ).all()
     public_ids = [public_id for public_id, _ in found]
+    linked = select(ConversationRow.id).where(ConversationRow.case_id.in_(case_ids))
+    session.execute(
+        delete(ConversationKeyRow).where(ConversationKeyRow.conversation_id.in_(linked))
+    )
+    session.execute(delete(CaseKeyRow).where(CaseKeyRow.case_id.in_(case_ids)))
     session.execute(
         update(CaseRow)
         .where(CaseRow.id.in_(case_ids))
-        .values(
-            dek=b"\0" * 64, answers=None, resume_index=None, prefs=None, address=None, holder=None
-        )
+        .values(answers=None, resume_index=None, prefs=None, address=None, holder=None)
     )
     session.flush()
     session.execute(delete(ConversationRow).where(ConversationRow.case_id.in_(case_ids)))

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from bot.conversation import Conversation, dumps, loads
-from bot.storage.models import CaseRow, ConversationRow
+from bot.storage.models import CaseRow, ConversationKeyRow, ConversationRow
 from bot.storage.unit_base import UnitBase
 
 
@@ -46,7 +46,7 @@ class ConversationPart(UnitBase):
         row = self._conversation_row(chat)
         if row is None:
             row = ConversationRow(
-                chat_key=chat, lang=conversation.lang, dek=b"", created_at=now, updated_at=now
+                chat_key=chat, lang=conversation.lang, created_at=now, updated_at=now
             )
             self.session.add(row)
             self.session.flush()
@@ -69,8 +69,13 @@ class ConversationPart(UnitBase):
         return self._open(dek, "conversations", row.id, "address", row.address).decode()
 
     def end_conversation(self, chat: str) -> None:
-        """Forget a chat's conversation, its answers and its address."""
+        """Forget a chat's conversation, its answers and its address: its data key first."""
+        found = select(ConversationRow.id).where(ConversationRow.chat_key == chat)
+        self.session.execute(
+            delete(ConversationKeyRow).where(ConversationKeyRow.conversation_id.in_(found))
+        )
         self.session.execute(delete(ConversationRow).where(ConversationRow.chat_key == chat))
+        self.shredded = True
 
     def idle_chats(self, before: datetime, chat: str | None = None) -> list[str]:
         """Return the chats whose conversation rests since before ``before``."""

@@ -5,6 +5,9 @@ one transaction *before* the next request, whose offset is what tells Telegram t
 arrived; so an update Telegram forgets is always in the inbox already. A crash before the write
 means Telegram sends the batch again; the inbox drops what it has seen (for 48 hours).
 
+The inbox keeps only what the worker needs of an update (``kept``): never the sender's names
+or username, never ``from`` beyond what the desk needs to know a volunteer.
+
 Flood control happens here, before anything is stored: past 30 updates a minute from one chat,
 updates are not kept, not even their ids, and their messages are deleted from the chat unread;
 the first one dropped asks the worker for a single polite notice. /exit, the exit word and
@@ -36,6 +39,7 @@ from bot.events import DeleteAsked
 from bot.failpoints import failpoint
 from bot.service import Helpline
 from bot.storage import Arrived, DatabaseError, Inbox, Keyring
+from bot.telegram_adapter.kept import kept
 from bot.telegram_adapter.limits import FloodGate, Verdict
 from bot.telegram_adapter.loop import backoff, nap
 from bot.telegram_adapter.metrics import Metrics
@@ -50,7 +54,10 @@ POLL_SECONDS = 10
 
 
 def as_json(update: Update) -> bytes:
-    """The update as JSON again, for the inbox (times as Unix seconds, as Telegram sends them)."""
+    """What the inbox keeps of an update, as JSON: ``kept`` (no names, no ``from``).
+
+    Times are Unix seconds, as Telegram sends them.
+    """
 
     def plain(value: object) -> object:
         if isinstance(value, datetime):
@@ -59,7 +66,8 @@ def as_json(update: Update) -> bytes:
             return int(value.total_seconds())
         raise TypeError(type(value).__name__)
 
-    return json.dumps(update.to_dict(), default=plain, ensure_ascii=False).encode()
+    whole = json.loads(json.dumps(update.to_dict(), default=plain))
+    return json.dumps(kept(whole), ensure_ascii=False).encode()
 
 
 class Intake:

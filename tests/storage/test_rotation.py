@@ -22,7 +22,7 @@ from bot.storage.crypto import Keyring, envelope_key_id
 from bot.storage.inbox import Arrived, Inbox
 from bot.storage.keys import encode
 from bot.storage.maintenance import master_keys_in_use, rotate
-from bot.storage.models import CaseRow, ConversationRow
+from bot.storage.models import CaseKeyRow, CaseRow, ConversationKeyRow
 from bot.storage.outbox import Outbox
 from bot.storage.store import SqlRecords
 from bot.values import Yen
@@ -38,7 +38,7 @@ def test_envelopes_name_their_master_key(engine: Engine) -> None:
     with records.unit() as unit:
         unit.open_case("vi", {}, "v1")
     with Session(engine) as session:
-        wrapped = session.scalars(select(CaseRow.dek)).one()
+        wrapped = session.scalars(select(CaseKeyRow.dek)).one()
     assert envelope_key_id(wrapped) == "k7"
 
 
@@ -53,8 +53,10 @@ def key_env(keyring: Keyring) -> dict[str, str]:
 
 def every_key_unwraps(engine: Engine, keyring: Keyring) -> None:
     with Session(engine) as session:
-        for model, table in ((CaseRow, "cases"), (ConversationRow, "conversations")):
-            for row_id, wrapped in session.execute(select(model.id, model.dek)):
+        for model, table in ((CaseKeyRow, "cases"), (ConversationKeyRow, "conversations")):
+            for row_id, wrapped in session.execute(
+                select(*model.__table__.primary_key, model.dek)
+            ):
                 keyring.unwrap(wrapped, f"{table}|{row_id}")
 
 

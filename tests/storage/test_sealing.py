@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
@@ -27,7 +28,14 @@ from bot.service.call import YES
 from bot.storage.crypto import CryptoError, Keyring
 from bot.storage.ledger import Ledger
 from bot.storage.maintenance import purge, rotate
-from bot.storage.models import Base, CaseRow, ConversationRow, MailRow
+from bot.storage.models import (
+    Base,
+    CaseKeyRow,
+    CaseRow,
+    ConversationKeyRow,
+    ConversationRow,
+    MailRow,
+)
 from bot.storage.store import SqlRecords, SqlUnit
 from bot.values import Text, Yen
 
@@ -164,7 +172,7 @@ def sealed_locations(session: Session) -> list[tuple[str, int, str, bytes]]:
     """Every sealed value and wrapped key: (table, row id, column, bytes)."""
     found: list[tuple[str, int, str, bytes]] = []
     for case in session.scalars(select(CaseRow)):
-        found.append(("cases", case.id, "dek", case.dek))
+        found.append(("case_keys", case.id, "dek", case.dek))
         for column in ("answers", "prefs", "address"):
             value = getattr(case, column)
             if value is not None:
@@ -172,7 +180,7 @@ def sealed_locations(session: Session) -> list[tuple[str, int, str, bytes]]:
     for mail in session.scalars(select(MailRow)):
         found.append(("mailbox", mail.id, "payload", mail.payload))
     for row in session.scalars(select(ConversationRow)):
-        found.append(("conversations", row.id, "dek", row.dek))
+        found.append(("conversation_keys", row.id, "dek", row.dek))
         for column in ("state", "address"):
             value = getattr(row, column)
             if value is not None:
@@ -188,7 +196,7 @@ def reader(
         case_row = session.get(MailRow, row_id).case_id  # type: ignore[union-attr]
         case_id = session.get(CaseRow, case_row).public_id  # type: ignore[union-attr]
         return lambda: unit.take_mail(case_id)
-    if table == "cases":
+    if table in ("cases", "case_keys"):
         public_id = session.get(CaseRow, row_id).public_id  # type: ignore[union-attr]
         return lambda: (
             unit.kept_answers(public_id) if column == "answers" else unit.desk_case(public_id)
@@ -214,7 +222,13 @@ def test_a_ciphertext_moved_to_another_row_or_column_never_opens(engine: Engine)
                 Conversation("vi", State("wages", "topics", answers, ()), case=case),
                 str(TELEGRAM_IDS[number % 3] + number),
             )
-    models = {"cases": CaseRow, "conversations": ConversationRow, "mailbox": MailRow}
+    models: dict[str, tuple[Any, Any]] = {
+        "cases": (CaseRow, CaseRow.id),
+        "case_keys": (CaseKeyRow, CaseKeyRow.case_id),
+        "conversations": (ConversationRow, ConversationRow.id),
+        "conversation_keys": (ConversationKeyRow, ConversationKeyRow.conversation_id),
+        "mailbox": (MailRow, MailRow.id),
+    }
     rng = random.Random(20261127)
     failures = 0
     with Session(engine) as session:
@@ -223,9 +237,8 @@ def test_a_ciphertext_moved_to_another_row_or_column_never_opens(engine: Engine)
         for _ in range(1000):
             (_, _, _, blob), (table, row_id, column, _) = rng.sample(locations, 2)
             unit = SqlUnit(session, keyring, lambda: NOW)
-            session.execute(
-                update(models[table]).where(models[table].id == row_id).values({column: blob})
-            )
+            model, key = models[table]
+            session.execute(update(model).where(key == row_id).values({column: blob}))
             read = reader(session, unit, table, row_id, column)
             try:
                 read()
