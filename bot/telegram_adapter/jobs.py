@@ -126,7 +126,11 @@ async def _round(settings: Settings, parts: Parts, next_purge: float) -> float:
         return next_purge
     keyring = parts.database.keys.keyring
     done = await asyncio.to_thread(
-        purge, parts.database.engine, settings.retention_days, keyring=keyring
+        purge,
+        parts.database.engine,
+        settings.retention_days,
+        keyring=keyring,
+        audit_days=settings.audit_days,
     )
     log.info("purge.done", extra={"cases": done.cases})
     if done.threads and parts.desk is not None:
