@@ -273,6 +273,66 @@ def test_what_a_volunteer_writes_in_a_topic(text: str, kind: str, command: str) 
     assert (decision.kind, decision.command) == (kind, command)
 
 
+INVISIBLE_IN_FRONT = [
+    "\u034f",  # combining grapheme joiner
+    "\u00ad",  # soft hyphen
+    "\u061c",  # Arabic letter mark
+    "\u115f",  # Hangul choseong filler
+    "\u1160",  # Hangul jungseong filler
+    "\u17b4",  # Khmer vowel inherent aq
+    "\u180b",  # Mongolian free variation selector
+    "\u180e",  # Mongolian vowel separator
+    "\u200b",  # zero width space
+    "\u200c",  # zero width non-joiner
+    "\u200d",  # zero width joiner
+    "\u200e",  # left-to-right mark
+    "\u202e",  # right-to-left override
+    "\u2060",  # word joiner
+    "\u2061",  # function application
+    "\u2064",  # invisible plus
+    "\u2065",  # reserved, default ignorable
+    "\u2066",  # left-to-right isolate
+    "\u206f",  # nominal digit shapes
+    "\u3164",  # Hangul filler
+    "\ufe0f",  # variation selector 16
+    "\ufeff",  # zero width no-break space
+    "\uffa0",  # half-width Hangul filler
+    "\ufff0",  # unassigned, default ignorable
+    "\U0001bca0",  # shorthand format letter overlap
+    "\U0001d173",  # musical symbol begin beam
+    "\U000e0001",  # language tag
+    "\U000e0041",  # tag latin capital letter A
+    "\U000e0100",  # variation selector 17
+    "\U000e0fff",  # unassigned, default ignorable
+    "\u00a0",  # no-break space
+    "\u1680",  # Ogham space mark
+    "\u2007",  # figure space
+    "\u2028",  # line separator
+    "\u2029",  # paragraph separator
+    "\u202f",  # narrow no-break space
+    "\u205f",  # medium mathematical space
+    "\u3000",  # ideographic space
+    "\u0085",  # next line
+    "\t",
+    "\n",
+    "\u0000",
+    "\u2800",  # braille pattern blank
+    "\u0300",  # a combining grave accent with nothing to sit on
+    "\u20dd",  # a combining enclosing circle, alone
+    "\ue000",  # private use
+    "\u034f\u200b \ufeff\u3000",  # several
+]
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE_IN_FRONT)
+@pytest.mark.parametrize("mark", ["!", "！", "﹗"])
+def test_nothing_invisible_in_front_turns_a_note_into_a_reply(invisible: str, mark: str) -> None:
+    text = f"{invisible}{mark} 内部メモ: the employer knows"
+    assert decide(msg(text=text), DESK, STAFF, "helpline_bot").kind == "internal"
+    command = decide(msg(text=f"{invisible}/claim"), DESK, STAFF, "helpline_bot")
+    assert (command.kind, command.command) == ("command", "claim")
+
+
 def test_the_groups_general_chat_is_not_a_case() -> None:
     assert decide(msg(thread_id=None), DESK, STAFF, None).kind == "ignore"
 
