@@ -396,3 +396,14 @@ async def test_a_link_the_trainee_sends_stays_text_in_the_topic(tmp_path: Path) 
         relayed = bot.world.visible(DESK, thread)[-1]
         assert relayed.text == "本人：\nhttps://example.org/luong"
         assert relayed.protected and not relayed.preview
+
+
+@pytest.mark.asyncio
+async def test_a_text_too_long_for_one_post_reaches_the_desk_whole(tmp_path: Path) -> None:
+    async with with_desk(tmp_path, desk_world()) as bot:
+        thread = await case_replied_here(bot)
+        text = " ".join(f"dòng {number}" for number in range(450))  # 3,939 characters
+        await say(bot, TRAINEE, text)
+        posts = [t for t in desk_texts(bot.world, thread) if t.startswith("本人：\n")][-2:]
+        assert "".join(post.removeprefix("本人：\n") for post in posts) == text
+        assert bot.world.bot_texts(TRAINEE)[-1] == "Đã gửi."

@@ -193,6 +193,29 @@ def test_invisible_and_direction_characters_are_written_out() -> None:
     assert cards.visible("x" * 50, limit=10) == "x" * 10 + "…（以下省略）"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "short",
+        "x" * 3500,
+        "word " * 820,  # 4,100 characters, spaces to cut at
+        "line\n" * 900,
+        "a" * 9000,  # nowhere to cut nicely
+        "\u200b" * 600,  # each shown as [U+200B]: 4,800 characters shown
+        "😀" * 2000,  # 4,000 UTF-16 units
+        "ti\u0300\u202e" * 1000 + " end",
+    ],
+)
+def test_a_long_text_is_relayed_whole_in_parts_that_each_fit(text: str) -> None:
+    parts = cards.pieces(text)
+    assert "".join(parts) == text  # nothing left out, in order
+    shown = [cards.visible(part) for part in parts]
+    assert all(cards.utf16_length(part) <= cards.RELAY_LIMIT for part in shown)
+    assert all("以下省略" not in part for part in shown)  # nothing is cut when shown
+    if text.startswith(("word", "line")):  # cut after a space or a line break
+        assert all(part.endswith((" ", "\n")) for part in parts[:-1])
+
+
 def test_the_card_is_japanese_and_carries_no_identity(helpline: Helpline) -> None:
     case = a_case(
         answers={
