@@ -1,4 +1,4 @@
-"""The consent text tells the truth about what is kept, in every language, behind a neutral line."""
+"""The consent text tells the truth about what is kept, in every language, behind a calm line."""
 
 from __future__ import annotations
 
