@@ -60,6 +60,8 @@ class Settings:
     key_file: Path = field(default=Path("var") / "keys.json")
     require_keys: bool = False
     retention_days: int = 90
+    audit_days: int = 365
+    """Audit rows older than this are purged (they hold no content, but say who did what)."""
     idle_wipe_minutes: int = 30
     """A chat nobody touched for this long is wiped on both sides (always far below 48 h)."""
     staff_chat_id: int | None = None
@@ -103,7 +105,7 @@ class Settings:
         staff_chat_id, staff_user_ids, roster_file = _desk(read)
         flows_dir = read.folder("HELPLINE_FLOWS_DIR", PROJECT_ROOT / "flows")
         locales_dir = read.folder("HELPLINE_LOCALES_DIR", PROJECT_ROOT / "locales")
-        retention_days, idle_wipe_minutes, unclaimed_hours = _clock_jobs(read)
+        retention_days, audit_days, idle_wipe_minutes, unclaimed_hours = _clock_jobs(read)
         master_keys, index_key, key_file, require_keys = _keys(read, data_dir)
         settings = cls(
             telegram_token=_secret(token),
@@ -119,6 +121,7 @@ class Settings:
             key_file=key_file,
             require_keys=require_keys,
             retention_days=retention_days,
+            audit_days=audit_days,
             idle_wipe_minutes=idle_wipe_minutes,
             staff_chat_id=staff_chat_id,
             staff_user_ids=staff_user_ids,
@@ -207,10 +210,11 @@ def _desk(read: _Reader) -> tuple[int | None, frozenset[int], Path | None]:
     return staff_chat_id, staff_user_ids, Path(roster) if roster else None
 
 
-def _clock_jobs(read: _Reader) -> tuple[int, int, int]:
-    """The clock's jobs: retention days (purge), idle wipe minutes, unclaimed hours."""
+def _clock_jobs(read: _Reader) -> tuple[int, int, int, int]:
+    """The clock's jobs: retention and audit days (purge), idle wipe minutes, unclaimed hours."""
     return (
         read.number("HELPLINE_RETENTION_DAYS", 90, low=1, high=3650),
+        read.number("HELPLINE_AUDIT_DAYS", 365, low=1, high=3650),
         read.number("HELPLINE_IDLE_WIPE_MINUTES", 30, low=1, high=24 * 60),
         read.number("HELPLINE_UNCLAIMED_HOURS", 4, low=1, high=24 * 7),
     )

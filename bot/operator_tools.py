@@ -84,7 +84,12 @@ def operator_command(settings: Settings, args: argparse.Namespace, stdout: TextI
             database = open_database(settings)
             if database.notice:
                 print(database.notice, file=stdout)
-            done = purge(database.engine, settings.retention_days, keyring=database.keys.keyring)
+            done = purge(
+                database.engine,
+                settings.retention_days,
+                keyring=database.keys.keyring,
+                audit_days=settings.audit_days,
+            )
             print(
                 f"Purged {done.cases} cases inactive for over {settings.retention_days} days, "
                 f"{done.conversations} idle conversations and {done.other} old entries.",

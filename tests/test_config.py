@@ -71,3 +71,9 @@ def test_every_problem_is_reported_at_once() -> None:
     )
     assert text.count("\n  - ") == 4
     assert "nope" not in text.split("HELPLINE_TELEGRAM_TOKEN")[0]
+
+
+def test_audit_rows_have_a_retention_of_their_own() -> None:
+    assert settings().audit_days == 365
+    assert settings(HELPLINE_AUDIT_DAYS="30").audit_days == 30
+    assert "HELPLINE_AUDIT_DAYS" in problems(HELPLINE_AUDIT_DAYS="forever")

@@ -62,6 +62,40 @@ def visible(text: str, limit: int = 3500) -> str:
     return shown if len(shown) <= limit else shown[:limit] + "…（以下省略）"
 
 
+RELAY_LIMIT = 3500
+"""How much of a trainee's text one post in a topic shows, in UTF-16 units as Telegram counts
+them (its limit is 4,096; the rest leaves room for the mark in front)."""
+
+
+def utf16_length(text: str) -> int:
+    """A text's length as Telegram counts it: in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def pieces(text: str, limit: int = RELAY_LIMIT) -> list[str]:
+    """Split a trainee's text into parts whose shown form (``visible``) fits one post each.
+
+    Nothing is left out or cut: the parts put together are the text, in order. A part ends
+    after a line break or a space when there is one in its second half.
+    """
+    parts: list[str] = []
+    start = 0
+    while start < len(text):
+        end, width = start, 0
+        while end < len(text):
+            width += utf16_length(visible(text[end]))
+            if width > limit:
+                break
+            end += 1
+        end = max(end, start + 1)
+        if end < len(text):
+            cut = max(text.rfind("\n", start, end), text.rfind(" ", start, end)) + 1
+            end = cut if cut - start > (end - start) // 2 else end
+        parts.append(text[start:end])
+        start = end
+    return parts or [text]
+
+
 def topic_name(case: DeskCase) -> str:
     """The forum topic's name: the case id, topic, language, urgency; never an identity."""
     parts = [case.public_id, TOPIC_JA.get(case.topic or "", "一般"), case.lang]

@@ -8,7 +8,11 @@ wrong chat (goal A1). A message from a volunteer in a case's topic is then one o
 * a command: ``/claim``, ``/unclaim``, ``/close``, ``/note``, ``/reply NAME``, ``/card``
   (commands are never relayed, unknown ones neither);
 * an internal note: text starting with ``!`` (or the full-width ``！``), and ``/note``:
-  never relayed;
+  never relayed. What comes before it that nobody can see does not count: every default
+  ignorable code point (Unicode's ``Default_Ignorable_Code_Point``: zero-width characters, the
+  combining grapheme joiner, variation selectors, tags, fillers), whitespace of any kind, other
+  format, control, private-use and unassigned characters, combining marks with nothing to sit
+  on, and blank-looking symbols (the braille blank);
 * a reply: relayed to the trainee without the volunteer's name.
 
 Pure: the adapter fills in ``StaffMessage`` from the Telegram update.
@@ -25,6 +29,56 @@ ANONYMOUS_ADMIN = 1087968824
 TELEGRAM_SERVICE = 777000
 """Telegram's own account (channel posts forwarded into groups, service notices)."""
 COMMANDS = ("claim", "unclaim", "close", "note", "reply", "card")
+DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+"""Unicode's ``Default_Ignorable_Code_Point`` ranges (DerivedCoreProperties.txt, Unicode 15.1):
+characters that show nothing when a font has no glyph for them."""
+UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Mn", "Me", "Zs", "Zl", "Zp"})
+"""Controls, formats, unassigned, private use, surrogates, marks without a base, spaces."""
+BLANKS = frozenset("\u2800")
+"""Symbols that look like nothing (the braille pattern blank)."""
+
+
+def ignorable(char: str) -> bool:
+    """Whether a character is default ignorable: it shows nothing, wherever it is."""
+    code = ord(char)
+    return any(low <= code <= high for low, high in DEFAULT_IGNORABLE)
+
+
+def unseen(char: str) -> bool:
+    """Whether a character at the start of a text leaves nothing a reader could see."""
+    return (
+        ignorable(char)
+        or char.isspace()
+        or char in BLANKS
+        or unicodedata.category(char) in UNSEEN_CATEGORIES
+    )
+
+
+def visible_start(text: str) -> str:
+    """The text from its first character a reader can see (NFKC, ignorables taken out)."""
+    text = "".join(c for c in unicodedata.normalize("NFKC", text) if not ignorable(c))
+    start = 0
+    while start < len(text) and unseen(text[start]):
+        start += 1
+    return text[start:].rstrip()
 
 
 class Refused(StrEnum):
@@ -88,8 +142,7 @@ def decide(
         return Decision("ignore")  # the group's general chat: not a case
     # Japanese keyboards type "！" and "／": NFKC reads them as "!" and "/", and invisible
     # characters in front must not turn a note into a reply (a note must never leak).
-    text = unicodedata.normalize("NFKC", message.text or "")
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
+    text = visible_start(message.text or "")
     if text.startswith("!"):
         return Decision("internal")
     if text.startswith("/"):

@@ -134,6 +134,11 @@ class Helpline:
             log.info("conversation.idle_wiped")
         return len(chats)
 
+    def left_group(self) -> None:
+        """The bot left a group or channel that is not the desk's: audited, naming no chat."""
+        with self.records.unit() as unit:
+            unit.audit("system", "left_group")
+
     def text_for(self, key: str, language_code: str | None) -> str:
         """A system text in the language Telegram's language code suggests (no storage used)."""
         return self.text_in(key, guess(language_code) or SOURCE)

@@ -11,8 +11,9 @@ button or by typing:
 3. their safe hours, if they chose them (``18-22``, Japan time; full-width digits are fine).
 
 Then the PIN (``bot.service.pin``). Once the case is at the desk, ``at_desk`` relays what the
-trainee writes or sends to the case's topic, with a short "Sent."; a button leaves the desk for
-the flows, and ``/talk`` comes back to it.
+trainee writes or sends to the case's topic, with a short "Sent."; a text too long for one post
+in the topic goes whole, as several posts in order (``bot.desk.card.pieces``), so "Sent." is
+true. A button leaves the desk for the flows, and ``/talk`` comes back to it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import replace
 
 from bot import engine
 from bot.conversation import Conversation, Mode
-from bot.desk.card import MAX_NOTE, NOTE_KEY
+from bot.desk.card import MAX_NOTE, NOTE_KEY, pieces
 from bot.effects import Relay
 from bot.service import handoff, pin
 from bot.service.call import HERE, HOURS, NOWHERE, SKIP, Back, Call, choose
@@ -122,7 +123,8 @@ def at_desk(call: Call, conversation: Conversation, event: object) -> Conversati
         return Back(replace(conversation, mode=Mode.CHAT))
     match event:
         case engine.TextEntered(text=text):
-            call.out += [Relay(case, text), call.system("desk_sent", conversation.lang)]
+            call.out += [Relay(case, part) for part in pieces(text)]
+            call.out.append(call.system("desk_sent", conversation.lang))
         case engine.MediaSent(copyable=True):
             call.out += [Relay(case, None), call.system("desk_sent", conversation.lang)]
         case engine.MediaSent():  # a contact or a location: it would say who and where

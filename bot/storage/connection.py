@@ -1,7 +1,8 @@
 """The database connection: SQLite (embedded default) or PostgreSQL, and migrations.
 
 SQLite runs in WAL mode with a busy timeout, foreign keys, ``secure_delete`` (deleted rows are
-overwritten) and ``BEGIN IMMEDIATE`` transactions, so that concurrent writers wait instead of
+overwritten) and ``BEGIN IMMEDIATE`` transactions; its folder is created 0700 and its file 0600
+(the ``-wal`` and ``-shm`` files take the file's mode), so that concurrent writers wait instead of
 failing. ``postgresql://`` URLs are accepted as written and use psycopg 3. ``upgrade`` runs the
 Alembic migrations to the newest version; the helpline calls it on start.
 
@@ -77,9 +78,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def private_folder(path: Path) -> None:
+    """Create a folder readable by its owner only (0700), with any missing parents.
+
+    A folder that exists already is left as it is: the operator made it so (a mounted volume,
+    a backup agent's group); the files the helpline writes in it are 0600 anyway.
+    """
+    try:
+        path.mkdir(mode=0o700, parents=True)
+    except FileExistsError:
+        return
+    path.chmod(0o700)  # whatever the umask
+
+
 def _private_file(path: Path) -> None:
     """Create the database file readable by its owner only (SQLite gives its WAL the same)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(path.parent)
     if not path.exists():
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.storage.connection import private_folder
 from bot.storage.crypto import PRODUCTION_KDF, KdfCost, Keyring, new_key
 
 KEY_FILE_VERSION = 1
@@ -91,7 +92,7 @@ def write_key_file(
         "masters": {kid: encode(key) for kid, key in keyring_masters.items()},
         "index": encode(index_key),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     temporary = path.with_suffix(".tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

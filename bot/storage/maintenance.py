@@ -2,9 +2,10 @@
 
 * ``purge`` removes what has outlived its purpose: cases inactive for the retention period
   (their data keys shredded first), idle conversations, old resume failures, processed update
-  ids and message ids too old to delete on Telegram. After a purge no row of a purged case
-  remains in any table (goal D5), and SQLite's log is checkpointed and truncated, so that the
-  removed data keys do not linger there either.
+  ids, message ids too old to delete on Telegram, and audit rows older than the audit period
+  (``HELPLINE_AUDIT_DAYS``). After a purge no row of a purged case remains in any table (goal
+  D5), and SQLite's log is checkpointed and truncated, so that the removed data keys do not
+  linger there either.
 * ``rotate`` re-wraps every data key under the active master key, in small committed batches:
   killed at any point, it can simply be run again (goal D3). It reports which master keys are
   still in use, so that an old one can be removed from the configuration afterwards.
@@ -65,11 +66,13 @@ def purge(
     retention_days: int,
     clock: Callable[[], datetime] = utcnow,
     keyring: Keyring | None = None,
+    audit_days: int = 365,
 ) -> Purged:
     """Remove everything past its time; return the counts.
 
     With the ``keyring``, a case not yet counted for the reports (never closed) is counted
-    first, in the same transaction as its removal.
+    first, in the same transaction as its removal. Audit rows go after ``audit_days`` (they
+    outlive the cases they named, without the name, so that who did what can be reviewed).
     """
     now = clock()
     cutoff = now - timedelta(days=retention_days)
@@ -106,6 +109,7 @@ def purge(
                     delete(InboxRow).where(InboxRow.received_at < now - INBOX_KEEP),
                     delete(OutboxRow).where(OutboxRow.created_at < now - OUTBOX_KEEP),
                     delete(ResumeFailureRow).where(ResumeFailureRow.at < now - FAILURES_KEEP),
+                    delete(AuditRow).where(AuditRow.at < now - timedelta(days=audit_days)),
                 )
             )
             if cases or conversations:

@@ -10,8 +10,13 @@ or username, never ``from`` beyond what the desk needs to know a volunteer.
 
 Flood control happens here, before anything is stored: past 30 updates a minute from one chat,
 updates are not kept, not even their ids, and their messages are deleted from the chat unread;
-the first one dropped asks the worker for a single polite notice. /exit, the exit word and
-/delete always go through.
+the first one dropped asks the worker for a single polite notice. Past the limit, one /exit,
+exit word or /delete per chat every few seconds still goes through (an exit must always work);
+a flood of them is dropped like any other.
+
+Only the desk's group may reach the desk: updates from any other group or channel are dropped
+here, unread and unstored (counted in ``helpline_foreign_updates_dropped_total``), and the bot
+leaves that chat on its own, once per chat and process, with one audit row that names no chat.
 
 When the database is unreachable, the offset does not move (Telegram keeps the updates), the
 chats in the batch get one short "try again in a minute" each, sent directly in the language
@@ -27,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
@@ -53,10 +59,16 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 POLL_SECONDS = 10
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Half of a UTF-16 pair, alone: JSON may carry one (``"\\ud800"``), UTF-8 cannot."""
+
+
 def as_json(update: Update) -> bytes:
     """What the inbox keeps of an update, as JSON: ``kept`` (no names, no ``from``).
 
-    Times are Unix seconds, as Telegram sends them.
+    Times are Unix seconds, as Telegram sends them. A lone surrogate becomes U+FFFD (one UTF-16
+    unit, like it: entity offsets stay right); left in, it could not be encoded, and the batch
+    would be retried again and again.
     """
 
     def plain(value: object) -> object:
@@ -67,7 +79,8 @@ def as_json(update: Update) -> bytes:
         raise TypeError(type(value).__name__)
 
     whole = json.loads(json.dumps(update.to_dict(), default=plain))
-    return json.dumps(kept(whole), ensure_ascii=False).encode()
+    text = json.dumps(kept(whole), ensure_ascii=False)
+    return LONE_SURROGATE.sub("\ufffd", text).encode()
 
 
 class Intake:
@@ -82,7 +95,7 @@ class Intake:
         inbox: Inbox,
         arrived: Callable[[], None],
         flood: FloodGate | None = None,
-        desk_enabled: bool = False,
+        desk_chat: int | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         self.helpline = helpline
@@ -92,8 +105,10 @@ class Intake:
         self.arrived = arrived
         """Called when the inbox has something new."""
         self.flood = flood or FloodGate()
-        self.desk_enabled = desk_enabled
-        """Whether group updates are kept for the union desk (else only their ids)."""
+        self.desk_chat = desk_chat
+        """The union desk's group, whose updates are kept for the desk (None: no desk)."""
+        self.left: set[int] = set()
+        """The groups this process has left (each is left once)."""
         self.told_busy: set[int] = set()
         self.busy_notices: dict[int, list[int]] = {}
         """The "try again" notices sent while the database was down, to delete once back."""
@@ -104,20 +119,24 @@ class Intake:
         """Write a batch to the inbox (raises ``DatabaseError`` if it cannot)."""
         arrivals: list[Arrived] = []
         dropped: dict[int, list[int]] = {}
+        foreign: dict[int, int] = {}  # updates from groups other than the desk's, by group
         for update in updates:
             try:
                 arrival = read(update)
             except Exception as error:  # something PTB parsed but we cannot read: keep the id
                 log.warning("update.unreadable", extra={"error": type(error).__name__})
                 arrival = Arrival(update.update_id)
-            if arrival.group is not None and self.desk_enabled:
+            if arrival.group_chat is not None and arrival.group_chat != self.desk_chat:
+                foreign[arrival.group_chat] = foreign.get(arrival.group_chat, 0) + 1  # no id kept
+                continue
+            if arrival.group is not None:
                 arrivals.append(Arrived(update.update_id, DESK_QUEUE, as_json(update)))
                 continue
             if arrival.chat_id is None:
                 arrivals.append(Arrived(update.update_id, None, None))
                 continue
             chat = self.keyring.pseudonym("chat", arrival.chat_id)
-            verdict = Verdict.TAKE if self.leaves(arrival) else self.flood.check(chat)
+            verdict = self.flood.check(chat, leaving=self.leaves(arrival))
             if verdict is Verdict.TAKE:
                 arrivals.append(Arrived(update.update_id, chat, as_json(update)))
                 continue
@@ -136,6 +155,26 @@ class Intake:
         if self.busy_notices:
             notices, self.busy_notices = self.busy_notices, {}
             await self.delete_unread(notices)
+        if foreign:
+            self.metrics.count("helpline_foreign_updates_dropped_total", sum(foreign.values()))
+            await self.leave(set(foreign))
+
+    async def leave(self, chats: set[int]) -> None:
+        """Leave groups and channels that are not the desk's: once each, audited without ids."""
+        for chat_id in chats - self.left:
+            if len(self.left) > 10_000:  # noqa: PLR2004 - keep memory bounded
+                self.left.clear()
+            self.left.add(chat_id)
+            try:
+                await self.bot.leave_chat(chat_id)
+            except TelegramError as error:  # already gone, or Telegram is down: it stays dropped
+                log.warning("group.leave_failed", extra={"error": type(error).__name__})
+                continue
+            log.info("group.left")
+            try:
+                await asyncio.to_thread(self.helpline.left_group)
+            except DatabaseError:
+                log.error("group.left_not_audited")
 
     async def delete_unread(self, dropped: dict[int, list[int]]) -> None:
         """Delete messages (a flood's, unread; stale busy notices): best effort, nothing kept."""

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -127,7 +128,11 @@ async def _round(settings: Settings, parts: Parts, next_purge: float) -> float:
         return next_purge
     keyring = parts.database.keys.keyring
     done = await asyncio.to_thread(
-        purge, parts.database.engine, settings.retention_days, keyring=keyring
+        purge,
+        parts.database.engine,
+        settings.retention_days,
+        keyring=keyring,
+        audit_days=settings.audit_days,
     )
     log.info("purge.done", extra={"cases": done.cases})
     if done.threads and parts.desk is not None:
@@ -138,9 +143,11 @@ async def _round(settings: Settings, parts: Parts, next_purge: float) -> float:
 def beat(path: Path, reachable: bool) -> None:
     """Write the heartbeat file ``helpline health`` reads (the clock's rounds are turning)."""
     with contextlib.suppress(OSError):  # a read-only or full disk must not stop the bot
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the data folder: 0700
         temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps({"at": time.time(), "database": reachable}))
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"at": time.time(), "database": reachable}, handle)
         temporary.replace(path)
 
 

@@ -7,7 +7,9 @@ go; ``pause`` stops everything for a ``retry_after``.
 
 ``FloodGate`` is the other direction: a trainee (or someone holding their phone) sending far
 too much. Past 30 updates a minute, a chat's updates are dropped until the minute is over; the
-first dropped one earns a single polite notice.
+first dropped one earns a single polite notice. An exit (or ``/delete``) must always work, so
+past the limit one of them per chat still goes through every few seconds; the rest of a flood
+of them is dropped like any flood.
 
 Token buckets over an injected clock; the only I/O is ``asyncio.sleep``.
 """
@@ -142,16 +144,24 @@ class Verdict(Enum):
 
 @dataclass
 class FloodGate:
-    """At most ``limit`` updates a chat in any ``window`` seconds; the rest are dropped."""
+    """At most ``limit`` updates a chat in any ``window`` seconds; the rest are dropped.
+
+    Past the limit, an update that leaves (an exit or ``/delete``) is still taken once every
+    ``exit_every`` seconds per chat: the first exit after a flood works, a flood of exits
+    does not get through.
+    """
 
     limit: int = 30
     window: float = 60.0
+    exit_every: float = 5.0
     clock: Callable[[], float] = time.monotonic
     seen: dict[str, deque[float]] = field(default_factory=dict)
     noticed: dict[str, float] = field(default_factory=dict)
+    exits: dict[str, float] = field(default_factory=dict)
+    """When each chat last had an exit taken past the limit."""
 
-    def check(self, chat: str) -> Verdict:
-        """Count one update of a chat; say whether to take it."""
+    def check(self, chat: str, leaving: bool = False) -> Verdict:
+        """Count one update of a chat (``leaving``: an exit or /delete); say whether to take it."""
         now = self.clock()
         times = self.seen.setdefault(chat, deque())
         while times and now - times[0] >= self.window:
@@ -159,6 +169,9 @@ class FloodGate:
         if len(times) < self.limit:
             times.append(now)
             self._forget_idle(now)
+            return Verdict.TAKE
+        if leaving and now - self.exits.get(chat, -self.exit_every) >= self.exit_every:
+            self.exits[chat] = now
             return Verdict.TAKE
         if now - self.noticed.get(chat, -self.window) >= self.window:
             self.noticed[chat] = now
@@ -171,3 +184,4 @@ class FloodGate:
                 if not times or now - times[-1] >= self.window:
                     del self.seen[chat]
                     self.noticed.pop(chat, None)
+                    self.exits.pop(chat, None)

@@ -26,6 +26,7 @@ HELP = {
     "helpline_desk_cases_opened_total": "Cases that reached the union desk (a topic was made).",
     "helpline_desk_relays_total": "Messages relayed (direction: to_desk or to_trainee).",
     "helpline_staff_refused_total": "Messages or presses in a group refused (not staff).",
+    "helpline_foreign_updates_dropped_total": "Updates from groups not the desk's, dropped.",
     "helpline_job_rounds_total": "Rounds of the jobs (idle wipe, purge, desk) this process ran.",
     "helpline_reloads_total": "Reloads of flows and translations (outcome: done or refused).",
     "helpline_update_seconds": "Time to handle one update, from the inbox to the outbox.",

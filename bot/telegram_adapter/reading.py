@@ -1,10 +1,11 @@
 """Reading a Telegram update: which private chat, which event, what to remember or answer.
 
 Pure: no I/O and no state. Messages and button presses in groups are handed to the union desk
-as ``StaffMessage`` (which decides who may act); channels, other bots, inline queries and
-anything unknown are not for the helpline; edits of messages already read are ignored.
-Commands count only when Telegram marks them as commands at the start of the message and they
-are not addressed to another bot.
+as ``StaffMessage`` (which decides who may act); every update from a group or channel names it
+(``group_chat``), so that the intake can drop those of any chat but the desk's group. Channels,
+other bots, inline queries and anything unknown are not for the helpline; edits of messages
+already read are ignored. Commands count only when Telegram marks them as commands at the start
+of the message and they are not addressed to another bot.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class Arrival:
     """A message or button press in a group: for the union desk (``bot.desk.staff``)."""
     group_data: str | None = None
     """The data of a button pressed in a group."""
+    group_chat: int | None = None
+    """The group or channel any update (message, press, edit, membership) comes from."""
 
 
 def username_of(bot: Bot) -> str | None:
@@ -74,7 +77,11 @@ def read(update: Update, bot_username: str | None = None) -> Arrival:
         if message is not None and message.chat.type != ChatType.PRIVATE:
             staff = StaffMessage(message.chat.id, user.id, user.is_bot, thread_id=None)
             return Arrival(
-                update.update_id, callback_id=query.id, group=staff, group_data=query.data
+                update.update_id,
+                callback_id=query.id,
+                group=staff,
+                group_data=query.data,
+                group_chat=message.chat.id,
             )
         chat_id = message.chat.id if message is not None else user.id
         return Arrival(
@@ -91,13 +98,18 @@ def read(update: Update, bot_username: str | None = None) -> Arrival:
         return Arrival(update.update_id, member.chat.id, blocked=blocked)
     if update.edited_message is not None and update.edited_message.chat.type == ChatType.PRIVATE:
         return Arrival(update.update_id, update.edited_message.chat.id)
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        return Arrival(update.update_id, group_chat=chat.id)
     return Arrival(update.update_id)
 
 
 def _message(update_id: int, message: Message, bot_username: str | None) -> Arrival:
     user = message.from_user
     if message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
-        return Arrival(update_id, group=_staff(message))
+        return Arrival(update_id, group=_staff(message), group_chat=message.chat.id)
+    if message.chat.type == ChatType.CHANNEL:
+        return Arrival(update_id, group_chat=message.chat.id)
     if message.chat.type != ChatType.PRIVATE or user is None or user.is_bot:
         return Arrival(update_id)
     language = user.language_code

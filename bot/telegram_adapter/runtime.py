@@ -135,7 +135,7 @@ def wire(
         keyring,
         inbox=inbox,
         arrived=worker.wake.set,
-        desk_enabled=desk is not None,
+        desk_chat=settings.staff_chat_id if desk is not None else None,
         metrics=metrics,
     )
     return Parts(database, helpline, bot, intake, worker, sender, desk, metrics=metrics)

@@ -483,3 +483,14 @@ async def test_a_volunteers_photo_comes_with_the_neutral_line_first(tmp_path: Pa
         assert copied.kind == "photo" and copied.protected
         assert copied.copied_from is not None and copied.copied_from[0] == DESK  # copy_message
         assert copied.text == "Tin nhắn mới:\nCông đoàn: bảng lương"  # the caption, behind it
+
+
+@pytest.mark.asyncio
+async def test_a_text_too_long_for_one_post_reaches_the_desk_whole(tmp_path: Path) -> None:
+    async with with_desk(tmp_path, desk_world()) as bot:
+        thread = await case_replied_here(bot)
+        text = " ".join(f"dòng {number}" for number in range(450))  # 3,939 characters
+        await say(bot, TRAINEE, text)
+        posts = [t for t in desk_texts(bot.world, thread) if t.startswith("本人：\n")][-2:]
+        assert "".join(post.removeprefix("本人：\n") for post in posts) == text
+        assert bot.world.bot_texts(TRAINEE)[-1] == "Đã gửi."

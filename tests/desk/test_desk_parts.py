@@ -193,6 +193,29 @@ def test_invisible_and_direction_characters_are_written_out() -> None:
     assert cards.visible("x" * 50, limit=10) == "x" * 10 + "…（以下省略）"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "short",
+        "x" * 3500,
+        "word " * 820,  # 4,100 characters, spaces to cut at
+        "line\n" * 900,
+        "a" * 9000,  # nowhere to cut nicely
+        "\u200b" * 600,  # each shown as [U+200B]: 4,800 characters shown
+        "😀" * 2000,  # 4,000 UTF-16 units
+        "ti\u0300\u202e" * 1000 + " end",
+    ],
+)
+def test_a_long_text_is_relayed_whole_in_parts_that_each_fit(text: str) -> None:
+    parts = cards.pieces(text)
+    assert "".join(parts) == text  # nothing left out, in order
+    shown = [cards.visible(part) for part in parts]
+    assert all(cards.utf16_length(part) <= cards.RELAY_LIMIT for part in shown)
+    assert all("以下省略" not in part for part in shown)  # nothing is cut when shown
+    if text.startswith(("word", "line")):  # cut after a space or a line break
+        assert all(part.endswith((" ", "\n")) for part in parts[:-1])
+
+
 def test_the_card_is_japanese_and_carries_no_identity(helpline: Helpline) -> None:
     case = a_case(
         answers={
@@ -271,6 +294,66 @@ def test_only_volunteers_in_the_desk_may_act(message: StaffMessage, why: Refused
 def test_what_a_volunteer_writes_in_a_topic(text: str, kind: str, command: str) -> None:
     decision = decide(msg(text=text), DESK, STAFF, "helpline_bot")
     assert (decision.kind, decision.command) == (kind, command)
+
+
+INVISIBLE_IN_FRONT = [
+    "\u034f",  # combining grapheme joiner
+    "\u00ad",  # soft hyphen
+    "\u061c",  # Arabic letter mark
+    "\u115f",  # Hangul choseong filler
+    "\u1160",  # Hangul jungseong filler
+    "\u17b4",  # Khmer vowel inherent aq
+    "\u180b",  # Mongolian free variation selector
+    "\u180e",  # Mongolian vowel separator
+    "\u200b",  # zero width space
+    "\u200c",  # zero width non-joiner
+    "\u200d",  # zero width joiner
+    "\u200e",  # left-to-right mark
+    "\u202e",  # right-to-left override
+    "\u2060",  # word joiner
+    "\u2061",  # function application
+    "\u2064",  # invisible plus
+    "\u2065",  # reserved, default ignorable
+    "\u2066",  # left-to-right isolate
+    "\u206f",  # nominal digit shapes
+    "\u3164",  # Hangul filler
+    "\ufe0f",  # variation selector 16
+    "\ufeff",  # zero width no-break space
+    "\uffa0",  # half-width Hangul filler
+    "\ufff0",  # unassigned, default ignorable
+    "\U0001bca0",  # shorthand format letter overlap
+    "\U0001d173",  # musical symbol begin beam
+    "\U000e0001",  # language tag
+    "\U000e0041",  # tag latin capital letter A
+    "\U000e0100",  # variation selector 17
+    "\U000e0fff",  # unassigned, default ignorable
+    "\u00a0",  # no-break space
+    "\u1680",  # Ogham space mark
+    "\u2007",  # figure space
+    "\u2028",  # line separator
+    "\u2029",  # paragraph separator
+    "\u202f",  # narrow no-break space
+    "\u205f",  # medium mathematical space
+    "\u3000",  # ideographic space
+    "\u0085",  # next line
+    "\t",
+    "\n",
+    "\u0000",
+    "\u2800",  # braille pattern blank
+    "\u0300",  # a combining grave accent with nothing to sit on
+    "\u20dd",  # a combining enclosing circle, alone
+    "\ue000",  # private use
+    "\u034f\u200b \ufeff\u3000",  # several
+]
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE_IN_FRONT)
+@pytest.mark.parametrize("mark", ["!", "！", "﹗"])
+def test_nothing_invisible_in_front_turns_a_note_into_a_reply(invisible: str, mark: str) -> None:
+    text = f"{invisible}{mark} 内部メモ: the employer knows"
+    assert decide(msg(text=text), DESK, STAFF, "helpline_bot").kind == "internal"
+    command = decide(msg(text=f"{invisible}/claim"), DESK, STAFF, "helpline_bot")
+    assert (command.kind, command.command) == ("command", "claim")
 
 
 def test_the_groups_general_chat_is_not_a_case() -> None:

@@ -505,3 +505,10 @@ class TelegramMethods(WorldState):
             if message.thread_id == topic.message_thread_id:
                 message.deleted = True
         return True
+
+    def api_leaveChat(self, params: dict[str, Any]) -> bool:
+        """The bot leaves a group: it is no longer there (``chat not found`` if it never was)."""
+        chat_id = self._chat_id(params.get("chat_id"))
+        if self.groups.pop(chat_id, None) is None:
+            raise bad_request("chat not found")
+        return True

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import stat
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -10,12 +12,14 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from bot.config import Settings
 from bot.conversation import Conversation
-from bot.storage import connection
+from bot.storage import connection, open_database
 from bot.storage.models import ConversationRow
 from bot.storage.store import SqlRecords
+from bot.telegram_adapter.jobs import beat
 
-from ..conftest import make_keyring
+from ..conftest import TEST_KDF, make_keyring
 from .helpers import NOW
 
 
@@ -51,6 +55,36 @@ def test_the_sqlite_file_and_its_wal_are_readable_by_their_owner_only(tmp_path: 
         mode = stat.S_IMODE((tmp_path / name).stat().st_mode)
         assert mode & 0o077 == 0, (name, oct(mode))
     engine.dispose()
+
+
+@pytest.fixture(name="loose_umask")
+def _loose_umask() -> Iterator[None]:
+    """The usual umask (022), which alone would make folders 0755 and files 0644."""
+    before = os.umask(0o022)
+    yield
+    os.umask(before)
+
+
+@pytest.mark.usefixtures("loose_umask")
+def test_the_data_folder_is_0700_and_its_files_0600(tmp_path: Path) -> None:
+    data = tmp_path / "srv" / "var"
+    settings = Settings(data_dir=data, key_file=data / "keys.json")
+    database = open_database(settings, TEST_KDF)  # the key file is written first
+    with database.records.unit() as unit:
+        unit.save_conversation("chat", Conversation("vi"), None)
+    beat(data / "heartbeat.json", reachable=True)
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in data.iterdir()}
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert modes == {
+        "keys.json": 0o600,
+        "helpline.sqlite3": 0o600,
+        "helpline.sqlite3-wal": 0o600,
+        "helpline.sqlite3-shm": 0o600,
+        "heartbeat.json": 0o600,
+    }
+    database.engine.dispose()
+    beat(tmp_path / "other" / "heartbeat.json", reachable=True)  # PostgreSQL: no file before
+    assert stat.S_IMODE((tmp_path / "other").stat().st_mode) == 0o700
 
 
 def test_times_in_any_zone_compare_as_the_same_moment(engine: Engine) -> None:

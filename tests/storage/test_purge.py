@@ -107,3 +107,27 @@ def test_activity_keeps_a_case_from_the_purge(engine: Engine) -> None:
     helpline.handle("chat", flow_engine.TextEntered("hello"))  # the trainee is still here
     clock[0] = NOW + timedelta(days=100)
     assert purge(engine, 90, clock=lambda: clock[0]).cases == 0
+
+
+def test_audit_rows_are_purged_after_their_retention(engine: Engine) -> None:
+    clock = [NOW]
+    records = SqlRecords(engine, make_keyring(), lambda: clock[0])
+    with records.unit() as unit:
+        unit.audit("staff:1", "staff_refused", detail="wrong_chat")
+    clock[0] = NOW + timedelta(days=20)
+    with records.unit() as unit:
+        unit.audit("system", "left_group")
+
+    def actions() -> list[str]:
+        with Session(engine) as session:
+            return list(session.scalars(select(AuditRow.action).order_by(AuditRow.id)))
+
+    clock[0] = NOW + timedelta(days=31)
+    purge(engine, 90, clock=lambda: clock[0], audit_days=30)
+    assert actions() == ["left_group"]  # the old row went, the recent one stays
+    clock[0] = NOW + timedelta(days=20 + 364)
+    purge(engine, 90, clock=lambda: clock[0])  # a year by default
+    assert actions() == ["left_group"]
+    clock[0] = NOW + timedelta(days=20 + 366)
+    purge(engine, 90, clock=lambda: clock[0])
+    assert actions() == []

@@ -133,3 +133,16 @@ def test_the_flood_gate_opens_again_after_the_window() -> None:
     ]
     clock.now += 61
     assert gate.check("a") is Verdict.TAKE
+
+
+def test_past_the_limit_one_exit_a_chat_goes_through_every_few_seconds() -> None:
+    clock = Clock()
+    gate = FloodGate(limit=3, window=60, exit_every=5, clock=clock)
+    assert [gate.check("a") for _ in range(4)][-1] is Verdict.NOTICE  # flooded
+    assert gate.check("a", leaving=True) is Verdict.TAKE  # an exit still works
+    flood = [gate.check("a", leaving=True) for _ in range(600)]  # a flood of exits does not
+    assert set(flood) == {Verdict.DROP}
+    clock.now += 5
+    assert gate.check("a", leaving=True) is Verdict.TAKE
+    assert gate.check("a", leaving=True) is Verdict.DROP
+    assert gate.check("b", leaving=True) is Verdict.TAKE  # other chats are not held back

@@ -24,8 +24,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Revert this migration (SQLite drops the column in place: rebuilding ``cases`` with
-    foreign keys on would cascade-delete its consents, mail and keys)."""
+    """Revert this migration.
+
+    SQLite drops the column in place: rebuilding ``cases`` with foreign keys on would
+    cascade-delete its consents, mail and keys.
+    """
     with op.batch_alter_table("cases", schema=None, recreate="never") as batch_op:
         batch_op.drop_index(batch_op.f("ix_cases_holder"))
         batch_op.drop_column("holder")
