@@ -185,12 +185,12 @@ class Intake:
                 log.warning("flood.delete_failed", extra={"error": type(error).__name__})
 
     def leaves(self, arrival: Arrival) -> bool:
-        """Whether an update asks to wipe or delete: never held back, whatever the flood."""
+        """Whether an update asks to wipe or delete (a command, or the exit or delete word)."""
         match arrival.event:
             case engine.CommandGiven(command=engine.Command.EXIT) | DeleteAsked():
                 return True
             case engine.TextEntered(text=text):
-                return self.helpline.is_exit_word(text)
+                return self.helpline.is_exit_word(text) or self.helpline.is_delete_word(text)
         return False
 
     async def take_or_wait(self, updates: Sequence[Update], stop: asyncio.Event) -> bool:

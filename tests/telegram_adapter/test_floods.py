@@ -52,6 +52,22 @@ async def test_a_flood_of_exit_words_is_gated_and_an_exit_still_works(tmp_path: 
 
 
 @pytest.mark.asyncio
+async def test_the_delete_word_passes_a_flood_like_an_exit(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        bot.world.user_sends(USER, "/start")
+        await bot.settle()
+        bot.world.user_presses(USER, "lang:en")
+        await bot.settle()
+        bot.parts.intake.flood = FloodGate(clock=lambda: 1000.0)
+        for number in range(35):  # past the limit of 30
+            bot.world.user_sends(USER, f"hello {number}", language_code="en")
+        bot.world.user_sends(USER, "delete", language_code="en")  # the delete word, alone
+        await bot.settle(timeout=60)
+        shown = [m.text for m in bot.world.visible(USER) if m.from_bot]
+        assert shown[-1].startswith("Please type the number you saved.")  # it was read
+
+
+@pytest.mark.asyncio
 async def test_the_bot_leaves_a_foreign_group_and_keeps_nothing_of_it(tmp_path: Path) -> None:
     world_bot = running(
         tmp_path,
