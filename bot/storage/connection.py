@@ -22,12 +22,14 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from bot.records import RecordsUnavailable
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_FILE = "helpline.sqlite3"
 BUSY_TIMEOUT_MS = 5000
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(RecordsUnavailable):
     """The database cannot be reached or migrated; the message says what to check."""
 
 

@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -20,7 +21,7 @@ from sqlalchemy import CursorResult, Delete, Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
-from bot.storage.crypto import Keyring, envelope_key_id
+from bot.storage.crypto import CryptoError, Keyring, envelope_key_id
 from bot.storage.models import (
     AuditRow,
     CaseRow,
@@ -32,6 +33,8 @@ from bot.storage.models import (
 )
 from bot.storage.tallies import tally_case
 from bot.storage.unit_cases import shred_cases
+
+log = logging.getLogger(__name__)
 
 BATCH = 500
 CONVERSATION_IDLE = timedelta(hours=24)
@@ -78,11 +81,7 @@ def purge(
                     select(CaseRow.id).where(CaseRow.last_activity_at < cutoff).limit(BATCH)
                 ).all()
                 if keyring is not None:
-                    untallied = select(CaseRow).where(
-                        CaseRow.id.in_(ids), CaseRow.tallied_at.is_(None)
-                    )
-                    for row in session.scalars(untallied):
-                        tally_case(session, keyring, row, now)
+                    _tally_each(session, keyring, ids, now)
                 threads += shred_cases(session, ids)
             if not ids:
                 break
@@ -113,6 +112,21 @@ def purge(
                     )
                 )
     return Purged(cases, conversations, other, tuple(threads))
+
+
+def _tally_each(session: Session, keyring: Keyring, ids: Sequence[int], now: datetime) -> None:
+    """Count each case not yet counted; one that cannot be opened is reported, not counted.
+
+    It is purged all the same: retention is a promise, and a case whose key is gone can never
+    be read again anyway. The round goes on for every other case.
+    """
+    untallied = select(CaseRow).where(CaseRow.id.in_(ids), CaseRow.tallied_at.is_(None))
+    for row in session.scalars(untallied).all():
+        try:
+            with session.begin_nested():  # a failure leaves no half-added counts
+                tally_case(session, keyring, row, now)
+        except (CryptoError, ValueError, KeyError, TypeError) as error:
+            log.warning("job.row_failed", extra={"job": "purge", "error": type(error).__name__})
 
 
 def _deleted(session: Session, statement: Delete) -> int:
@@ -183,6 +197,16 @@ def rotate(
                 )
             )
     return done
+
+
+def rows_wrapped_with(engine: Engine, key_id: str) -> int:
+    """Return how many data keys the master key ``key_id`` wraps (0: it may be retired)."""
+    count = 0
+    with Session(engine) as session:
+        for model, _, _ in KEYED:
+            for wrapped in session.scalars(select(model.dek)):
+                count += bool(wrapped) and wrapped[0] == 1 and envelope_key_id(wrapped) == key_id
+    return count
 
 
 def master_keys_in_use(engine: Engine) -> set[str]:
