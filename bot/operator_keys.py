@@ -22,7 +22,7 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.storage.crypto import new_key
-from bot.storage.database import open_database
+from bot.storage.database import Database, open_database
 from bot.storage.keys import encode, index_key_of, new_key_id, read_key_file, write_key_file
 from bot.storage.keyuse import in_use_by_a_process
 from bot.storage.maintenance import count_keys, rotate, rows_wrapped_with
@@ -101,6 +101,7 @@ def keys_rotate(settings: Settings, stdout: TextIO) -> int:
     total = count_keys(database.engine)
     print(f"Re-wrapping {total} data keys under the master key {keyring.active}:", file=stdout)
     rewrapped = rotate(database.engine, keyring, progress(total, stdout))
+    database.engine.dispose()
     print(f"\n{rewrapped} data keys re-wrapped.", file=stdout)
     for old in sorted(set(keyring.masters) - {keyring.active}):
         print(
@@ -114,6 +115,13 @@ def keys_rotate(settings: Settings, stdout: TextIO) -> int:
 def keys_retire(settings: Settings, key_id: str, stdout: TextIO) -> int:
     """Remove an old master key, once no process wraps with it and no row needs it."""
     database = open_database(settings)
+    try:
+        return _retire(database, key_id, stdout)
+    finally:
+        database.engine.dispose()
+
+
+def _retire(database: Database, key_id: str, stdout: TextIO) -> int:
     keyring, engine = database.keys.keyring, database.engine
     refusal = None
     if key_id not in keyring.masters:

@@ -8,7 +8,8 @@ service owns the unit of work and decides everything in between. Its parts, from
 * ``dialogs``: which dialog answers while the chat is in one; the dialogs themselves are
   ``consent``, ``reach`` (the note and how replies reach the trainee), ``pin``, ``handoff``
   and ``resume`` (``/resume`` and ``/delete``);
-* ``call``: one event being handled (the unit, the chat, the replies) and rendering.
+* ``call``: one event being handled (the unit, the chat, the replies) and rendering;
+* ``rounds``: the clock's jobs go row by row, so one row that fails is reported and skipped.
 
 Imports go downwards only (``tests/test_architecture.py`` checks it): no module here imports
 telegram, sqlalchemy or an adapter.

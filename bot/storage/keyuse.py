@@ -16,7 +16,6 @@ could not open). Names no one and holds nothing but lock numbers.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import threading
@@ -87,18 +86,26 @@ class KeyUse:
             self._connection.commit()
         except SQLAlchemyError:
             self._connection.invalidate()
-            self.close()
+            self._connection.close()
+            self._connection = None
+            self.key_id = None
             return False
         return True
 
     def close(self) -> None:
-        """Let go of the marker (closing the connection or the file frees it)."""
-        if self._connection is not None:
-            with contextlib.suppress(SQLAlchemyError):
+        """Let go of the marker (a pooled connection lets go before it goes back)."""
+        if self._connection is not None and self.key_id is not None:
+            unlock = text("SELECT pg_advisory_unlock_shared(:n)")
+            try:
+                self._connection.execute(unlock, {"n": lock_id("master", self.key_id)})
+                self._connection.commit()
+            except SQLAlchemyError:
+                self._connection.invalidate()  # a closed connection holds nothing
+            finally:
                 self._connection.close()
-            self._connection = None
+        self._connection = None
         if self._fd is not None:
-            os.close(self._fd)
+            os.close(self._fd)  # the kernel lets go of the flock
             self._fd = None
         self.key_id = None
 

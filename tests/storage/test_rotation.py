@@ -5,6 +5,7 @@ Acceptance check of the storage issue: a key rotation killed at random points lo
 
 from __future__ import annotations
 
+import io
 import random
 import signal
 import subprocess
@@ -12,16 +13,19 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.actions import Send
+from bot.cli import main
 from bot.conversation import Conversation
 from bot.engine import State
 from bot.storage.crypto import Keyring, envelope_key_id
 from bot.storage.inbox import Arrived, Inbox
 from bot.storage.keys import encode
-from bot.storage.maintenance import master_keys_in_use, rotate
+from bot.storage.keyuse import KeyUse, in_use_by_a_process
+from bot.storage.maintenance import master_keys_in_use, rotate, rows_wrapped_with
 from bot.storage.models import CaseRow, ConversationRow
 from bot.storage.outbox import Outbox
 from bot.storage.store import SqlRecords
@@ -136,3 +140,54 @@ def test_rotation_and_the_key_check_cover_waiting_updates_and_replies(engine: En
     only_new = Keyring({"k2": bytes(32)}, "k2", bytes(32))
     assert Inbox(engine, only_new).waiting()[0].payload == b'{"update_id": 5}'
     assert Outbox(engine, only_new).due()[0].action == Send(1, "x")
+
+
+# Retiring an old master key: only once no process wraps with it and no row needs it.
+
+
+def test_a_running_process_marks_the_master_key_it_wraps_with(engine: Engine) -> None:
+    mine, other = KeyUse(engine), KeyUse(engine)
+    assert not in_use_by_a_process(engine, "k1")
+    assert mine.hold("k1") and other.hold("k1")  # shared: many processes may wrap with it
+    assert in_use_by_a_process(engine, "k1") and not in_use_by_a_process(engine, "k2")
+    assert mine.hold("k2")  # this one reloaded
+    assert in_use_by_a_process(engine, "k1")  # the other has not
+    other.close()  # stopped (or reloaded)
+    assert not in_use_by_a_process(engine, "k1") and in_use_by_a_process(engine, "k2")
+    mine.close()
+    assert not in_use_by_a_process(engine, "k2")
+
+
+def test_retire_refuses_while_a_row_or_a_process_needs_the_key(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = make_keyring("k1")
+    with SqlRecords(engine, old, lambda: NOW).unit() as unit:
+        unit.open_case("vi", {}, "v1")
+    new = Keyring({"k2": make_keyring().masters["k1"], **old.masters}, "k2", bytes(32), old.kdf)
+    monkeypatch.setenv("HELPLINE_DATABASE_URL", url_of(engine))
+    for name, value in key_env(new).items():
+        monkeypatch.setenv(name, value)
+
+    assert rows_wrapped_with(engine, "k1") == 1
+    code, out = run_cli("keys", "retire", "k1")
+    assert code == 1 and "1 data keys still use k1: run 'helpline keys rotate'" in out
+    assert run_cli("keys", "rotate")[0] == 0
+    running = KeyUse(engine)
+    running.hold("k1")  # a process that has not reloaded yet
+    code, out = run_cli("keys", "retire", "k1")
+    assert code == 1 and "still wraps new data keys with k1" in out
+    running.hold("k2")
+    code, out = run_cli("keys", "retire", "k1")
+    assert (
+        code == 0
+        and out.splitlines()[-1] == f"HELPLINE_MASTER_KEYS=k2:{encode(new.masters['k2'])}"
+    )
+    running.close()
+    assert run_cli("keys", "retire", "k2")[0] == 1  # the active one: never
+    assert run_cli("keys", "retire", "k9")[0] == 1  # not configured
+
+
+def run_cli(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(argv), stdin=io.StringIO(""), stdout=out), out.getvalue()
