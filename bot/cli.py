@@ -9,9 +9,9 @@
     helpline flows test [--update] [--min-coverage PCT] [FILE ...]
     helpline i18n extract | update | compile | check
     helpline db upgrade                  migrate the database to the newest version
-    helpline keys new [--file PATH] | rotate
+    helpline keys new [--file PATH] | rotate | retire KEY_ID
                                          add a master key (or a new key file); re-wrap every
-                                         data key with it
+                                         data key with it; remove an old one nothing needs
     helpline purge                       remove cases and conversations past retention
     helpline doctor                      check the installation, one line per check
     helpline health                      is the running bot alive? (container health checks)
@@ -114,8 +114,11 @@ def _operator_commands(commands: _Commands) -> None:
     """``db``, ``keys``, ``purge``, ``doctor`` and ``health``: run by ``bot.operator_tools``."""
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",))
-    keys = commands.add_parser("keys", help="master keys: add a new one, re-wrap data keys")
-    keys.add_argument("action", choices=("new", "rotate"))
+    keys = commands.add_parser(
+        "keys", help="master keys: add a new one, re-wrap data keys, retire an old one"
+    )
+    keys.add_argument("action", choices=("new", "rotate", "retire"))
+    keys.add_argument("key_id", nargs="?", help="with 'retire': the old master key's id")
     keys.add_argument(
         "--file",
         type=Path,

@@ -1,4 +1,4 @@
-"""The operator's commands: ``db upgrade``, ``keys new|rotate``, ``purge``, ``doctor``, ``health``.
+"""The operator's commands: ``db upgrade``, ``keys …``, ``purge``, ``doctor``, ``health``.
 
 Called by ``bot.cli`` with parsed arguments; prints to the given stream and returns the exit
 status. Never prints a key except the new one ``keys new`` is asked to make, and never prints
@@ -10,8 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import TextIO
 
 from bot.assemble import japan_today
@@ -20,22 +18,13 @@ from bot.desk.roster import RosterError, read_roster
 from bot.flowdefs.folder import load_flowset
 from bot.flowdefs.problems import errors
 from bot.i18n import tools as i18n_tools
+from bot.operator_keys import key_file_new, keys_new, keys_retire, keys_rotate
 from bot.reports.report import make_report, to_csv, to_html, to_markdown
 from bot.storage.connection import default_url, make_engine, pending_migrations, upgrade
 from bot.storage.counts import open_cases, read_tallies
-from bot.storage.crypto import new_key
 from bot.storage.database import open_database
-from bot.storage.keys import (
-    KeysError,
-    KeySource,
-    encode,
-    index_key_of,
-    load_keys,
-    new_key_id,
-    read_key_file,
-    write_key_file,
-)
-from bot.storage.maintenance import count_keys, master_keys_in_use, purge, rotate
+from bot.storage.keys import KeysError, KeySource, load_keys
+from bot.storage.maintenance import master_keys_in_use, purge
 from bot.telegram_adapter.checks import telegram_desk_checks
 
 HEARTBEAT_STALE = 200.0
@@ -48,20 +37,6 @@ def _url(settings: Settings) -> str:
     )
 
 
-def _progress(total: int, stdout: TextIO) -> Callable[[int], None]:
-    """Return a callback that draws a progress bar as batches finish."""
-    done = [0]
-
-    def step(count: int) -> None:
-        done[0] += count
-        width = 30
-        filled = width * done[0] // max(total, 1)
-        stdout.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done[0]}/{total}")
-        stdout.flush()
-
-    return step
-
-
 def operator_command(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
     """Run one operator command."""
     match args.command, getattr(args, "action", None):
@@ -71,11 +46,16 @@ def operator_command(settings: Settings, args: argparse.Namespace, stdout: TextI
             print("The database is at the newest version.", file=stdout)
             return 0
         case "keys", "new" if getattr(args, "file", None) is not None:
-            return _key_file_new(args.file, stdout)
+            return key_file_new(args.file, stdout)
         case "keys", "new":
-            return _keys_new(settings, stdout)
+            return keys_new(settings, stdout)
         case "keys", "rotate":
-            return _keys_rotate(settings, stdout)
+            return keys_rotate(settings, stdout)
+        case "keys", "retire" if getattr(args, "key_id", None):
+            return keys_retire(settings, args.key_id, stdout)
+        case "keys", "retire":
+            print("Name the master key to retire: 'helpline keys retire KEY_ID'.", file=stdout)
+            return 2
         case "health", _:
             return health(settings, stdout)
         case "report", _:
@@ -98,81 +78,6 @@ def operator_command(settings: Settings, args: argparse.Namespace, stdout: TextI
             return 0
         case _:
             return doctor(settings, stdout)
-
-
-def _key_file_new(path: Path, stdout: TextIO) -> int:
-    """Write a key file for a new installation; never over an existing one."""
-    if path.exists():
-        print(
-            f"{path} exists already; nothing was written (add a key with 'keys new').", file=stdout
-        )
-        return 1
-    key_id = new_key_id()
-    write_key_file(path, {key_id: new_key()}, key_id, new_key())
-    print(
-        f"Wrote a new key file to {path} (readable by its owner only). Set "
-        f"HELPLINE_KEY_FILE to where the helpline will find it, and keep it out of the "
-        "database's backups: losing it loses every record.",
-        file=stdout,
-    )
-    return 0
-
-
-def _keys_new(settings: Settings, stdout: TextIO) -> int:
-    key_id = new_key_id()
-    key = new_key()
-    if settings.master_keys is not None:
-        print(
-            "Set this first in HELPLINE_MASTER_KEYS (the active key comes first), restart, "
-            "then run 'helpline keys rotate':",
-            file=stdout,
-        )
-        print(
-            f"HELPLINE_MASTER_KEYS={key_id}:{encode(key)},{settings.master_keys.reveal()}",
-            file=stdout,
-        )
-        return 0
-    if not settings.key_file.exists():
-        print(f"No key file at {settings.key_file}. For a new installation, set:", file=stdout)
-        print(f"HELPLINE_MASTER_KEYS={key_id}:{encode(key)}", file=stdout)
-        print(f"HELPLINE_INDEX_KEY={encode(new_key())}", file=stdout)
-        return 0
-    keyring = read_key_file(settings.key_file)
-    masters = {key_id: key, **keyring.masters}
-    write_key_file(settings.key_file, masters, key_id, index_key_of(settings.key_file))
-    print(
-        f"Added the master key {key_id} to {settings.key_file} as the active key. Now run "
-        "'helpline keys rotate' to re-wrap every data key with it.",
-        file=stdout,
-    )
-    return 0
-
-
-def _keys_rotate(settings: Settings, stdout: TextIO) -> int:
-    database = open_database(settings)
-    if database.notice:
-        print(database.notice, file=stdout)
-    keyring = database.keys.keyring
-    total = count_keys(database.engine)
-    print(f"Re-wrapping {total} data keys under the master key {keyring.active}:", file=stdout)
-    rewrapped = rotate(database.engine, keyring, _progress(total, stdout))
-    print(f"\n{rewrapped} data keys re-wrapped.", file=stdout)
-    unused = set(keyring.masters) - master_keys_in_use(database.engine) - {keyring.active}
-    if unused and database.keys.origin == "key file" and settings.key_file.exists():
-        masters = {kid: key for kid, key in keyring.masters.items() if kid not in unused}
-        write_key_file(settings.key_file, masters, keyring.active, index_key_of(settings.key_file))
-        print(
-            f"Removed the unused master keys {', '.join(sorted(unused))} from "
-            f"{settings.key_file}.",
-            file=stdout,
-        )
-    elif unused:
-        print(
-            f"No data key uses {', '.join(sorted(unused))} any more: remove them from "
-            "HELPLINE_MASTER_KEYS.",
-            file=stdout,
-        )
-    return 0
 
 
 _Check = tuple[bool, str]

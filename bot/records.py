@@ -22,6 +22,10 @@ from bot.flowdefs.model import ComputeNode, FlowSet, Store
 from bot.values import Value
 
 
+class RecordsUnavailable(RuntimeError):
+    """The records cannot be reached now (the database is down): try again later."""
+
+
 @dataclass(frozen=True, slots=True)
 class CaseStatus:
     """What a trainee may see about their case after resuming: no content."""

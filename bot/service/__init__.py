@@ -10,7 +10,8 @@ service owns the unit of work and decides everything in between. Its parts, from
   ``resume`` (the code and PIN dialog of ``/resume``, and of ``/delete`` from a new phone) and
   ``deletion`` (``/delete``: the case found from any state, then destroyed);
 * ``check``: the code-and-PIN check, run before the unit of work (never in a transaction);
-* ``call``: one event being handled (the unit, the chat, the replies) and rendering.
+* ``call``: one event being handled (the unit, the chat, the replies) and rendering;
+* ``rounds``: the clock's jobs go row by row, so one row that fails is reported and skipped.
 
 Imports go downwards only (``tests/test_architecture.py`` checks it): no module here imports
 telegram, sqlalchemy or an adapter.

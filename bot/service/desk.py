@@ -51,6 +51,7 @@ from bot.desk.staff import Decision, StaffMessage, decide
 from bot.flowdefs.model import FlowSet
 from bot.i18n.render import Renderer
 from bot.records import DeskCase, Mail, Records, Unit
+from bot.service import rounds
 
 log = logging.getLogger(__name__)
 
@@ -347,34 +348,42 @@ class DeskRules:
     # The clock.
 
     def due_mail(self) -> int:
-        """Send replies that waited for the trainee's safe hours, now that they have come."""
-        now = self.host.clock()
-        sent = 0
+        """Send replies that waited for the trainee's safe hours, now that they have come.
+
+        Each case is its own unit: one that fails is reported and skipped (``rounds.each``).
+        """
         with self.records.unit() as unit:
-            for case_id in unit.cases_with_mail():
-                case = unit.desk_case(case_id)
-                if case is None or not may_reach(case, now):
-                    continue
-                for mail in unit.take_mail(case_id):
-                    self._to_trainee(unit, case, mail)
-                    sent += 1
-                if case.status != "open":
-                    unit.set_case_address(case_id, None)  # the last of a closed case
+            cases = unit.cases_with_mail()
+        return rounds.each("desk_mail", cases, self._deliver_mail)
+
+    def _deliver_mail(self, case_id: str) -> int:
+        now, sent = self.host.clock(), 0
+        with self.records.unit() as unit:
+            case = unit.desk_case(case_id)
+            if case is None or not may_reach(case, now):
+                return 0
+            for mail in unit.take_mail(case_id):
+                self._to_trainee(unit, case, mail)
+                sent += 1
+            if case.status != "open":
+                unit.set_case_address(case_id, None)  # the last of a closed case
         return sent
 
     def remind(self) -> int:
-        """Announce again the cases nobody took in time."""
-        count = 0
+        """Announce again the cases nobody took in time (each its own unit, as ``due_mail``)."""
         with self.records.unit() as unit:
-            for case_id in unit.unclaimed(self.host.clock() - self.settings.unclaimed):
-                case = unit.desk_case(case_id)
-                if case is None or case.thread_id is None:
-                    continue
-                unit.announced(case_id)
-                self._post(unit, case.thread_id, self._said("reminder"))
-                unit.send_later(DESK_QUEUE, self._ping(case, case.thread_id))
-                count += 1
-        return count
+            cases = unit.unclaimed(self.host.clock() - self.settings.unclaimed)
+        return rounds.each("desk_reminders", cases, self._remind_one)
+
+    def _remind_one(self, case_id: str) -> int:
+        with self.records.unit() as unit:
+            case = unit.desk_case(case_id)
+            if case is None or case.thread_id is None:
+                return 0
+            unit.announced(case_id)
+            self._post(unit, case.thread_id, self._said("reminder"))
+            unit.send_later(DESK_QUEUE, self._ping(case, case.thread_id))
+        return 1
 
     def forget(self, threads: tuple[int, ...]) -> None:
         """Purged cases leave the group too."""

@@ -29,7 +29,7 @@ from bot.flowdefs.model import FlowSet, Msg
 from bot.i18n.locales import LANGUAGES, SOURCE, guess
 from bot.i18n.render import Renderer
 from bot.records import Records, Unit
-from bot.service import trainee
+from bot.service import rounds, trainee
 from bot.service.call import Call
 from bot.service.check import Guard
 from bot.textnorm import fold
@@ -120,19 +120,23 @@ class Helpline:
         """Wipe and forget every conversation resting since before ``before``; return how many.
 
         ``after`` gets each chat, the address to reach it and the ``Wipe`` to carry out, inside
-        the unit that forgets the conversation.
+        the unit that forgets the conversation. Each chat is its own unit: one that fails (its
+        key is gone) is reported and skipped, and every other chat is still wiped.
         """
         with self.records.unit() as unit:
             chats = unit.idle_chats(before)
-        for chat in chats:
+
+        def wipe(chat: str) -> int:
             with self.records.unit() as unit:
                 if not unit.idle_chats(before, chat):
-                    continue  # the trainee came back in the meantime
+                    return 0  # the trainee came back in the meantime
                 address = unit.address(chat)
                 unit.end_conversation(chat)
                 after(unit, chat, address, Turn((Wipe(),)))
             log.info("conversation.idle_wiped")
-        return len(chats)
+            return 1
+
+        return rounds.each("idle_wipe", chats, wipe)
 
     def left_group(self) -> None:
         """The bot left a group or channel that is not the desk's: audited, naming no chat."""

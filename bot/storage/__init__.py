@@ -11,6 +11,8 @@ What it offers (this module is its face; adapters import from here, not from its
   serialised), the ``Ledger`` of message ids a chat may delete;
 * ``Locks`` between processes sharing a database (``LEADER``, ``Held``) and ``listen`` for the
   outbox's doorbell; ``purge`` for the retention job; ``Keyring`` for chat pseudonyms;
+  ``reload_keys`` (learn the key file's keys while running) and ``KeyUse`` (this process's
+  marker on the master key it wraps with, so ``helpline keys retire`` never retires it early);
 * ``DatabaseError``: the database is unreachable, try again later.
 
 What it may do: it is the only package that imports SQLAlchemy, Alembic and cryptography, and
@@ -21,10 +23,10 @@ decide what the helpline says or when (those rules are the service's), read the 
 The modules, in short: ``connection`` (engine, SQLite settings, migrations), ``database``
 (opening it from the settings), ``store`` (``SqlRecords``/``SqlUnit``, put together from
 ``unit_conversations``, ``unit_cases`` and ``unit_desk`` on ``unit_base``), ``sealing`` (row
-data keys and sealed columns), ``crypto`` and ``keys``, ``models`` and ``migrations`` (the
-schema), ``inbox``, ``outbox`` (with ``action_codec``), ``ledger``, ``locks``, ``maintenance``
-(purge, key rotation), ``tallies`` and ``counts`` (the advocacy counts, written and read),
-``memory``.
+data keys and sealed columns), ``crypto``, ``keys`` and ``keyuse``, ``models`` and
+``migrations`` (the schema), ``inbox``, ``outbox`` (with ``action_codec``), ``ledger``,
+``locks``, ``maintenance`` (purge, key rotation), ``tallies`` and ``counts`` (the advocacy
+counts, written and read), ``memory``.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ from bot.storage.connection import DatabaseError
 from bot.storage.crypto import Keyring
 from bot.storage.database import Database, open_database
 from bot.storage.inbox import Arrived, Inbox, Waiting
+from bot.storage.keys import KeysError, reload_keys
+from bot.storage.keyuse import KeyUse
 from bot.storage.ledger import Ledger
 from bot.storage.locks import LEADER, Held, Locks, listen
-from bot.storage.maintenance import purge
+from bot.storage.maintenance import Purged, purge
 from bot.storage.outbox import Outbox, Queued
 from bot.storage.store import SqlRecords, SqlUnit
 
@@ -46,10 +50,13 @@ __all__ = [
     "DatabaseError",
     "Held",
     "Inbox",
+    "KeyUse",
     "Keyring",
+    "KeysError",
     "Ledger",
     "Locks",
     "Outbox",
+    "Purged",
     "Queued",
     "SqlRecords",
     "SqlUnit",
@@ -57,4 +64,5 @@ __all__ = [
     "listen",
     "open_database",
     "purge",
+    "reload_keys",
 ]

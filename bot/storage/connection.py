@@ -31,6 +31,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from bot.records import RecordsUnavailable
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -38,7 +40,7 @@ SQLITE_FILE = "helpline.sqlite3"
 BUSY_TIMEOUT_MS = 5000
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(RecordsUnavailable):
     """The database cannot be reached or migrated; the message says what to check."""
 
 

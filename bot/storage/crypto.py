@@ -17,12 +17,14 @@ The only module besides ``bot.storage.keys`` that imports ``cryptography``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import struct
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -52,6 +54,9 @@ class KdfCost:
 
 PRODUCTION_KDF = KdfCost()
 """At least 64 MiB and 3 passes (goal S1); about 0.2 s a call."""
+
+RELOAD_AT_MOST_EVERY = 1.0
+"""Seconds: how often meeting an unknown master key id may make a process read the key file."""
 
 KDF_SLOTS = threading.BoundedSemaphore(4)
 """At most 4 lookups at once in a process: a flood of /resume cannot exhaust memory (S5)."""
@@ -107,7 +112,13 @@ def _subkey(secret: bytes, label: str) -> bytes:
 
 
 class Keyring:
-    """The master keys (by id, one active) and the index key, all from outside the database."""
+    """The master keys (by id, one active) and the index key, all from outside the database.
+
+    A running process learns new keys in place (``learn``): every part that holds this keyring
+    sees them at once. A data key wrapped by a master key it does not know makes it ask
+    ``reload`` (set when the keys come from a key file) for the file's keys once, then try
+    again: a bot still running when ``helpline keys rotate`` re-wrapped its rows keeps working.
+    """
 
     def __init__(
         self,
@@ -118,22 +129,57 @@ class Keyring:
     ) -> None:
         if active not in masters:
             raise ValueError("the active master key is not in the keyring")
-        self.masters = dict(masters)
-        self.active = active
+        self._masters: tuple[dict[str, bytes], str] = (dict(masters), active)
         self._pseudonym_key = _subkey(index_key, "pseudonym-v1")
         self._resume_salt = _subkey(index_key, "resume-index-v1")
         self.kdf = kdf
+        self.reload: Callable[[], Keyring] | None = None
+        """Where newer keys come from (the key file), or None (the environment)."""
+        self._lock = threading.Lock()
+        self._reloaded_at = -RELOAD_AT_MOST_EVERY
+
+    @property
+    def masters(self) -> dict[str, bytes]:
+        """The master keys by id (a copy)."""
+        return dict(self._masters[0])
+
+    @property
+    def active(self) -> str:
+        """The id of the master key new data keys are wrapped with."""
+        return self._masters[1]
+
+    def learn(self, newer: Keyring) -> bool:
+        """Use ``newer``'s master keys from now on; say whether anything changed.
+
+        Keys this keyring knows and ``newer`` does not are kept until this process stops: a
+        row another process wrapped with them a moment ago still opens. The index key is not
+        changed here (a new index key needs a re-index: ``helpline keys rotate --index``).
+        """
+        with self._lock:
+            masters, active = self._masters
+            merged = {**masters, **newer._masters[0]}
+            changed = merged != masters or newer.active != active
+            self._masters = (merged, newer.active)
+        return changed
 
     def wrap(self, dek: bytes, ad: str) -> tuple[bytes, str]:
         """Wrap a data key under the active master key; return (wrapped, master key id)."""
-        return seal(self.masters[self.active], self.active, dek, f"dek|{ad}"), self.active
+        masters, active = self._masters  # one read: a reload in between cannot mix them
+        return seal(masters[active], active, dek, f"dek|{ad}"), active
 
     def unwrap(self, wrapped: bytes, ad: str) -> bytes:
-        """Unwrap a data key with whichever master key wrapped it."""
+        """Unwrap a data key with whichever master key wrapped it (reloading once if unknown)."""
         key_id = envelope_key_id(wrapped)
-        if key_id not in self.masters:
+        if key_id not in self._masters[0] and self.reload is not None:
+            now = time.monotonic()
+            if now - self._reloaded_at >= RELOAD_AT_MOST_EVERY:  # a lost key: no file storm
+                self._reloaded_at = now
+                with contextlib.suppress(ValueError, OSError):
+                    self.learn(self.reload())
+        key = self._masters[0].get(key_id)
+        if key is None:
             raise CryptoError(f"the master key '{key_id}' is not configured")
-        return open_sealed(self.masters[key_id], wrapped, f"dek|{ad}")
+        return open_sealed(key, wrapped, f"dek|{ad}")
 
     def pseudonym(self, kind: str, value: str | int) -> str:
         """Return the keyed pseudonym of an identifier (a Telegram chat or user id)."""

@@ -71,15 +71,28 @@ def parse_master_keys(text: str) -> tuple[dict[str, bytes], str]:
 
 
 def read_key_file(path: Path, kdf: KdfCost = PRODUCTION_KDF) -> Keyring:
-    """Read a key file written by ``write_key_file``."""
+    """Read a key file written by ``write_key_file``; the keyring reloads from it when needed."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         masters = {
             kid: _decode(value, f"master key '{kid}'") for kid, value in data["masters"].items()
         }
-        return Keyring(masters, data["active"], _decode(data["index"], "the index key"), kdf)
+        keyring = Keyring(masters, data["active"], _decode(data["index"], "the index key"), kdf)
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise KeysError(f"cannot read the key file {path}: {error}") from None
+    keyring.reload = lambda: read_key_file(path, kdf)
+    return keyring
+
+
+def reload_keys(source: KeySource) -> bool:
+    """Learn the master keys the key file holds now (SIGHUP, the clock); say if any changed.
+
+    Keys from the environment cannot change while the process runs: a restart reads them.
+    A key file that cannot be read leaves the keys as they are (``KeysError`` says why).
+    """
+    if source.path is None or source.keyring.reload is None:
+        return False
+    return source.keyring.learn(read_key_file(source.path, source.keyring.kdf))
 
 
 def write_key_file(
@@ -133,4 +146,4 @@ def load_keys(
     masters = {active: new_key()}
     index = new_key()
     write_key_file(key_file, masters, active, index)
-    return KeySource(Keyring(masters, active, index, kdf), "new key file", key_file)
+    return KeySource(read_key_file(key_file, kdf), "new key file", key_file)

@@ -13,7 +13,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.storage.connection import checkpoint
-from bot.storage.crypto import Keyring, envelope_key_id
+from bot.storage.crypto import CryptoError, Keyring, envelope_key_id
 from bot.storage.models import (
     AuditRow,
     CaseKeyRow,
@@ -37,6 +38,8 @@ from bot.storage.models import (
 )
 from bot.storage.tallies import tally_case
 from bot.storage.unit_cases import shred_cases
+
+log = logging.getLogger(__name__)
 
 BATCH = 500
 CONVERSATION_IDLE = timedelta(hours=24)
@@ -85,11 +88,7 @@ def purge(
                     select(CaseRow.id).where(CaseRow.last_activity_at < cutoff).limit(BATCH)
                 ).all()
                 if keyring is not None:
-                    untallied = select(CaseRow).where(
-                        CaseRow.id.in_(ids), CaseRow.tallied_at.is_(None)
-                    )
-                    for row in session.scalars(untallied):
-                        tally_case(session, keyring, row, now)
+                    _tally_each(session, keyring, ids, now)
                 threads += shred_cases(session, ids)
             if not ids:
                 break
@@ -125,6 +124,21 @@ def purge(
     return Purged(cases, conversations, other, tuple(threads))
 
 
+def _tally_each(session: Session, keyring: Keyring, ids: Sequence[int], now: datetime) -> None:
+    """Count each case not yet counted; one that cannot be opened is reported, not counted.
+
+    It is purged all the same: retention is a promise, and a case whose key is gone can never
+    be read again anyway. The round goes on for every other case.
+    """
+    untallied = select(CaseRow).where(CaseRow.id.in_(ids), CaseRow.tallied_at.is_(None))
+    for row in session.scalars(untallied).all():
+        try:
+            with session.begin_nested():  # a failure leaves no half-added counts
+                tally_case(session, keyring, row, now)
+        except (CryptoError, ValueError, KeyError, TypeError) as error:
+            log.warning("job.row_failed", extra={"job": "purge", "error": type(error).__name__})
+
+
 def _deleted(session: Session, statement: Delete) -> int:
     result = cast("CursorResult[Any]", session.execute(statement))
     return int(result.rowcount or 0)
@@ -135,10 +149,12 @@ KEYED: tuple[tuple[Any, str, Any], ...] = (
     (ConversationKeyRow, "conversations", ConversationKeyRow.conversation_id),
     (InboxRow, "inbox", InboxRow.update_id),
     (OutboxRow, "outbox", OutboxRow.id),
+    (LedgerRow, "message_ledger", LedgerRow.id),
 )
 """Every table that holds wrapped data keys: the model, the table name bound into the wrapping,
 and the row id it is bound to (the keys of cases and conversations sit in tables of their own;
-the queues' rows carry theirs). Rotation and the key checks go over all of them."""
+the queues' rows and the ledger's sealed addresses carry theirs). Rotation and the key checks go
+over all of them."""
 
 
 def _rewrap(
@@ -167,10 +183,10 @@ def _rewrap(
 
 
 def count_keys(engine: Engine) -> int:
-    """Return how many rows carry a data key (cases, conversations, inbox, outbox)."""
+    """Return how many rows carry a data key (cases, conversations, queues, the ledger)."""
     with Session(engine) as session:
         return sum(
-            int(session.scalar(select(func.count()).select_from(model)) or 0)
+            int(session.scalar(select(func.count()).where(model.dek.is_not(None))) or 0)
             for model, _, _ in KEYED
         )
 
@@ -194,6 +210,16 @@ def rotate(
                 )
             )
     return done
+
+
+def rows_wrapped_with(engine: Engine, key_id: str) -> int:
+    """Return how many data keys the master key ``key_id`` wraps (0: it may be retired)."""
+    count = 0
+    with Session(engine) as session:
+        for model, _, _ in KEYED:
+            for wrapped in session.scalars(select(model.dek)):
+                count += bool(wrapped) and wrapped[0] == 1 and envelope_key_id(wrapped) == key_id
+    return count
 
 
 def master_keys_in_use(engine: Engine) -> set[str]:

@@ -2,8 +2,9 @@
 
 * ``lead``: one process leads (sends and runs the jobs), elected by a database lock;
 * ``clock``: every minute the leader's round (the idle wipe, the desk's due mail and
-  reminders, the retention purge every six hours) and every process's heartbeat; a database
-  that stays unreachable is told to the desk;
+  reminders, the retention purge every six hours) and every process's keys (``keep_keys``)
+  and heartbeat; a database that stays unreachable is told to the desk; each job fails on its
+  own, and one that falls behind raises the operator's alert (``bot.telegram_adapter.jobwatch``);
 * ``doorbell``: wakes this process's sender when any process queues actions.
 
 The rules each job follows are the service's (``Helpline.wipe_idle``, ``bot.service.desk``)
@@ -19,15 +20,29 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from bot.actions import WipeChat
 from bot.config import Settings
 from bot.desk.outage import ALERT_AFTER, OutageWatch
 from bot.effects import Turn
 from bot.records import Records, Unit
-from bot.storage import LEADER, Database, DatabaseError, Held, Locks, listen, purge
+from bot.storage import (
+    LEADER,
+    Database,
+    DatabaseError,
+    Held,
+    KeysError,
+    Locks,
+    Purged,
+    listen,
+    purge,
+    reload_keys,
+)
+from bot.telegram_adapter.jobwatch import JobWatch
 from bot.telegram_adapter.parts import Parts
 from bot.telegram_adapter.sender import to_actions
 
@@ -40,6 +55,8 @@ LEAD_EVERY = 5.0
 OUTAGE_ALERT_AFTER = ALERT_AFTER
 """How long the database may be unreachable before the desk is told."""
 PURGE_EVERY = timedelta(hours=6)
+
+T = TypeVar("T")
 
 
 def doorbell(database: Database, parts: Parts) -> threading.Event:
@@ -89,23 +106,30 @@ async def lead(locks: Locks, leader: asyncio.Event, stop: asyncio.Event) -> None
 async def clock(
     settings: Settings, parts: Parts, stop: asyncio.Event, leader: asyncio.Event
 ) -> None:
-    """Every minute: the leader's jobs (below) and every process's heartbeat.
+    """Every minute: the leader's jobs (below), and every process's keys and heartbeat.
 
-    A round that cannot reach the database counts towards telling the desk (``OutageWatch``).
+    A round that cannot reach the database counts towards telling the desk (``OutageWatch``);
+    a job that fails does not stop the others, and one not completed within twice its period
+    raises the operator's alert (``JobWatch``).
     """
     next_purge = time.monotonic() + 60
     watch = OutageWatch(after=OUTAGE_ALERT_AFTER)
+    jobs = JobWatch(parts.metrics, periods(parts))
     while not stop.is_set():
         reachable = True
+        await asyncio.to_thread(keep_keys, parts)
         try:
             if leader.is_set():
-                next_purge = await _round(settings, parts, next_purge)
+                next_purge = await _round(settings, parts, next_purge, jobs)
+                jobs.check()
             else:
+                jobs.standby()
                 await asyncio.to_thread(parts.sender.outbox.size)  # does the database answer?
         except DatabaseError:
             reachable = False
             log.warning("clock.database_unreachable")
-        except Exception as error:  # try again next round
+            jobs.check()
+        except Exception as error:  # not a job's: try again next round
             log.warning("clock.failed", extra={"error": type(error).__name__})
         alert = watch.round(reachable, datetime.now(UTC))
         if alert is not None and parts.desk is not None:  # each process tells what it sees
@@ -115,29 +139,73 @@ async def clock(
             await asyncio.wait_for(stop.wait(), timeout=IDLE_CHECK)
 
 
-async def _round(settings: Settings, parts: Parts, next_purge: float) -> float:
+def periods(parts: Parts) -> dict[str, float]:
+    """Each job's period in seconds (the desk's jobs only with a desk)."""
+    every = {"idle_wipe": IDLE_CHECK, "purge": PURGE_EVERY.total_seconds()}
+    if parts.desk is not None:
+        every |= {"desk_mail": IDLE_CHECK, "desk_reminders": IDLE_CHECK}
+    return every
+
+
+def keep_keys(parts: Parts) -> None:
+    """Learn the key file's keys (a rotation), and mark the master key this process wraps with.
+
+    Every process, every round and on SIGHUP: ``helpline keys retire`` waits for this.
+    """
+    keys = parts.database.keys
+    try:
+        if reload_keys(keys):
+            log.info("keys.reloaded")
+    except KeysError:
+        log.error("keys.reload_failed")  # the keys in use stay as they were
+    if parts.key_use is not None:
+        try:
+            parts.key_use.hold(keys.keyring.active)
+        except (DatabaseError, OSError):
+            log.warning("keys.mark_failed")  # tried again next round
+
+
+async def _job(jobs: JobWatch, name: str, work: Callable[[], Awaitable[T]]) -> T | None:
+    """Run one job; a failure is the job's, not the round's (the database's is the round's)."""
+    try:
+        result = await work()
+    except DatabaseError:
+        raise
+    except Exception as error:  # tried again next round; overdue if it keeps failing
+        jobs.failed(name, error)
+        return None
+    jobs.done(name)
+    return result
+
+
+async def _round(settings: Settings, parts: Parts, next_purge: float, jobs: JobWatch) -> float:
     """The idle wipe and the desk's rounds; the purge when it is due. Return the next purge."""
     parts.metrics.count("helpline_job_rounds_total")
-    await wipe_idle(settings, parts)
+    await _job(jobs, "idle_wipe", lambda: wipe_idle(settings, parts))
     if parts.desk is not None:
-        mail = await asyncio.to_thread(parts.desk.rules.due_mail)
-        reminders = await asyncio.to_thread(parts.desk.rules.remind)
+        rules = parts.desk.rules
+        mail = await _job(jobs, "desk_mail", lambda: asyncio.to_thread(rules.due_mail))
+        reminders = await _job(jobs, "desk_reminders", lambda: asyncio.to_thread(rules.remind))
         if mail or reminders:
             parts.sender.wake.set()
     if time.monotonic() < next_purge:
         return next_purge
-    keyring = parts.database.keys.keyring
-    done = await asyncio.to_thread(
-        purge,
-        parts.database.engine,
+    done = await _job(jobs, "purge", lambda: asyncio.to_thread(_purge, settings, parts))
+    return next_purge if done is None else time.monotonic() + PURGE_EVERY.total_seconds()
+
+
+def _purge(settings: Settings, parts: Parts) -> Purged:
+    database = parts.database
+    done = purge(
+        database.engine,
         settings.retention_days,
-        keyring=keyring,
+        keyring=database.keys.keyring,
         audit_days=settings.audit_days,
     )
     log.info("purge.done", extra={"cases": done.cases})
     if done.threads and parts.desk is not None:
-        await asyncio.to_thread(parts.desk.rules.forget, done.threads)
-    return time.monotonic() + PURGE_EVERY.total_seconds()
+        parts.desk.rules.forget(done.threads)
+    return done
 
 
 def beat(path: Path, reachable: bool) -> None:

@@ -28,6 +28,9 @@ HELP = {
     "helpline_staff_refused_total": "Messages or presses in a group refused (not staff).",
     "helpline_foreign_updates_dropped_total": "Updates from groups not the desk's, dropped.",
     "helpline_job_rounds_total": "Rounds of the jobs (idle wipe, purge, desk) this process ran.",
+    "helpline_job_failures_total": "Rounds of a job that failed as a whole (job: its name).",
+    "helpline_job_last_success_timestamp_seconds": "When each job last completed (Unix time).",
+    "helpline_job_overdue": "1 if a job has not completed within twice its period.",
     "helpline_reloads_total": "Reloads of flows and translations (outcome: done or refused).",
     "helpline_update_seconds": "Time to handle one update, from the inbox to the outbox.",
     "helpline_queue_depth": "Waiting now (queue: inbox or outbox).",
@@ -50,6 +53,8 @@ class Metrics:
     buckets: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
     seconds_sum: float = 0.0
     seconds_count: int = 0
+    levels: dict[tuple[str, tuple[tuple[str, str], ...]], float] = field(default_factory=dict)
+    """Gauges set by the parts themselves (the jobs' last success, overdue or not)."""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count(self, name: str, amount: float = 1, **labels: str) -> None:
@@ -58,9 +63,15 @@ class Metrics:
         with self.lock:
             self.counters[key] = self.counters.get(key, 0) + amount
 
+    def set(self, name: str, value: float, **labels: str) -> None:
+        """Set a gauge."""
+        with self.lock:
+            self.levels[(name, tuple(sorted(labels.items())))] = value
+
     def value(self, name: str, **labels: str) -> float:
-        """A counter's value (for tests and the benchmark)."""
-        return self.counters.get((name, tuple(sorted(labels.items()))), 0)
+        """A counter's or a gauge's value (for tests and the benchmark)."""
+        key = (name, tuple(sorted(labels.items())))
+        return self.counters.get(key, self.levels.get(key, 0))
 
     def observe(self, seconds: float) -> None:
         """Note how long one update took."""
@@ -87,6 +98,11 @@ class Metrics:
                 lines.append(f'{name}_bucket{{le="{bound:g}"}} {count}')
             lines.append(f'{name}_bucket{{le="+Inf"}} {self.seconds_count}')
             lines += [f"{name}_sum {self.seconds_sum:.6f}", f"{name}_count {self.seconds_count}"]
+            for name in sorted({name for name, _ in self.levels}):
+                lines += [f"# HELP {name} {HELP.get(name, name)}", f"# TYPE {name} gauge"]
+                for (each, labels), value in sorted(self.levels.items()):
+                    if each == name:
+                        lines.append(f"{name}{_labels(dict(labels))} {value:.0f}")
         for name, series in (gauges() if gauges else {}).items():
             lines += [f"# HELP {name} {HELP.get(name, name)}", f"# TYPE {name} gauge"]
             for label, value in series.items():

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from telegram import Bot
 
 from bot.service import Helpline
-from bot.storage import Database
+from bot.storage import Database, KeyUse
 from bot.telegram_adapter.group import Group
 from bot.telegram_adapter.intake import Intake
 from bot.telegram_adapter.metrics import Metrics
@@ -31,3 +31,5 @@ class Parts:
     desk: Group | None = None
     webhook_port: int | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    key_use: KeyUse | None = None
+    """This process's marker on the master key it wraps with (``bot.storage.keyuse``)."""

@@ -9,7 +9,8 @@ side by side until it is told to stop (SIGTERM or SIGINT, or the ``stop`` event 
 * the jobs (``bot.telegram_adapter.jobs``): leading, the clock (the idle wipe every minute, the
   desk's rounds, the retention purge every six hours), the doorbell and the heartbeat.
 
-It also reloads the content on SIGHUP and sets the command menus at every start. It decides
+It also reloads the content and the key file on SIGHUP (and marks the master key it wraps
+with, ``bot.storage.keyuse``) and sets the command menus at every start. It decides
 nothing about trainees or volunteers: that is the service's.
 
 On stop it takes no more updates, lets the worker finish what it holds, lets the sender send
@@ -42,7 +43,16 @@ from bot.flowdefs.model import Msg
 from bot.i18n import tools as i18n_tools
 from bot.service import Helpline
 from bot.service.desk import DeskRules, DeskSettings
-from bot.storage import Database, DatabaseError, Inbox, Ledger, Locks, Outbox, open_database
+from bot.storage import (
+    Database,
+    DatabaseError,
+    Inbox,
+    KeyUse,
+    Ledger,
+    Locks,
+    Outbox,
+    open_database,
+)
 from bot.telegram_adapter import jobs
 from bot.telegram_adapter.group import Group
 from bot.telegram_adapter.intake import ALLOWED_UPDATES, POLL_SECONDS, Intake
@@ -138,7 +148,17 @@ def wire(
         desk_chat=settings.staff_chat_id if desk is not None else None,
         metrics=metrics,
     )
-    return Parts(database, helpline, bot, intake, worker, sender, desk, metrics=metrics)
+    return Parts(
+        database,
+        helpline,
+        bot,
+        intake,
+        worker,
+        sender,
+        desk,
+        metrics=metrics,
+        key_use=KeyUse(database.engine),  # held from the clock's first round (jobs.keep_keys)
+    )
 
 
 async def set_menus(bot: Bot, helpline: Helpline) -> None:
@@ -210,6 +230,8 @@ async def serve(
         await lead  # lets go of the leader lock: another process takes over at once
         doorbell.set()
         undo_hangup()
+        if parts.key_use is not None:
+            parts.key_use.close()
         await parts.intake.confirm()
     await asyncio.to_thread(database.engine.dispose)
     log.info("telegram.stopped")
@@ -251,13 +273,17 @@ def reload_content(settings: Settings, parts: Parts) -> bool:
 
 
 def _reload_on_hangup(settings: Settings, parts: Parts) -> Callable[[], None]:
-    """Reload on SIGHUP (``systemctl reload helpline``); return what undoes the handler."""
+    """Reload keys and content on SIGHUP (``systemctl reload helpline``); return the undo."""
     loop = asyncio.get_running_loop()
     busy: set[asyncio.Future[bool]] = set()
 
+    def reload() -> bool:
+        jobs.keep_keys(parts)  # a key rotation: learn the key file's keys
+        return reload_content(settings, parts)
+
     def hangup() -> None:
         if not busy:  # one reload at a time; a second SIGHUP meanwhile is the same request
-            future = asyncio.ensure_future(asyncio.to_thread(reload_content, settings, parts))
+            future = asyncio.ensure_future(asyncio.to_thread(reload))
             busy.add(future)
             future.add_done_callback(busy.discard)
 

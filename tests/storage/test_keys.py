@@ -108,7 +108,7 @@ def test_the_resume_lookup_costs_at_least_64_mib_and_three_passes(tmp_path: Path
 # The operator's key commands.
 
 
-def test_keys_new_then_rotate_moves_every_data_key_to_the_new_master(
+def test_keys_new_rotate_then_retire_moves_every_data_key_to_the_new_master(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path))
@@ -127,7 +127,13 @@ def test_keys_new_then_rotate_moves_every_data_key_to_the_new_master(
     code, out = run("keys", "rotate")
     assert code == 0
     assert "2/2" in out and "2 data keys re-wrapped" in out
-    assert f"Removed the unused master keys {first}" in out
+    assert f"'helpline keys retire {first}'" in out  # rotating removes nothing: a process may
+    keys = json.loads((tmp_path / "keys.json").read_text(encoding="utf-8"))  # still need it
+    assert set(keys["masters"]) == {first, keys["active"]}
+
+    assert run("keys", "retire", keys["active"])[0] == 1  # never the active one
+    code, out = run("keys", "retire", first)
+    assert code == 0 and f"Retired the master key {first}" in out
     keys = json.loads((tmp_path / "keys.json").read_text(encoding="utf-8"))
     assert set(keys["masters"]) == {keys["active"]}
     assert stat.S_IMODE((tmp_path / "keys.json").stat().st_mode) == 0o600

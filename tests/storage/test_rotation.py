@@ -5,25 +5,32 @@ Acceptance check of the storage issue: a key rotation killed at random points lo
 
 from __future__ import annotations
 
+import io
 import random
 import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.actions import Send
+from bot.cli import main
 from bot.conversation import Conversation
 from bot.engine import State
 from bot.storage.crypto import Keyring, envelope_key_id
 from bot.storage.inbox import Arrived, Inbox
 from bot.storage.keys import encode
-from bot.storage.maintenance import master_keys_in_use, rotate
-from bot.storage.models import CaseKeyRow, CaseRow, ConversationKeyRow
+from bot.storage.keyuse import KeyUse, in_use_by_a_process
+from bot.storage.ledger import Ledger
+from bot.storage.maintenance import master_keys_in_use, rotate, rows_wrapped_with
+from bot.storage.models import CaseKeyRow, CaseRow, ConversationKeyRow, LedgerRow
 from bot.storage.outbox import Outbox
+from bot.storage.sealing import seal_row
 from bot.storage.store import SqlRecords
 from bot.values import Yen
 
@@ -126,15 +133,75 @@ def test_a_key_rotation_killed_at_random_points_loses_nothing(
 # What else a rotation covers.
 
 
-def test_rotation_and_the_key_check_cover_waiting_updates_and_replies(engine: Engine) -> None:
+def test_rotation_and_the_key_check_cover_waiting_updates_replies_and_sent_ids(
+    engine: Engine,
+) -> None:
     old = make_keyring("k1")
     Inbox(engine, old).take_in([Arrived(5, "chat", b'{"update_id": 5}')])
     with SqlRecords(engine, old, lambda: NOW).unit() as unit:
         unit.send_later("chat", [Send(1, "x")])
-    assert master_keys_in_use(engine) == {"k1"}  # only a waiting update and a reply use it
+    with Session(engine) as session, session.begin():  # a sent message's sealed chat id
+        row = LedgerRow(chat_key="gone", message_id=9, outgoing=True, at=NOW - timedelta(hours=1))
+        session.add(row)
+        session.flush()
+        row.dek, row.address = seal_row(old, "message_ledger", row.id, b"4242")
+    assert master_keys_in_use(engine) == {"k1"}  # only queues and the ledger use it
     new = Keyring({"k2": bytes(32), **old.masters}, "k2", bytes(32))
-    assert rotate(engine, new) == 2
+    assert rotate(engine, new) == 3
     assert master_keys_in_use(engine) == {"k2"}
+    assert rows_wrapped_with(engine, "k1") == 0
     only_new = Keyring({"k2": bytes(32)}, "k2", bytes(32))
     assert Inbox(engine, only_new).waiting()[0].payload == b'{"update_id": 5}'
     assert Outbox(engine, only_new).due()[0].action == Send(1, "x")
+    assert Ledger(engine, lambda: NOW, only_new).left_chats(NOW) == [("gone", 4242)]
+
+
+# Retiring an old master key: only once no process wraps with it and no row needs it.
+
+
+def test_a_running_process_marks_the_master_key_it_wraps_with(engine: Engine) -> None:
+    mine, other = KeyUse(engine), KeyUse(engine)
+    assert not in_use_by_a_process(engine, "k1")
+    assert mine.hold("k1") and other.hold("k1")  # shared: many processes may wrap with it
+    assert in_use_by_a_process(engine, "k1") and not in_use_by_a_process(engine, "k2")
+    assert mine.hold("k2")  # this one reloaded
+    assert in_use_by_a_process(engine, "k1")  # the other has not
+    other.close()  # stopped (or reloaded)
+    assert not in_use_by_a_process(engine, "k1") and in_use_by_a_process(engine, "k2")
+    mine.close()
+    assert not in_use_by_a_process(engine, "k2")
+
+
+def test_retire_refuses_while_a_row_or_a_process_needs_the_key(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = make_keyring("k1")
+    with SqlRecords(engine, old, lambda: NOW).unit() as unit:
+        unit.open_case("vi", {}, "v1")
+    new = Keyring({"k2": make_keyring().masters["k1"], **old.masters}, "k2", bytes(32), old.kdf)
+    monkeypatch.setenv("HELPLINE_DATABASE_URL", url_of(engine))
+    for name, value in key_env(new).items():
+        monkeypatch.setenv(name, value)
+
+    assert rows_wrapped_with(engine, "k1") == 1
+    code, out = run_cli("keys", "retire", "k1")
+    assert code == 1 and "1 data keys still use k1: run 'helpline keys rotate'" in out
+    assert run_cli("keys", "rotate")[0] == 0
+    running = KeyUse(engine)
+    running.hold("k1")  # a process that has not reloaded yet
+    code, out = run_cli("keys", "retire", "k1")
+    assert code == 1 and "still wraps new data keys with k1" in out
+    running.hold("k2")
+    code, out = run_cli("keys", "retire", "k1")
+    assert (
+        code == 0
+        and out.splitlines()[-1] == f"HELPLINE_MASTER_KEYS=k2:{encode(new.masters['k2'])}"
+    )
+    running.close()
+    assert run_cli("keys", "retire", "k2")[0] == 1  # the active one: never
+    assert run_cli("keys", "retire", "k9")[0] == 1  # not configured
+
+
+def run_cli(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(argv), stdin=io.StringIO(""), stdout=out), out.getvalue()
