@@ -244,7 +244,7 @@ def bench_resume(folder: Path, tries: int = 25) -> tuple[str, str, str]:
     with records.unit() as unit:
         case = unit.open_case("vi", {}, "v1")
         code = unit.set_pin(case, "482915")
-    unknown = make_code(1, "0000000")
+    unknown = make_code(1, "00000000")
 
     def attempt(typed_code: str, number: int) -> float:
         chat = f"guesser-{number}"  # a new chat each time: the throttle never starts

@@ -25,12 +25,13 @@ The modules, in short: ``connection`` (engine, SQLite settings, migrations), ``d
 ``unit_conversations``, ``unit_cases`` and ``unit_desk`` on ``unit_base``), ``sealing`` (row
 data keys and sealed columns), ``crypto``, ``keys`` and ``keyuse``, ``models`` and
 ``migrations`` (the schema), ``inbox``, ``outbox`` (with ``action_codec``), ``ledger``,
-``locks``, ``maintenance`` (purge, key rotation), ``tallies`` and ``counts`` (the advocacy
-counts, written and read), ``memory``.
+``locks``, ``maintenance`` (purge, key rotation), ``audit`` (audit rows are append-only),
+``tallies`` and ``counts`` (the advocacy counts, written and read), ``memory``.
 """
 
 from __future__ import annotations
 
+from bot.storage import audit  # noqa: F401 - installs the audit's append-only guard (D7)
 from bot.storage.connection import DatabaseError
 from bot.storage.crypto import Keyring
 from bot.storage.database import Database, open_database

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 
 from bot.actions import Action
-from bot.casecode import make_code
+from bot.casecode import new_code
 from bot.conversation import Conversation
 from bot.records import CaseStatus, DeskCase, Mail, Unit
 from bot.values import Value
@@ -100,7 +100,7 @@ class MemoryRecords:
 
     def set_pin(self, case: str, pin: str) -> str:
         """Give a case a new code for this PIN."""
-        code = make_code(self.rng.randrange(3), f"{self.rng.randrange(10**7):07d}")
+        code = new_code(self.rng.randrange)
         self.resume = {key: c for key, c in self.resume.items() if c != case}
         self.resume[self.resume_key(code, pin)] = case
         return code

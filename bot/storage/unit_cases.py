@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.casecode import make_code
+from bot.casecode import new_code
 from bot.conversation import answers_to_json
 from bot.records import CaseStatus
 from bot.storage.models import (
@@ -75,7 +75,7 @@ class CasePart(UnitBase):
         if row is None:
             raise LookupError("no such case")
         for _ in range(MAX_CODE_TRIES):
-            code = make_code(secrets.randbelow(3), f"{secrets.randbelow(10**7):07d}")
+            code = new_code(secrets.randbelow)
             try:
                 with self.session.begin_nested():
                     row.resume_index = self.keyring.resume_index(code, pin)

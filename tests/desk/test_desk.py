@@ -28,7 +28,7 @@ from ..harness import TOKEN, Running, running
 DESK = -1001234567890
 SATO, LIN, STRANGER = 9001, 9002, 7777
 TRAINEE, OTHER, SECOND = 424242, 535353, 646464
-CODE = re.compile(r"0[789]0-\d{4}-\d{4}")
+CODE = re.compile(r"0[789]0-\d{4}-\d{5}")
 ROSTER = """\
 office: {days: Mon-Sun, hours: "00:00-24:00"}
 volunteers:

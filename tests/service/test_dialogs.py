@@ -89,7 +89,7 @@ def nodes(turn: Turn) -> list[str]:
 def code_in(turn: Turn) -> str:
     for item in turn.out:
         if isinstance(item, Reply) and item.node == "system.code_given":
-            found = re.search(r"0[789]0-\d{4}-\d{4}", item.text)
+            found = re.search(r"0[789]0-\d{4}-\d{5}", item.text)
             if found:
                 return found.group(0)
     raise AssertionError("no case code shown")

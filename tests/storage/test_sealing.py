@@ -43,7 +43,7 @@ from ..conftest import FLOWS, LOCALES, TODAY, make_keyring
 from ..databases import PostgresServer
 from .helpers import NOW, url_of
 
-CODE = re.compile(r"0[789]0-\d{4}-\d{4}")
+CODE = re.compile(r"0[789]0-\d{4}-\d{5}")
 TELEGRAM_IDS = (7_301_234_567, 7_402_345_678, 5_503_456_789)
 CANARIES = (
     "CANARYvi Nguyễn Thị Hồng bị phạt 15 yên mỗi phút",

@@ -20,7 +20,7 @@ from ..fakes.telegram_server import post_update
 from ..harness import Running, running
 
 SECRET = "s3cret-token_1"
-CODE = re.compile(r"0[789]0-\d{4}-\d{4}")
+CODE = re.compile(r"0[789]0-\d{4}-\d{5}")
 FIRST, SECOND = 424242, 535353
 
 LANGUAGES = {

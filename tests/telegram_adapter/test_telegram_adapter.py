@@ -29,7 +29,7 @@ from ..harness import Running, running
 
 USER, OTHER = 424242, 535353
 OUTCOMES = ("done", "refused")
-CODE = re.compile(r"0[789]0-\d{4}-\d{4}")
+CODE = re.compile(r"0[789]0-\d{4}-\d{5}")
 
 
 async def say(bot: Running, text: str, user: int = USER, lang: str = "vi") -> None:
