@@ -88,7 +88,7 @@ def test_no_library_logger_can_write_update_data_at_any_level(
         "Error while parsing updates! Received data was %r", update
     )
     logging.getLogger("telegram.ext.Updater").error("Error: %s", update, exc_info=False)
-    logging.getLogger("httpx").info(
+    logging.getLogger("httpx").warning(
         'HTTP Request: POST %s "HTTP/1.1 200 OK"', "https://x/bot123:AAsecret/getUpdates"
     )
     try:
