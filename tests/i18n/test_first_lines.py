@@ -48,7 +48,6 @@ TYPED_WORDS = frozenset({"exit_word", "delete_word"})
 """Words a trainee types alone (never shown as a message's first line): "delete" is one."""
 NOT_YET = frozenset(
     {
-        "consent",
         "deleted",
         "desk_closed_now",
         "desk_hint",
