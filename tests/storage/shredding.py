@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -161,19 +162,22 @@ def _open(aead: AESGCM, body: bytes, lengths: range, ad: bytes) -> bytes | None:
     return None
 
 
-def carve(data: bytes, keyring: Keyring) -> Carved:
+def carve(data: bytes, keyring: Keyring, rows: Iterable[tuple[str, int]] | None = None) -> Carved:
     """Try every wrapped key the folder holds with the live master keys, then every sealed
-    value under every key that opened (each bound to its row, as the store binds them)."""
+    value under every key that opened (each bound to its row, as the store binds them).
+
+    ``rows`` narrows the search to these (table, row id) pairs (a big folder's deleted rows);
+    by default every row id below ``MAX_ID`` of every table is tried."""
     carved = Carved()
+    wanted = list(rows) if rows is not None else [(t, i) for t in TABLES for i in range(MAX_ID)]
     for master_id, master in keyring.masters.items():
         aead = AESGCM(master)
         for body in _envelopes(data, master_id, 272).values():
-            for table in TABLES:
-                for row_id in range(MAX_ID):
-                    ad = f"dek|{table}|{row_id}|{master_id}".encode()
-                    dek = _open(aead, body, range(272, 273), ad)
-                    if dek is not None:
-                        carved.keys[(table, row_id)] = dek
+            for table, row_id in wanted:
+                ad = f"dek|{table}|{row_id}|{master_id}".encode()
+                dek = _open(aead, body, range(272, 273), ad)
+                if dek is not None:
+                    carved.keys[(table, row_id)] = dek
     sealed = _envelopes(data, "dek", 16 + 256 * 8).values()
     lengths = range(16 + 256, 16 + 256 * 9, 256)
     for (table, row_id), dek in carved.keys.items():
