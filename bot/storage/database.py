@@ -1,9 +1,10 @@
 """Open the database the settings name: keys, connection, migrations, records.
 
 Reads the keys (``bot.storage.keys``), connects (``bot.storage.connection``), runs the
-migrations to the newest version, checkpoints SQLite's log (what a crash between a deletion and
-its checkpoint left there goes now) and returns the encrypted records. Called once by each command
-that needs the database; it writes nothing else and starts nothing.
+migrations to the newest version (sealing, once, the lookups of rows older than that seal:
+``migrate``), checkpoints SQLite's log (what a crash between a deletion and its checkpoint left
+there goes now) and returns the encrypted records. Called once by each command that needs the
+database; it writes nothing else and starts nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from bot.config import Settings
-from bot.storage.connection import checkpoint, default_url, make_engine, upgrade
+from bot.storage.binding import needs_binding
+from bot.storage.connection import (
+    checkpoint,
+    current_revision,
+    default_url,
+    make_engine,
+    upgrade,
+)
 from bot.storage.crypto import PRODUCTION_KDF, KdfCost
 from bot.storage.keys import KeySource, load_keys
 from bot.storage.store import SqlRecords
@@ -52,6 +60,22 @@ def open_database(settings: Settings, kdf: KdfCost = PRODUCTION_KDF) -> Database
         settings.database_url.reveal() if settings.database_url else default_url(settings.data_dir)
     )
     engine = make_engine(url)
-    upgrade(engine)
+    records = SqlRecords(engine, keys.keyring)
+    migrate(engine, records)
     checkpoint(engine)
-    return Database(engine, SqlRecords(engine, keys.keyring), keys)
+    return Database(engine, records, keys)
+
+
+def migrate(engine: Engine, records: SqlRecords) -> int:
+    """Migrate to the newest schema; seal the lookups of rows older than their seal (once).
+
+    Returns how many rows were sealed. The seal is written only by the run that crosses
+    migration 0008: a row whose seal goes missing later is refused, never sealed again as it
+    stands (``bot.storage.binding``).
+    """
+    before = current_revision(engine)
+    upgrade(engine)
+    if not needs_binding(before):
+        return 0
+    with records.unit() as unit:
+        return unit.bind_existing(unit.session)

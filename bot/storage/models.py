@@ -105,6 +105,9 @@ class CaseRow(Base):
     """Sealed JSON: the trainee's safe hours, if any."""
     address: Mapped[bytes | None] = mapped_column(LargeBinary)
     """Sealed Telegram chat id that replies go to (``here`` and ``hours`` only)."""
+    bound: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Sealed JSON of the columns the case is found by (``resume_index``, ``holder``): a row
+    found by a value its seal does not repeat is not the case (``bot.storage.binding``)."""
     thread_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     """The forum topic of the case in the union desk's group."""
     claimed_by: Mapped[str | None] = mapped_column(String(64))
@@ -198,6 +201,8 @@ class ConversationRow(Base):
     """Sealed JSON: engine state, dialog mode and what a dialog holds between two steps."""
     address: Mapped[bytes | None] = mapped_column(LargeBinary)
     """Sealed Telegram chat id, needed to answer; removed when the conversation ends."""
+    bound: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Sealed JSON of the columns the conversation is found by (``chat_key``, ``case_id``)."""
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="SET NULL"), index=True
     )

@@ -15,13 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.conversation import answers_from_json
+from bot.storage.binding import Binding
 from bot.storage.crypto import Keyring
 from bot.storage.models import AuditRow, CaseRow
-from bot.storage.sealing import RowKeys, from_json
+from bot.storage.sealing import from_json
 from bot.values import Value
 
 
-class UnitBase(RowKeys):
+class UnitBase(Binding):
     """One unit of work's session, keyring and clock, and its case-row helpers."""
 
     def __init__(self, session: Session, keyring: Keyring, clock: Callable[[], datetime]) -> None:

@@ -59,6 +59,7 @@ class CasePart(UnitBase):
         row.answers = self._seal(
             dek, "cases", row.id, "answers", to_json(answers_to_json(answers))
         )
+        self._bind_case(row)
         self.session.add(ConsentRow(case_id=row.id, text_version=consent_version, given_at=now))
         return row.public_id
 
@@ -79,6 +80,7 @@ class CasePart(UnitBase):
             try:
                 with self.session.begin_nested():
                     row.resume_index = self.keyring.resume_index(code, pin)
+                    self._bind_case(row)
                     self.session.flush()
             except IntegrityError:  # this code and PIN already open another case
                 continue
@@ -94,10 +96,15 @@ class CasePart(UnitBase):
         return self.case_by_resume_key(self.keyring.resume_index(code, pin))
 
     def case_by_resume_key(self, key: str) -> str | None:
-        """Return the case a resume key (``SqlRecords.resume_key``) opens, or None."""
-        return self.session.scalars(
-            select(CaseRow.public_id).where(CaseRow.resume_index == key)
+        """Return the case a resume key (``SqlRecords.resume_key``) opens, or None.
+
+        The case must repeat the key in its seal (``bot.storage.binding``): a resume index
+        swapped into another row opens nothing.
+        """
+        row = self.session.scalars(
+            select(CaseRow).where(CaseRow.resume_index == key)
         ).one_or_none()
+        return row.public_id if row is not None and self._case_bound(row) else None
 
     def hold_case(self, case: str, chat: str) -> str | None:
         """Make ``chat`` the one chat that holds a case; return the chat that held it before.
@@ -108,29 +115,46 @@ class CasePart(UnitBase):
         row = self._case_row(case)
         if row is None:
             return None
-        before, row.holder = row.holder, chat
-        self.session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.case_id == row.id, ConversationRow.chat_key != chat)
-            .values(case_id=None)
+        before = row.holder if self._case_bound(row) else None
+        row.holder = chat
+        self._bind_case(row)
+        others = select(ConversationRow).where(
+            ConversationRow.case_id == row.id, ConversationRow.chat_key != chat
         )
+        for other in self.session.scalars(others):
+            other.case_id = None
+            self._bind_conversation(other)
         return before if before != chat else None
 
     def holder(self, case: str) -> str | None:
-        """The chat that holds a case, if any."""
+        """The chat that holds a case, if any (and if the case's seal says so)."""
         row = self._case_row(case)
-        return row.holder if row is not None else None
+        if row is None or row.holder is None or not self._case_bound(row):
+            return None
+        return row.holder
 
     def held_cases(self, chat: str) -> list[str]:
-        """The cases a chat holds, or is linked to by its conversation, oldest first."""
-        linked = select(ConversationRow.case_id).where(ConversationRow.chat_key == chat)
-        return list(
-            self.session.scalars(
-                select(CaseRow.public_id)
-                .where((CaseRow.holder == chat) | CaseRow.id.in_(linked))
-                .order_by(CaseRow.id)
-            )
-        )
+        """The cases a chat holds, or is linked to by its conversation, oldest first.
+
+        Only links the rows' seals repeat count: a holder or a case id swapped by hand does not.
+        """
+        found = {
+            row.id: row
+            for row in self.session.scalars(select(CaseRow).where(CaseRow.holder == chat))
+            if self._case_bound(row)
+        }
+        conversation = self.session.scalars(
+            select(ConversationRow).where(ConversationRow.chat_key == chat)
+        ).one_or_none()
+        if (
+            conversation is not None
+            and conversation.case_id is not None
+            and self._conversation_bound(conversation)
+        ):
+            linked = self.session.get(CaseRow, conversation.case_id)
+            if linked is not None:
+                found[linked.id] = linked
+        return [found[row_id].public_id for row_id in sorted(found)]
 
     def failed_resumes(self, chat: str | None, since: datetime) -> int:
         """Count failed resumes since a time, for one chat or for everyone."""

@@ -27,7 +27,7 @@ class ConversationPart(UnitBase):
     def conversation(self, chat: str) -> Conversation | None:
         """Return the conversation of a chat, if any."""
         row = self._conversation_row(chat)
-        if row is None:
+        if row is None or not self._conversation_bound(row):
             return None
         raw = None
         if row.state is not None:
@@ -44,6 +44,9 @@ class ConversationPart(UnitBase):
         """Keep a conversation, sealed with its own data key."""
         now = self.clock()
         row = self._conversation_row(chat)
+        if row is not None and not self._conversation_bound(row):
+            self._forget(row)  # found by a chat key it does not vouch for: keep nothing of it
+            row = None
         if row is None:
             row = ConversationRow(
                 chat_key=chat, lang=conversation.lang, created_at=now, updated_at=now
@@ -59,11 +62,21 @@ class ConversationPart(UnitBase):
             row.address = self._seal(dek, "conversations", row.id, "address", address.encode())
         row.case_id = self._case_id(conversation.case) if conversation.case else None
         row.updated_at = now
+        self._bind_conversation(row)
+
+    def _forget(self, row: ConversationRow) -> None:
+        """Delete a conversation row and its data key at once."""
+        self.session.execute(
+            delete(ConversationKeyRow).where(ConversationKeyRow.conversation_id == row.id)
+        )
+        self.session.execute(delete(ConversationRow).where(ConversationRow.id == row.id))
+        self.session.expunge(row)
+        self.shredded = True
 
     def address(self, chat: str) -> str | None:
         """Return the chat id a conversation answers to (for sending later)."""
         row = self._conversation_row(chat)
-        if row is None or row.address is None:
+        if row is None or row.address is None or not self._conversation_bound(row):
             return None
         dek = self._dek("conversations", row.id, row.dek)
         return self._open(dek, "conversations", row.id, "address", row.address).decode()

@@ -1,0 +1,107 @@
+"""Lookup columns bound to their rows: a row found by a swapped readable column opens nothing.
+
+Cases are found by readable columns (``resume_index``, ``holder``), conversations by theirs
+(``chat_key``, and ``case_id`` links one to its case). Sealed columns are bound to their table,
+row and column, not to these: someone with write access could swap two cases' resume indexes
+and let A's code and PIN open B. So each row also seals, with its own data key, the values it
+is found by (``bound``), and every lookup checks that the row it found repeats them. A row whose
+seal is missing or says otherwise is not found: the lookup answers as for a row that does not
+exist, and the log says ``storage.lookup_mismatch`` with the table only (a seal that does not
+open at all raises ``CryptoError``, as every sealed value moved or tampered with does).
+
+Rows from before the seal existed are sealed once, as they stand, right after the migration that
+added the column (``bind_existing``, called by ``open_database``); after that, a row without a
+seal is refused like a swapped one. May read and write the ``bound`` columns only.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import CaseRow, ConversationRow
+from bot.storage.sealing import RowKeys, from_json, to_json
+
+log = logging.getLogger(__name__)
+
+FIRST_BOUND_REVISION = 8
+"""The migration (``0008``) that added the ``bound`` columns."""
+
+
+def needs_binding(revision_before: str | None) -> bool:
+    """Whether a database migrated from ``revision_before`` holds rows to seal once."""
+    return revision_before is not None and int(revision_before) < FIRST_BOUND_REVISION
+
+
+def _case_lookups(row: CaseRow) -> dict[str, Any]:
+    return {"resume_index": row.resume_index, "holder": row.holder}
+
+
+def _conversation_lookups(row: ConversationRow) -> dict[str, Any]:
+    return {"chat": row.chat_key, "case": row.case_id}
+
+
+class Binding(RowKeys):
+    """Seal and check the lookup columns of case and conversation rows."""
+
+    def _bind_case(self, row: CaseRow) -> None:
+        """Seal the columns a case is found by, as they are now."""
+        dek = self._dek("cases", row.id, row.dek)
+        row.bound = self._seal(dek, "cases", row.id, "bound", to_json(_case_lookups(row)))
+
+    def _bind_conversation(self, row: ConversationRow) -> None:
+        """Seal the columns a conversation is found by, as they are now."""
+        dek = self._dek("conversations", row.id, row.dek)
+        lookups = to_json(_conversation_lookups(row))
+        row.bound = self._seal(dek, "conversations", row.id, "bound", lookups)
+
+    def _sealed_lookups(self, table: str, row_id: int, wrapped: bytes, blob: bytes | None) -> Any:
+        """The sealed lookups of a row, or None if it has none.
+
+        A seal that does not open raises ``CryptoError``, like any sealed value moved.
+        """
+        if blob is None:
+            return None
+        dek = self._dek(table, row_id, wrapped)
+        return from_json(self._open(dek, table, row_id, "bound", blob))
+
+    def _case_bound(self, row: CaseRow) -> bool:
+        """Whether a case row's seal repeats the columns it was found by."""
+        sealed = self._sealed_lookups("cases", row.id, row.dek, row.bound)
+        if sealed == _case_lookups(row):
+            return True
+        log.warning("storage.lookup_mismatch", extra={"table": "cases"})
+        return False
+
+    def _conversation_bound(self, row: ConversationRow) -> bool:
+        """Whether a conversation row's seal repeats its chat and (if linked) its case.
+
+        A link the seal knows but the row no longer has (unlinked, or its case deleted) is
+        fine: only a link the seal does not vouch for is refused.
+        """
+        sealed = self._sealed_lookups("conversations", row.id, row.dek, row.bound)
+        if (
+            isinstance(sealed, dict)
+            and sealed.get("chat") == row.chat_key
+            and (row.case_id is None or sealed.get("case") == row.case_id)
+        ):
+            return True
+        log.warning("storage.lookup_mismatch", extra={"table": "conversations"})
+        return False
+
+    def bind_existing(self, session: Session) -> int:
+        """Seal the lookups of every row that has no seal yet; return how many (once, at 0008)."""
+        count = 0
+        for case in session.scalars(select(CaseRow).where(CaseRow.bound.is_(None))):
+            if case.key is not None:
+                self._bind_case(case)
+                count += 1
+        query = select(ConversationRow).where(ConversationRow.bound.is_(None))
+        for conversation in session.scalars(query):
+            if conversation.key is not None:
+                self._bind_conversation(conversation)
+                count += 1
+        return count
