@@ -97,8 +97,10 @@ def test_a_case_given_an_old_code_still_opens_with_it(engine: Engine) -> None:
     with Session(engine) as session, session.begin():  # as the old version stored it
         index = keyring.resume_index(OLD_CODE, "482915")
         session.execute(
-            update(CaseRow).where(CaseRow.public_id == case).values(resume_index=index)
+            update(CaseRow).where(CaseRow.public_id == case).values(resume_index=index, bound=None)
         )
+    with records.unit() as unit:  # and as migration 0008's one pass sealed it
+        assert unit.bind_existing(unit.session) == 1
     typed = OLD_CODE.replace("-", " ")
     with records.unit() as unit:
         assert unit.find_case(read_code(typed) or "", "482915") == case

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
 from bot.storage.models import CaseRow, ConversationRow
@@ -27,13 +27,22 @@ from bot.storage.sealing import RowKeys, from_json, to_json
 
 log = logging.getLogger(__name__)
 
-FIRST_BOUND_REVISION = 8
-"""The migration (``0008``) that added the ``bound`` columns."""
+UNBOUND_MARKER = "lookups_unbound"
+"""An empty table migration 0008 leaves when rows existed before it: they wait for their seal.
+
+The seal needs the keys, which a migration has not (``helpline db upgrade`` runs without them),
+so the first start with the keys seals them and drops the marker: the pass happens once,
+whichever command crossed 0008."""
 
 
-def needs_binding(revision_before: str | None) -> bool:
-    """Whether a database migrated from ``revision_before`` holds rows to seal once."""
-    return revision_before is not None and int(revision_before) < FIRST_BOUND_REVISION
+def needs_binding(engine: Engine) -> bool:
+    """Whether rows from before migration 0008 still wait for their one seal."""
+    return inspect(engine).has_table(UNBOUND_MARKER)
+
+
+def done_binding(session: Session) -> None:
+    """The one pass is over: drop the marker (with the seals, in the same transaction)."""
+    session.execute(text(f"DROP TABLE {UNBOUND_MARKER}"))
 
 
 def _case_lookups(row: CaseRow) -> dict[str, Any]:

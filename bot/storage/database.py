@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from bot.config import Settings
-from bot.storage.binding import needs_binding
+from bot.storage.binding import done_binding, needs_binding
 from bot.storage.connection import (
     checkpoint,
-    current_revision,
     default_url,
     make_engine,
     upgrade,
@@ -69,13 +68,15 @@ def open_database(settings: Settings, kdf: KdfCost = PRODUCTION_KDF) -> Database
 def migrate(engine: Engine, records: SqlRecords) -> int:
     """Migrate to the newest schema; seal the lookups of rows older than their seal (once).
 
-    Returns how many rows were sealed. The seal is written only by the run that crosses
-    migration 0008: a row whose seal goes missing later is refused, never sealed again as it
-    stands (``bot.storage.binding``).
+    Returns how many rows were sealed. The seal is written once, for the rows migration 0008
+    found (it leaves a marker, ``binding.UNBOUND_MARKER``, for the first run with the keys,
+    which may come after a ``helpline db upgrade`` without them): a row whose seal goes missing
+    later is refused, never sealed again as it stands (``bot.storage.binding``).
     """
-    before = current_revision(engine)
     upgrade(engine)
-    if not needs_binding(before):
+    if not needs_binding(engine):
         return 0
     with records.unit() as unit:
-        return unit.bind_existing(unit.session)
+        sealed = unit.bind_existing(unit.session)
+        done_binding(unit.session)
+    return sealed

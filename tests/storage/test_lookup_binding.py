@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
 from bot.conversation import Conversation, Mode
 from bot.records import Mail
@@ -187,3 +187,18 @@ def test_rows_from_before_the_seal_are_sealed_once_by_the_migration(sql: SqlReco
     assert migrate(sql.engine, sql) == 0
     with sql.unit() as unit:
         assert unit.find_case(code_a, "482915") is None
+
+
+def test_an_upgrade_without_keys_leaves_the_seal_to_the_first_start_with_them(
+    sql: SqlRecords,
+) -> None:
+    """``helpline db upgrade`` runs the migrations without the keys; nothing is lost by it."""
+    first, _, code_a, _ = _two_cases(sql)
+    config = connection.alembic_config(sql.engine)
+    command.downgrade(config, "0007")
+    connection.upgrade(sql.engine)  # as `helpline db upgrade` does: no keys, no seal
+    assert inspect(sql.engine).has_table("lookups_unbound")
+    assert migrate(sql.engine, sql) == 2  # the first start with the keys seals both cases
+    assert not inspect(sql.engine).has_table("lookups_unbound")
+    with sql.unit() as unit:
+        assert unit.find_case(code_a, "482915") == first

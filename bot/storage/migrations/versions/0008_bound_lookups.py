@@ -3,9 +3,9 @@
 ``cases.bound`` seals the case's ``resume_index`` and ``holder``, ``conversations.bound`` the
 conversation's ``chat_key`` and ``case_id``, each with the row's own data key: a lookup that
 finds a row by a value its seal does not repeat (someone swapped the readable column) finds
-nothing. The column is added empty here, with no keys at hand; ``open_database`` seals it for
-the rows that existed before this migration, once, right after it ran
-(``bot.storage.binding.bind_existing``).
+nothing. The column is added empty here, with no keys at hand; when rows existed, an empty
+table ``lookups_unbound`` marks that they wait, and the first ``open_database`` with the keys
+seals them and drops it, once (``bot.storage.binding``).
 
 Revision ID: 0008
 Revises: 0007
@@ -30,10 +30,20 @@ def upgrade() -> None:
     for table in TABLES:
         with op.batch_alter_table(table, schema=None, recreate="never") as batch_op:
             batch_op.add_column(sa.Column("bound", sa.LargeBinary(), nullable=True))
+    rows = (
+        op.get_bind()
+        .execute(
+            sa.text("SELECT (SELECT count(*) FROM cases) + (SELECT count(*) FROM conversations)")
+        )
+        .scalar()
+    )
+    if rows:
+        op.create_table("lookups_unbound", sa.Column("id", sa.Integer(), primary_key=True))
 
 
 def downgrade() -> None:
     """Revert this migration."""
+    op.execute("DROP TABLE IF EXISTS lookups_unbound")
     for table in TABLES:
         with op.batch_alter_table(table, schema=None, recreate="never") as batch_op:
             batch_op.drop_column("bound")
