@@ -1,10 +1,11 @@
 """Open the database the settings name: keys, connection, migrations, records.
 
 Reads the keys (``bot.storage.keys``), connects (``bot.storage.connection``), runs the
-migrations to the newest version (sealing, once, the lookups of rows older than that seal:
-``migrate``), checkpoints SQLite's log (what a crash between a deletion and its checkpoint left
-there goes now) and returns the encrypted records. Called once by each command that needs the
-database; it writes nothing else and starts nothing.
+migrations to the newest version (sealing, once, the lookups of rows older than that seal, and
+the counts migration 0009 kept aside in clear: ``migrate``), checkpoints SQLite's log (what a
+crash between a deletion and its checkpoint left there goes now) and returns the encrypted
+records. Called once by each command that needs the database; it writes nothing else and starts
+nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.storage.connection import (
 from bot.storage.crypto import PRODUCTION_KDF, KdfCost
 from bot.storage.keys import KeySource, load_keys
 from bot.storage.store import SqlRecords
+from bot.storage.tallies import seal_clear_tallies
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +71,13 @@ def open_database(settings: Settings, kdf: KdfCost = PRODUCTION_KDF) -> Database
 def migrate(engine: Engine, records: SqlRecords) -> int:
     """Migrate to the newest schema; seal the lookups of rows older than their seal (once).
 
-    Returns how many rows were sealed. The seal is written only by the run that crosses
+    Returns how many rows were bound. The seal is written only by the run that crosses
     migration 0008: a row whose seal goes missing later is refused, never sealed again as it
-    stands (``bot.storage.binding``).
+    stands (``bot.storage.binding``). Counts still in clear (``tallies_clear``, left by
+    migration 0009) are sealed and dropped whenever found, in the same transaction.
     """
     before = current_revision(engine)
     upgrade(engine)
-    if not needs_binding(before):
-        return 0
     with records.unit() as unit:
-        return unit.bind_existing(unit.session)
+        seal_clear_tallies(unit.session, records.keyring)
+        return unit.bind_existing(unit.session) if needs_binding(before) else 0
