@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from typing import TextIO
 
@@ -264,15 +265,17 @@ def _report(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int
     if args.end < args.start:
         print("--to is before --from: nothing to report.", file=stdout)
         return 2
-    engine = make_engine(_url(settings))
+    database = open_database(settings)  # the counts are sealed: they open with the keys
+    if database.notice:
+        sys.stderr.write(database.notice + "\n")  # stdout may be the report
     flows, _ = load_flowset(settings.flows_dir, japan_today())
     first, last = f"{args.start:%Y-%m}", f"{args.end:%Y-%m}"
     report = make_report(
-        read_tallies(engine, first, last),
+        read_tallies(database.engine, database.keys.keyring, first, last),
         start=args.start,
         end=args.end,
         made=japan_today(),
-        open_now=open_cases(engine),
+        open_now=open_cases(database.engine),
         lang=args.lang,
         prefecture_name=lambda pref: flows.data.prefectures.name(pref, args.lang),
     )

@@ -1,10 +1,11 @@
 """Open the database the settings name: keys, connection, migrations, records.
 
 Reads the keys (``bot.storage.keys``), connects (``bot.storage.connection``), runs the
-migrations to the newest version (sealing, once, the lookups of rows older than that seal:
-``migrate``), checkpoints SQLite's log (what a crash between a deletion and its checkpoint left
-there goes now) and returns the encrypted records. Called once by each command that needs the
-database; it writes nothing else and starts nothing.
+migrations to the newest version (sealing, once, the lookups of rows older than that seal, and
+the counts migration 0009 kept aside in clear: ``migrate``), checkpoints SQLite's log (what a
+crash between a deletion and its checkpoint left there goes now) and returns the encrypted
+records. Called once by each command that needs the database; it writes nothing else and starts
+nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bot.storage.connection import (
 from bot.storage.crypto import PRODUCTION_KDF, KdfCost
 from bot.storage.keys import KeySource, load_keys
 from bot.storage.store import SqlRecords
+from bot.storage.tallies import seal_clear_tallies
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +70,19 @@ def open_database(settings: Settings, kdf: KdfCost = PRODUCTION_KDF) -> Database
 def migrate(engine: Engine, records: SqlRecords) -> int:
     """Migrate to the newest schema; seal the lookups of rows older than their seal (once).
 
-    Returns how many rows were sealed. The seal is written once, for the rows migration 0008
+    Returns how many rows were bound. The seal is written once, for the rows migration 0008
     found (it leaves a marker, ``binding.UNBOUND_MARKER``, for the first run with the keys,
     which may come after a ``helpline db upgrade`` without them): a row whose seal goes missing
-    later is refused, never sealed again as it stands (``bot.storage.binding``).
+    later is refused, never sealed again as it stands (``bot.storage.binding``). Counts still in
+    clear (``tallies_clear``, left by migration 0009) are sealed and dropped whenever found, in
+    the same transaction.
     """
     upgrade(engine)
-    if not needs_binding(engine):
-        return 0
+    binding = needs_binding(engine)  # read before the unit takes the write lock
     with records.unit() as unit:
+        seal_clear_tallies(unit.session, records.keyring)
+        if not binding:
+            return 0
         sealed = unit.bind_existing(unit.session)
         done_binding(unit.session)
     return sealed

@@ -35,6 +35,7 @@ from bot.storage.models import (
     LedgerRow,
     OutboxRow,
     ResumeFailureRow,
+    TallyRow,
 )
 from bot.storage.tallies import tally_case
 from bot.storage.unit_cases import shred_cases
@@ -150,11 +151,12 @@ KEYED: tuple[tuple[Any, str, Any], ...] = (
     (InboxRow, "inbox", InboxRow.update_id),
     (OutboxRow, "outbox", OutboxRow.id),
     (LedgerRow, "message_ledger", LedgerRow.id),
+    (TallyRow, "tallies", TallyRow.id),
 )
 """Every table that holds wrapped data keys: the model, the table name bound into the wrapping,
 and the row id it is bound to (the keys of cases and conversations sit in tables of their own;
-the queues' rows and the ledger's sealed addresses carry theirs). Rotation and the key checks go
-over all of them."""
+the queues' rows, the ledger's sealed addresses and the sealed tallies carry theirs). Rotation
+and the key checks go over all of them."""
 
 
 def _rewrap(
@@ -183,7 +185,7 @@ def _rewrap(
 
 
 def count_keys(engine: Engine) -> int:
-    """Return how many rows carry a data key (cases, conversations, queues, the ledger)."""
+    """Return how many rows carry a data key (cases, conversations, queues, ledger, tallies)."""
     with Session(engine) as session:
         return sum(
             int(session.scalar(select(func.count()).where(model.dek.is_not(None))) or 0)

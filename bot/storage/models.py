@@ -24,7 +24,6 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
-    UniqueConstraint,
     false,
 )
 from sqlalchemy.engine import Dialect
@@ -145,20 +144,19 @@ class CaseKeyRow(Base):
 class TallyRow(Base):
     """A count for the advocacy reports: cases of a month with one property, never a case.
 
-    ``dimension`` and ``value`` are fixed words chosen in code (``finding`` /
-    ``below_minimum``, ``prefecture`` / ``aichi``); nothing a trainee typed, no identifier. Rows
-    outlive the cases they counted: deleting or purging a case leaves them as they are.
+    Found by ``lookup``, the keyed pseudonym of its month, dimension and value (``2026-11`` /
+    ``prefecture`` / ``aichi``: fixed words chosen in code, nothing a trainee typed); those words
+    and the count are sealed in ``sealed`` with the row's own data key (``bot.storage.tallies``).
+    Rows outlive the cases they counted: deleting or purging a case leaves them as they are.
     """
 
     __tablename__ = "tallies"
-    __table_args__ = (UniqueConstraint("month", "dimension", "value"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    month: Mapped[str] = mapped_column(String(7))
-    """The month the case was opened, ``2026-11``."""
-    dimension: Mapped[str] = mapped_column(String(32))
-    value: Mapped[str] = mapped_column(String(64))
-    count: Mapped[int] = mapped_column(Integer)
+    lookup: Mapped[str] = mapped_column(String(64), unique=True)
+    dek: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    """``[month, dimension, value, count]`` as JSON, bound to ``tallies|id|sealed``."""
 
 
 class MailRow(Base):

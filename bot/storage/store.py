@@ -43,6 +43,7 @@ class SqlUnit(ConversationPart, CasePart, DeskPart):
         """Count a topic flow gone through to its end (no case needed: a count is nobody)."""
         add_tallies(
             self.session,
+            self.keyring,
             month(self.clock()),
             [("completed", flow), ("completed_language", lang)],
         )

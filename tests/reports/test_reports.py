@@ -16,20 +16,24 @@ from sqlalchemy.orm import Session
 
 from bot import engine as flow_engine
 from bot.assemble import build_helpline
+from bot.config import Settings
 from bot.events import Opened
 from bot.flowdefs.model import FlowSet
 from bot.reports.report import make_report, to_csv, to_html, to_markdown
 from bot.reports.tables import HIDDEN, TOTAL, WITHHELD, build
 from bot.reports.tally import ANSWER_KEYS, Profile, month, properties
 from bot.storage.counts import open_cases, read_tallies
+from bot.storage.crypto import Keyring
+from bot.storage.database import open_database
 from bot.storage.maintenance import purge
-from bot.storage.models import CaseRow, TallyRow
+from bot.storage.models import CaseRow
 from bot.storage.store import SqlRecords
 from bot.values import Choice, Flag, Prefecture, Value, Yen
 
-from ..conftest import FLOWS, LOCALES, TODAY, make_keyring
+from ..conftest import FLOWS, LOCALES, TEST_KDF, TODAY, make_keyring
 from ..databases import sqlite_engine
 from ..storage.test_keys import run
+from ..storage.test_sealed_tallies import raw_text
 
 LANGS = ("vi", "zh_Hans", "ja")
 TOPICS = ("wages", "documents", "fines", "firing")
@@ -100,9 +104,11 @@ def expected(cases: list[dict[str, object]]) -> Counter[tuple[str, str, str]]:
     return found
 
 
-def store(engine: Engine, cases: list[dict[str, object]]) -> tuple[SqlRecords, list[str]]:
+def store(
+    engine: Engine, cases: list[dict[str, object]], keyring: Keyring | None = None
+) -> tuple[SqlRecords, list[str]]:
     """Open every case in its month; close some; purge the rest (as retention would)."""
-    keyring = make_keyring()
+    keyring = keyring or make_keyring()
     now = [datetime(2026, 1, 1, tzinfo=UTC)]
     records = SqlRecords(engine, keyring, lambda: now[0])
     ids = []
@@ -124,10 +130,10 @@ def store(engine: Engine, cases: list[dict[str, object]]) -> tuple[SqlRecords, l
 
 def test_counts_are_right_and_survive_the_purge(engine: Engine) -> None:
     cases = population(8, 240)
-    store(engine, cases)
+    records, _ = store(engine, cases)
     with Session(engine) as session:
         assert session.scalars(select(CaseRow)).all() == []  # every case is gone
-    counted = read_tallies(engine, "2026-01", "2026-03")
+    counted = read_tallies(engine, records.keyring, "2026-01", "2026-03")
     assert counted == dict(expected(cases))
     assert open_cases(engine) == 0
 
@@ -147,17 +153,15 @@ def test_a_case_is_counted_once_and_a_deletion_leaves_the_counts(engine: Engine)
             unit.set_desk(ids[-1], str(case["topic"]), urgent=False)
             unit.close_case(ids[-1])
             unit.close_case(ids[-1])  # closing twice counts once
-    before = read_tallies(engine, "2026-02", "2026-02")
+    before = read_tallies(engine, keyring, "2026-02", "2026-02")
     assert before["cases", "all", "2026-02"] == 30
     with records.unit() as unit:
         unit.delete_case(ids[0])  # the trainee's /delete
     purge(engine, 1, clock=lambda: datetime(2027, 1, 1, tzinfo=UTC), keyring=keyring)
-    assert read_tallies(engine, "2026-02", "2026-02") == before  # counted once, kept
+    assert read_tallies(engine, keyring, "2026-02", "2026-02") == before  # counted once, kept
     columns = {c["name"] for c in inspect(engine).get_columns("tallies")}
-    assert columns == {"id", "month", "dimension", "value", "count"}  # no link to any case
-    with Session(engine) as session:
-        values = set(session.scalars(select(TallyRow.value)))
-    assert not values & set(ids)
+    assert columns == {"id", "lookup", "dek", "sealed"}  # no link to any case
+    assert not raw_text(engine) & set(ids)
 
 
 def test_every_answer_the_counts_read_is_still_in_the_flows(flows: FlowSet) -> None:
@@ -168,13 +172,14 @@ def test_every_answer_the_counts_read_is_still_in_the_flows(flows: FlowSet) -> N
 
 def test_a_topic_flow_gone_through_is_counted_without_a_case(tmp_path: Path) -> None:
     engine = sqlite_engine(tmp_path)
-    records = SqlRecords(engine, make_keyring(), lambda: datetime(2026, 3, 5, tzinfo=UTC))
+    keyring = make_keyring()
+    records = SqlRecords(engine, keyring, lambda: datetime(2026, 3, 5, tzinfo=UTC))
     helpline = build_helpline(FLOWS, LOCALES, records, today=lambda: TODAY)
     helpline.handle("chat", Opened("vi"))
     helpline.handle("chat", flow_engine.ButtonPressed("lang:vi"))
     for typed in ("1", "1", "2", "600", "Aichi", "3", "0", "1", "0"):
         helpline.handle("chat", flow_engine.TextEntered(typed))
-    counts = read_tallies(engine, "2026-03", "2026-03")
+    counts = read_tallies(engine, keyring, "2026-03", "2026-03")
     assert counts == {
         ("completed", "wages", "2026-03"): 1,
         ("completed_language", "vi", "2026-03"): 1,
@@ -262,8 +267,8 @@ def test_helpline_report_writes_each_format(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path))
-    assert run("db", "upgrade")[0] == 0
-    store(sqlite_engine(tmp_path), population(12, 60))
+    database = open_database(Settings.from_env({"HELPLINE_DATA_DIR": str(tmp_path)}), TEST_KDF)
+    store(database.engine, population(12, 60), database.keys.keyring)
     code, out = run("report", "--from", "2026-01-01", "--to", "2026-03-31")
     assert code == 0 and out.startswith("# Trainee helpline: what the helpline saw")
     code, out = run("report", "--from", "2026-01-01", "--to", "2026-03-31", "--lang", "ja")
