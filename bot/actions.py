@@ -71,6 +71,8 @@ class WipeChat:
 
     chat: int
     sweep: bool = False
+    refused: str = ""
+    """Sent if Telegram refuses the deletion: the chat could not be cleared (a neutral text)."""
 
 
 # In the union desk's group.

@@ -28,6 +28,7 @@ SYSTEM_KEYS: Mapping[str, str] = {
     "too_large": "a number above the allowed range",
     "too_long": "a text answer over the length limit",
     "goodbye": "the one neutral line left after /exit",
+    "not_cleared": "Telegram refused to clear the chat: please delete it by hand",
     "consent": "the purpose statement shown before anything is kept with a case",
     "consent_yes": "button: agree to the purpose statement",
     "consent_no": "button: do not agree",
