@@ -83,6 +83,8 @@ class OpenTopic:
     """Open a case's topic (or tell it the trainee asked again), with its card and a ping."""
 
     case: str
+    retry: bool = False
+    """Queued by the reminder round after the group refused the topic (the trainee was told)."""
 
 
 @dataclass(frozen=True, slots=True)

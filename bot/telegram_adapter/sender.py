@@ -145,6 +145,9 @@ class DeskActions(Protocol):
     async def perform(self, action: DeskAction) -> None:
         """Carry out one desk action."""
 
+    async def refused(self, action: DeskAction) -> None:
+        """The sender gave up a desk action (a case's topic refused: keep it, alert)."""
+
 
 class Sender:
     """Drains the outbox."""
@@ -306,6 +309,8 @@ class Sender:
         self.metrics.count("helpline_actions_given_up_total", outcome=kind.value, do=do)
         if isinstance(action.action, WipeChat) and kind is not Outcome.UNCONFIRMED:
             await self._not_cleared(action)
+        if isinstance(action.action, DESK_ACTIONS) and self.desk is not None:
+            await self.desk.refused(action.action)
         await asyncio.to_thread(self.outbox.done, action)
 
     async def _not_cleared(self, queued: Queued) -> None:
