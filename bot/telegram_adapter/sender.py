@@ -25,6 +25,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Protocol
 
@@ -172,6 +173,8 @@ class Sender:
         self.desk = desk
         """Carries out the union desk's actions (None: no desk; they are dropped)."""
         self.wake = asyncio.Event()
+        self.unconfirmed: set[str] = set()
+        """Chats whose last send may have gone out unseen (its reply could not be read)."""
         self.failing: dict[int, float] = {}
         """When each failing action (by outbox row) first failed, on the monotonic clock."""
         self.busy: set[str] = set()
@@ -231,7 +234,7 @@ class Sender:
         try:
             match queued.action:
                 case Send(chat=chat, text=text, buttons=buttons, parting=parting):
-                    await self._before_sending(queued, chat)
+                    queued = await self._before_sending(queued, chat)
                     message = await self.bot.send_message(
                         chat,
                         text,
@@ -253,7 +256,7 @@ class Sender:
                         await self._not_cleared(queued)
                     await asyncio.to_thread(outbox.done, queued, (), known)
                 case CopyOut(chat=chat) as copy if self.desk is not None:
-                    await self._before_sending(queued, chat)
+                    queued = await self._before_sending(queued, chat)
                     sent = [await self._copy_out(copy)]
                     await asyncio.to_thread(outbox.done, queued, sent, address=chat)
                 case action if isinstance(action, DESK_ACTIONS) and self.desk is not None:
@@ -268,11 +271,19 @@ class Sender:
         except Exception as error:  # every class has its rule (bot.telegram_adapter.outcomes)
             await self._failed(queued, error)
 
-    async def _before_sending(self, queued: Queued, chat: int) -> None:
-        """Mark a send in the outbox before its first try (so a wipe finds it), then wait."""
+    async def _before_sending(self, queued: Queued, chat: int) -> Queued:
+        """Mark a send in the outbox before its first try (so a wipe finds it), then wait.
+
+        After a send left unconfirmed in this chat, the returned action carries its floor at
+        once, so that marking it done notes the ids below it: the unconfirmed message's too.
+        """
         if queued.floor is None:
-            await asyncio.to_thread(self.outbox.sending, queued)
+            floor = await asyncio.to_thread(self.outbox.sending, queued)
+            if queued.chat_key in self.unconfirmed:
+                self.unconfirmed.discard(queued.chat_key)
+                queued = replace(queued, floor=floor)
         await self.limits.wait(chat)
+        return queued
 
     async def _failed(self, action: Queued, error: Exception) -> None:
         """Obey a 429, drop a blocked chat's queue, retry for 30 s at most, give up the rest."""
@@ -307,6 +318,8 @@ class Sender:
         extra = {"error": type(error).__name__, "do": do, "outcome": kind.value}
         log.error("send.given_up", extra=extra)
         self.metrics.count("helpline_actions_given_up_total", outcome=kind.value, do=do)
+        if isinstance(action.action, Send | CopyOut) and kind is Outcome.UNCONFIRMED:
+            self.unconfirmed.add(action.chat_key)  # the next send notes its id for the wipe
         if isinstance(action.action, WipeChat) and kind is not Outcome.UNCONFIRMED:
             await self._not_cleared(action)
         if isinstance(action.action, DESK_ACTIONS) and self.desk is not None:

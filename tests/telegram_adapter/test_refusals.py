@@ -118,3 +118,13 @@ async def test_a_short_outage_during_a_wipe_is_retried(tmp_path: Path) -> None:
         bot.world.fail_next("deleteMessages", status=502)
         await say(bot, "/exit")
         assert bot.world.bot_texts(USER) == [GOODBYE]
+
+
+@pytest.mark.asyncio
+async def test_a_message_sent_unconfirmed_is_still_wiped(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        bot.world.garble_next("sendMessage")  # the picker goes out; its id is not known
+        await say(bot, "/start")
+        await press(bot, "lang:vi")  # the next send notes the ids below it
+        await say(bot, "/exit")
+        assert bot.world.bot_texts(USER) == [GOODBYE]
