@@ -71,6 +71,8 @@ class WipeChat:
 
     chat: int
     sweep: bool = False
+    refused: str = ""
+    """Sent if Telegram refuses the deletion: the chat could not be cleared (a neutral text)."""
 
 
 # In the union desk's group.
@@ -81,6 +83,8 @@ class OpenTopic:
     """Open a case's topic (or tell it the trainee asked again), with its card and a ping."""
 
     case: str
+    retry: bool = False
+    """Queued by the reminder round after the group refused the topic (the trainee was told)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,12 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class Wipe:
-    """Delete this conversation from the chat, both sides."""
+    """Delete this conversation from the chat, both sides.
+
+    ``refused``: what to tell the trainee if Telegram refuses (delete the chat by hand).
+    """
+
+    refused: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -203,7 +203,7 @@ class DeskUnit(Protocol):
         """Keep a reply for the trainee to read later (sealed with the case)."""
 
     def unclaimed(self, before: datetime) -> list[str]:
-        """Open cases with a topic, nobody's, last announced before ``before``."""
+        """Open cases nobody took, last announced (or their topic refused) before ``before``."""
 
     def cases_with_mail(self) -> list[str]:
         """Cases with replies waiting that may be delivered in the chat (safe hours)."""

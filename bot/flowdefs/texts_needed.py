@@ -28,6 +28,7 @@ SYSTEM_KEYS: Mapping[str, str] = {
     "too_large": "a number above the allowed range",
     "too_long": "a text answer over the length limit",
     "goodbye": "the one neutral line left after /exit",
+    "not_cleared": "Telegram refused to clear the chat: please delete it by hand",
     "consent": "the purpose statement shown before anything is kept with a case",
     "consent_yes": "button: agree to the purpose statement",
     "consent_no": "button: do not agree",
@@ -79,6 +80,7 @@ SYSTEM_KEYS: Mapping[str, str] = {
     "mail_waiting": "after /resume: the volunteer's replies follow",
     "case_closed": "the desk closed the case",
     "desk_reply_intro": "the neutral first line above what the desk sends to a trainee",
+    "desk_later": "the desk could not be reached yet: the request waits, an answer comes later",
 }
 """Texts the code itself needs, kept in ``flows/system.yaml`` so maintainers can edit them."""
 
@@ -92,6 +94,7 @@ DESK_KEYS: dict[str, str] = {
     "later": "a reply kept for the trainee's safe hours ({hours})",
     "again": "the trainee asked for a person again",
     "reminder": "nobody took the case in time",
+    "topic_refused": "in General: the group refused a case's topic or card ({case})",
     "no_reply": "/reply with a name that does not exist ({name}, {names})",
     "canned": "a canned reply sent: which, and in what language ({name}, {lang})",
     "claim_button": "button on the case card: take the case",

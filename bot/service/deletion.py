@@ -61,7 +61,7 @@ def destroy(call: Call, cases: list[str], lang: str) -> None:
             call.out.append(DeskForget(thread))
         call.unit.audit("trainee", "case_deleted")  # which case is gone with it
     call.unit.end_conversation(call.chat)
-    call.out += [Wipe(), call.system("deleted", lang)]
+    call.out += [Wipe(call.system("not_cleared", lang).text), call.system("deleted", lang)]
 
 
 def _wipe_holder(call: Call, case: str) -> None:

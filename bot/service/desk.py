@@ -16,8 +16,8 @@ same on the encrypted database and in memory:
 * **Commands**: ``/claim``, ``/unclaim``, ``/close``, ``/reply NAME`` (a canned reply in the
   trainee's language), ``/card``; the card's buttons do the first two. Refusals are audited.
 * **The clock**: replies waiting for safe hours go out when the hours come (``due_mail``); a
-  case nobody took within the set time is announced again (``remind``); purged cases leave
-  the group (``forget``).
+  case nobody took within the set time is announced again (``remind``), its topic opened again
+  if the group refused it (``bot.service.desk_refused``); purged cases leave the group.
 
 Everything is queued as typed actions (``bot.actions``) in the unit of work that decided it.
 The group never gets a name, username, Telegram id or phone number of a trainee. What the bot
@@ -40,6 +40,7 @@ from bot.actions import (
     CopyOut,
     DeskAction,
     ForgetTopic,
+    OpenTopic,
     Ping,
     Post,
     Send,
@@ -378,9 +379,12 @@ class DeskRules:
     def _remind_one(self, case_id: str) -> int:
         with self.records.unit() as unit:
             case = unit.desk_case(case_id)
-            if case is None or case.thread_id is None:
+            if case is None:
                 return 0
             unit.announced(case_id)
+            if case.thread_id is None:  # its topic was refused (``desk_refused``): again
+                unit.send_later(DESK_QUEUE, [OpenTopic(case_id, retry=True)])
+                return 1
             self._post(unit, case.thread_id, self._said("reminder"))
             unit.send_later(DESK_QUEUE, self._ping(case, case.thread_id))
         return 1

@@ -95,7 +95,7 @@ def first_contact(call: Call, event: Incoming) -> None:
             deletion.destroy(call, held, lang)
             return
     if event == engine.CommandGiven(engine.Command.EXIT):
-        call.out += [Wipe(), call.system("goodbye", lang)]
+        call.out += [Wipe(call.system("not_cleared", lang).text), call.system("goodbye", lang)]
         return
     then = {THEN: RESUME} if isinstance(event, ResumeAsked) else {}
     then = {THEN: DELETE} if isinstance(event, DeleteAsked) else then
@@ -154,7 +154,11 @@ def advance(call: Call, conversation: Conversation, event: engine.Event) -> None
                 call.out.append(call.picker(conversation.lang))
             case Wipe():
                 call.unit.end_conversation(call.chat)
-                call.out += [Wipe(), call.system("goodbye", conversation.lang)]
+                lang = conversation.lang
+                call.out += [
+                    Wipe(call.system("not_cleared", lang).text),
+                    call.system("goodbye", lang),
+                ]
                 log.info("conversation.erased")
                 return
             case engine.End():

@@ -294,12 +294,11 @@ class MemoryRecords:
             self.cases[case].mail.append(mail)
 
     def unclaimed(self, before: datetime) -> list[str]:
-        """Open cases with a topic, nobody's, last announced before ``before``."""
+        """Open cases nobody took, last announced (or their topic refused) before ``before``."""
         return [
             c.public_id
             for c in self.cases.values()
             if c.status == "open"
-            and c.thread_id is not None
             and c.claimed_by is None
             and c.announced_at is not None
             and c.announced_at < before

@@ -79,8 +79,11 @@ class Outbox:
                 for row in session.scalars(query.order_by(OutboxRow.id).limit(limit))
             ]
 
-    def sending(self, action: Queued) -> None:
-        """Mark a send before it is first tried, with the chat's highest message id known."""
+    def sending(self, action: Queued) -> int:
+        """Mark a send before it is first tried, with the chat's highest message id known.
+
+        Return that id (the send's ``floor``).
+        """
         with reachable(), Session(self.engine) as session, session.begin():
             known = session.scalar(
                 select(func.max(LedgerRow.message_id)).where(LedgerRow.chat_key == action.chat_key)
@@ -88,6 +91,7 @@ class Outbox:
             session.execute(
                 update(OutboxRow).where(OutboxRow.id == action.id).values(floor=known or 0)
             )
+        return known or 0
 
     def done(
         self,

@@ -137,12 +137,11 @@ class DeskPart(UnitBase):
         return mail
 
     def unclaimed(self, before: datetime) -> list[str]:
-        """Open cases with a topic, nobody's, last announced before ``before``."""
+        """Open cases nobody took, last announced (or their topic refused) before ``before``."""
         return list(
             self.session.scalars(
                 select(CaseRow.public_id).where(
                     CaseRow.status == "open",
-                    CaseRow.thread_id.is_not(None),
                     CaseRow.claimed_by.is_(None),
                     CaseRow.announced_at < before,
                 )

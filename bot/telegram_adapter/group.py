@@ -38,6 +38,7 @@ from bot.actions import CloseTopic, DeskAction, ForgetTopic, OpenTopic, Ping, Po
 from bot.desk import card as cards
 from bot.desk.staff import StaffMessage
 from bot.service.desk import DeskRules
+from bot.service.desk_refused import Alert, topic_refused
 from bot.telegram_adapter.limits import RateLimits
 from bot.telegram_adapter.reading import read, username_of
 from bot.telegram_adapter.sender import keyboard
@@ -78,6 +79,27 @@ class Group:
                 await self._quietly(self.bot.close_forum_topic(self.chat_id, thread))
             case ForgetTopic(thread=thread):
                 await self._quietly(self.bot.delete_forum_topic(self.chat_id, thread))
+
+    async def refused(self, action: DeskAction) -> None:
+        """The sender gave up a desk action: a case whose topic or card was refused stays.
+
+        The rules keep it queued and tell the trainee (``bot.service.desk_refused``); the
+        on-call list is mentioned in the group's General topic, which may still work.
+        """
+        if isinstance(action, OpenTopic):
+            alert = await asyncio.to_thread(topic_refused, self.rules, action.case, action.retry)
+            if alert is not None:
+                await self._alert(alert)
+
+    async def _alert(self, alert: Alert) -> None:
+        text, entities = mentions(alert.text + "\n", alert.people)
+        try:
+            await self.limits.wait(self.chat_id)
+            await self.bot.send_message(
+                self.chat_id, text, entities=entities, protect_content=True
+            )
+        except Exception as error:  # the log event (desk.topic_refused) is out already
+            log.error("desk.alert_failed", extra={"error": type(error).__name__})
 
     async def announce(self, text: str) -> None:
         """Post in the group's general topic straight away, not through the outbox.
@@ -130,19 +152,8 @@ class Group:
 
     async def _ping(self, thread: int, people: Sequence[tuple[int, str]]) -> None:
         """Mention volunteers by name, so that Telegram notifies them."""
-        text, entities = "通知：", []
-        for user_id, name in people:
-            offset = len(text.encode("utf-16-le")) // 2
-            entities.append(
-                MessageEntity(
-                    MessageEntityType.TEXT_MENTION,
-                    offset,
-                    len(name.encode("utf-16-le")) // 2,
-                    user=User(user_id, name, is_bot=False),
-                )
-            )
-            text += name + " "
-        await self._send(thread, text.strip(), entities=entities)
+        text, entities = mentions("通知：", people)
+        await self._send(thread, text, entities=entities)
 
     async def _relay_in(self, action: RelayIn) -> None:
         thread = await asyncio.to_thread(self.rules.thread_of, action.case)
@@ -184,3 +195,20 @@ class Group:
         answer = await asyncio.to_thread(self.rules.press, update.update_id, message, data)
         with contextlib.suppress(BadRequest):  # too late to answer: nothing else to do
             await self.bot.answer_callback_query(arrival.callback_id, text=answer)
+
+
+def mentions(text: str, people: Sequence[tuple[int, str]]) -> tuple[str, list[MessageEntity]]:
+    """``text`` followed by each person's name as a ``text_mention`` (Telegram notifies them)."""
+    entities = []
+    for user_id, name in people:
+        offset = len(text.encode("utf-16-le")) // 2
+        entities.append(
+            MessageEntity(
+                MessageEntityType.TEXT_MENTION,
+                offset,
+                len(name.encode("utf-16-le")) // 2,
+                user=User(user_id, name, is_bot=False),
+            )
+        )
+        text += name + " "
+    return text.strip(), entities

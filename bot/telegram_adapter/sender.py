@@ -7,10 +7,12 @@ decides what happens next:
 * sent or deleted: the action is marked done, and the ledger learns the message ids (a send
   is marked in the outbox before it is tried, so a copy sent just before a crash is found by
   the wipe as well: ``Outbox.sending``);
-* 429 ``retry_after``: everything pauses that long, and the action waits;
-* the trainee blocked the bot: everything queued for that chat is dropped;
-* a bad request (a message already gone, say): logged by class, the action dropped;
-* a network error or a 5xx: tried again later, waiting longer each time (up to a minute);
+* anything else, by its class (``bot.telegram_adapter.outcomes``): a 429 waits as told, a 403
+  drops the chat's queue, a network error or 5xx is retried for 30 s at most, a refusal (400,
+  404...) is given up, and a reply the library cannot read marks the action done unconfirmed,
+  never repeated; each given-up action is a log event (``send.given_up``) and a metric;
+* a wipe Telegram refused still leaves its neutral line, after the text that tells the trainee
+  to delete the chat by hand (``WipeChat.refused``);
 * the database unreachable: the action stays; the loop tries again.
 
 ``to_actions`` turns what the service returns to a chat into typed outbox actions
@@ -21,13 +23,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Protocol
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, RetryAfter
 
 from bot.actions import (
     DESK_ACTIONS,
@@ -48,13 +52,12 @@ from bot.storage import DatabaseError, Ledger, Outbox, Queued
 from bot.telegram_adapter.limits import RateLimits
 from bot.telegram_adapter.loop import nap
 from bot.telegram_adapter.metrics import Metrics
+from bot.telegram_adapter.outcomes import Outcome, outcome, retry_wait
 
 log = logging.getLogger(__name__)
 
 DELETE_BATCH = 100
 """``deleteMessages`` takes at most 100 ids."""
-GIVE_UP_AFTER = 30
-"""Attempts before an action that keeps failing is dropped (about half an hour)."""
 
 
 def to_actions(
@@ -79,9 +82,9 @@ def to_actions(
                 for index, part in enumerate(parts):
                     last = index == len(parts) - 1
                     actions.append(Send(chat_id, part, buttons if last else (), parting))
-            case Wipe():
+            case Wipe(refused=refused):
                 parting = True
-                actions.append(WipeChat(chat_id))
+                actions.append(WipeChat(chat_id, refused=refused))
             case Scrub() if message_id is not None:
                 actions.append(Delete(chat_id, (message_id,)))
             case DeskRequest(case=case):
@@ -97,16 +100,20 @@ def to_actions(
     return actions
 
 
-async def delete_in_batches(bot: Bot, chat_id: int, ids: Sequence[int]) -> None:
+async def delete_in_batches(bot: Bot, chat_id: int, ids: Sequence[int]) -> bool:
     """Delete messages, 100 a call; ones already gone or too old are skipped by Telegram.
 
-    Other errors (the network, a 429) are the caller's to retry or let go.
+    Return False if Telegram refused a batch (400): the others are still tried. Other errors
+    (the network, a 429, a 404) are the caller's to retry or let go.
     """
+    whole = True
     for start in range(0, len(ids), DELETE_BATCH):
         try:
             await bot.delete_messages(chat_id, ids[start : start + DELETE_BATCH])
         except BadRequest as error:
             log.warning("wipe.partial", extra={"error": type(error).__name__})
+            whole = False
+    return whole
 
 
 def split(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
@@ -139,6 +146,9 @@ class DeskActions(Protocol):
     async def perform(self, action: DeskAction) -> None:
         """Carry out one desk action."""
 
+    async def refused(self, action: DeskAction) -> None:
+        """The sender gave up a desk action (a case's topic refused: keep it, alert)."""
+
 
 class Sender:
     """Drains the outbox."""
@@ -163,6 +173,10 @@ class Sender:
         self.desk = desk
         """Carries out the union desk's actions (None: no desk; they are dropped)."""
         self.wake = asyncio.Event()
+        self.unconfirmed: set[str] = set()
+        """Chats whose last send may have gone out unseen (its reply could not be read)."""
+        self.failing: dict[int, float] = {}
+        """When each failing action (by outbox row) first failed, on the monotonic clock."""
         self.busy: set[str] = set()
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -220,7 +234,7 @@ class Sender:
         try:
             match queued.action:
                 case Send(chat=chat, text=text, buttons=buttons, parting=parting):
-                    await self._before_sending(queued, chat)
+                    queued = await self._before_sending(queued, chat)
                     message = await self.bot.send_message(
                         chat,
                         text,
@@ -238,10 +252,11 @@ class Sender:
                     await asyncio.to_thread(outbox.done, queued, (), ids)
                 case WipeChat(chat=chat, sweep=sweep):
                     known = await asyncio.to_thread(self.ledger.deletable, queued.chat_key, sweep)
-                    await self._delete(chat, known)
+                    if not await self._delete(chat, known):
+                        await self._not_cleared(queued)
                     await asyncio.to_thread(outbox.done, queued, (), known)
                 case CopyOut(chat=chat) as copy if self.desk is not None:
-                    await self._before_sending(queued, chat)
+                    queued = await self._before_sending(queued, chat)
                     sent = [await self._copy_out(copy)]
                     await asyncio.to_thread(outbox.done, queued, sent, address=chat)
                 case action if isinstance(action, DESK_ACTIONS) and self.desk is not None:
@@ -250,42 +265,80 @@ class Sender:
                 case _:  # no desk, or a row this version cannot read
                     await asyncio.to_thread(outbox.done, queued)
             self.metrics.count("helpline_messages_sent_total")
-        except TelegramError as error:
+            self.failing.pop(queued.id, None)
+        except DatabaseError:
+            raise
+        except Exception as error:  # every class has its rule (bot.telegram_adapter.outcomes)
             await self._failed(queued, error)
 
-    async def _before_sending(self, queued: Queued, chat: int) -> None:
-        """Mark a send in the outbox before its first try (so a wipe finds it), then wait."""
-        if queued.floor is None:
-            await asyncio.to_thread(self.outbox.sending, queued)
-        await self.limits.wait(chat)
+    async def _before_sending(self, queued: Queued, chat: int) -> Queued:
+        """Mark a send in the outbox before its first try (so a wipe finds it), then wait.
 
-    async def _failed(self, action: Queued, error: TelegramError) -> None:
-        """Obey a 429, drop a blocked chat's queue, skip a refused action, retry the rest."""
-        match error:
-            case RetryAfter(retry_after=after):
-                self.metrics.count("helpline_send_failures_total", kind="retry_after")
+        After a send left unconfirmed in this chat, the returned action carries its floor at
+        once, so that marking it done notes the ids below it: the unconfirmed message's too.
+        """
+        if queued.floor is None:
+            floor = await asyncio.to_thread(self.outbox.sending, queued)
+            if queued.chat_key in self.unconfirmed:
+                self.unconfirmed.discard(queued.chat_key)
+                queued = replace(queued, floor=floor)
+        await self.limits.wait(chat)
+        return queued
+
+    async def _failed(self, action: Queued, error: Exception) -> None:
+        """Obey a 429, drop a blocked chat's queue, retry for 30 s at most, give up the rest."""
+        kind = outcome(error)
+        self.metrics.count("helpline_send_failures_total", kind=kind.value)
+        match kind:
+            case Outcome.RETRY_AFTER:
+                after = error.retry_after if isinstance(error, RetryAfter) else 1
                 wait = after.total_seconds() if isinstance(after, timedelta) else float(after)
                 self.limits.pause(wait)
                 log.warning("send.retry_after", extra={"seconds": wait})
                 await asyncio.to_thread(self.outbox.later, action, timedelta(seconds=wait))
-            case Forbidden():
-                self.metrics.count("helpline_send_failures_total", kind="blocked")
+            case Outcome.BLOCKED:
+                self.failing.pop(action.id, None)
                 dropped = await asyncio.to_thread(self.outbox.drop_chat, action.chat_key)
                 log.info("send.blocked", extra={"dropped": dropped})
-            case BadRequest():
-                self.metrics.count("helpline_send_failures_total", kind="rejected")
-                extra = {"error": type(error).__name__, "do": type(action.action).__name__}
-                log.warning("send.rejected", extra=extra)
-                await asyncio.to_thread(self.outbox.done, action)
-            case _:  # network errors, timeouts, Telegram's 5xx
-                self.metrics.count("helpline_send_failures_total", kind="error")
-                if action.attempts >= GIVE_UP_AFTER:
-                    log.error("send.given_up", extra={"error": type(error).__name__})
-                    await asyncio.to_thread(self.outbox.done, action)
+            case Outcome.RETRY:
+                first = self.failing.setdefault(action.id, time.monotonic())
+                retry = retry_wait(action.attempts, time.monotonic() - first)
+                if retry is None:
+                    await self._give_up(action, error, kind)
                     return
                 log.warning("send.failed", extra={"error": type(error).__name__})
-                retry = timedelta(seconds=min(60, 2**action.attempts))
-                await asyncio.to_thread(self.outbox.later, action, retry)
+                await asyncio.to_thread(self.outbox.later, action, timedelta(seconds=retry))
+            case _:
+                await self._give_up(action, error, kind)
 
-    async def _delete(self, chat_id: int, ids: Sequence[int]) -> None:
-        await delete_in_batches(self.bot, chat_id, ids)
+    async def _give_up(self, action: Queued, error: Exception, kind: Outcome) -> None:
+        """Mark an action done without doing it (or unsure it was done): the operator is told."""
+        self.failing.pop(action.id, None)
+        do = type(action.action).__name__
+        extra = {"error": type(error).__name__, "do": do, "outcome": kind.value}
+        log.error("send.given_up", extra=extra)
+        self.metrics.count("helpline_actions_given_up_total", outcome=kind.value, do=do)
+        if isinstance(action.action, Send | CopyOut) and kind is Outcome.UNCONFIRMED:
+            self.unconfirmed.add(action.chat_key)  # the next send notes its id for the wipe
+        if isinstance(action.action, WipeChat) and kind is not Outcome.UNCONFIRMED:
+            await self._not_cleared(action)
+        if isinstance(action.action, DESK_ACTIONS) and self.desk is not None:
+            await self.desk.refused(action.action)
+        await asyncio.to_thread(self.outbox.done, action)
+
+    async def _not_cleared(self, queued: Queued) -> None:
+        """Tell the trainee, neutrally, that the chat could not be cleared (if there is a text)."""
+        action = queued.action
+        if not isinstance(action, WipeChat) or not action.refused:
+            return
+        try:
+            message = await self.bot.send_message(
+                action.chat, action.refused, protect_content=True
+            )
+        except Exception as error:  # the wipe is given up either way
+            log.warning("wipe.notice_failed", extra={"error": type(error).__name__})
+            return
+        await asyncio.to_thread(self.outbox.done, queued, [message.message_id], parting=True)
+
+    async def _delete(self, chat_id: int, ids: Sequence[int]) -> bool:
+        return await delete_in_batches(self.bot, chat_id, ids)

@@ -224,6 +224,8 @@ class WorldState:
     _redeliver: list[dict[str, Any]] = field(default_factory=list, repr=False)
     _failures: dict[str, list[BotApiError]] = field(default_factory=dict, repr=False)
     _outage: BotApiError | None = field(default=None, repr=False)
+    _refused: dict[str, BotApiError] = field(default_factory=dict, repr=False)
+    _garbled: dict[str, int] = field(default_factory=dict, repr=False)
     _poll_generation: int = field(default=0, repr=False)
     _wake_epoch: int = field(default=0, repr=False)
     changed: threading.Condition = field(init=False, repr=False, compare=False)

@@ -438,15 +438,28 @@ class FakeTelegram(TelegramMethods):
         with self.lock:
             self._failures.setdefault(method, []).extend([error] * times)
 
+    def refuse(self, method: str, status: int = 404, description: str | None = None) -> None:
+        """Every call of ``method`` fails with ``status`` until ``heal`` (a method refused)."""
+        error = BotApiError(status, description or standard_description(status, None))
+        with self.lock:
+            self._refused[method] = error
+
+    def garble_next(self, method: str, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` are carried out, but their answer cannot be
+        read (a message without ``date`` or ``chat``, as a server of another shape answers)."""
+        with self.lock:
+            self._garbled[method] = self._garbled.get(method, 0) + times
+
     def fail_all(self, status: int = 502) -> None:
         """Telegram is unreachable: every call fails with ``status`` until ``heal``."""
         with self.lock:
             self._outage = BotApiError(status, standard_description(status, None))
 
     def heal(self) -> None:
-        """End an outage started by ``fail_all`` (pending ``fail_next`` errors stay)."""
+        """End an outage (``fail_all``) and each ``refuse`` (pending ``fail_next`` errors stay)."""
         with self.lock:
             self._outage = None
+            self._refused.clear()
 
     def max_sends_in_window(self, chat_id: int, seconds: float) -> int:
         """The most sends (sendMessage, copyMessage) to one chat within any ``seconds``."""
@@ -469,6 +482,8 @@ class FakeTelegram(TelegramMethods):
             planned = self._failures.get(method)
             if planned:
                 raise planned.pop(0)
+            if method in self._refused:
+                raise self._refused[method]
             if method == "getUpdates":
                 return self.api_getUpdates(params, wait=wait)
             handler = getattr(self, f"api_{method}", None)
@@ -488,6 +503,11 @@ class FakeTelegram(TelegramMethods):
             # Parameters of the wrong shape: Telegram answers 400; the fake names the trouble.
             unreadable = BotApiError(400, f"Bad Request: unreadable parameters ({error!r})")
             return unreadable.status, unreadable.payload()
+        with self.lock:
+            garbled = self._garbled.get(method, 0)
+            if garbled:
+                self._garbled[method] = garbled - 1
+                result = {"message_id": "unreadable"}
         return 200, {"ok": True, "result": result}
 
 

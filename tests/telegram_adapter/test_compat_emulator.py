@@ -167,11 +167,6 @@ def test_a_refused_set_my_commands_does_not_stop_the_start(tmp_path: Path) -> No
         phone.expect("Choose your language:")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 (a refused method blocks a chat): deleteMessages answered 500 is retried "
-    "for ~25 minutes, and the chat gets neither the goodbye line nor an answer to /start",
-)
 def test_a_refused_delete_messages_holds_the_chat_up_for_30_seconds_at_most(
     tmp_path: Path,
 ) -> None:
@@ -200,12 +195,6 @@ def test_a_button_press_the_library_cannot_parse_does_not_make_the_bot_deaf(
         phone.expect("Choose your language:", timeout=10)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 (a reply the library cannot read is sent again and again): the emulator's "
-    "sendMessage answer (date in milliseconds, echoed parameters) is not read, so the message "
-    "is sent again without end",
-)
 def test_a_reply_the_library_cannot_read_is_not_sent_again(tmp_path: Path) -> None:
     with helpline_on_emulator(tmp_path, raw=frozenset({6})) as (_, phone):
         phone.say("/start")
