@@ -1,0 +1,120 @@
+"""Issue 14: updates the library cannot read, refusals at start, and polls that never wait."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..fakes.telegram_world import FakeTelegram
+from ..harness import Running, running
+
+USER = 424242
+PRIVATE = {"id": USER, "type": "private", "first_name": "Canary"}
+SENDER = {"id": USER, "is_bot": False, "first_name": "Canary", "language_code": "vi"}
+
+POISON: dict[str, dict[str, Any]] = {
+    "press_without_chat_instance": {
+        "callback_query": {
+            "id": "77",
+            "from": SENDER,
+            "data": "lang:en",
+            "message": {"message_id": 1, "date": 1767225600, "chat": PRIVATE},
+        }
+    },
+    "date_in_milliseconds": {
+        "message": {
+            "message_id": 5,
+            "date": 1767225600000,
+            "chat": PRIVATE,
+            "from": SENDER,
+            "text": "/start",
+        }
+    },
+    "membership_without_members": {
+        "my_chat_member": {"chat": PRIVATE, "from": SENDER, "date": 1767225600}
+    },
+    "message_with_a_broken_entity": {
+        "message": {
+            "message_id": 6,
+            "date": 1767225600,
+            "chat": PRIVATE,
+            "from": SENDER,
+            "text": "hello",
+            "entities": [{"type": "bold"}],
+        }
+    },
+}
+
+
+async def say(bot: Running, text: str) -> None:
+    bot.world.user_sends(USER, text, language_code="vi")
+    await bot.settle()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("kind", sorted(POISON))
+async def test_an_update_the_library_cannot_read_does_not_make_the_bot_deaf(
+    tmp_path: Path, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with running(tmp_path) as bot:
+        await say(bot, "/start")
+        bot.world.deliver_raw(POISON[kind])
+        await bot.settle()
+        before = len(bot.world.bot_texts(USER))
+        await say(bot, "/start")
+        texts = bot.world.bot_texts(USER)
+        assert len(texts) > before  # the chat's later updates go on
+        assert texts[-1] != bot.parts.helpline.text_for("use_buttons", "vi")
+        assert bot.parts.intake.offset is not None
+        unreadable = [r for r in caplog.records if r.getMessage() == "update.unreadable"]
+        if kind != "press_without_chat_instance":  # kept supplies what that one lacks
+            assert unreadable
+            assert bot.parts.helpline.text_for("use_buttons", "vi") in texts
+    assert "Canary" not in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_a_refused_set_my_commands_is_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = FakeTelegram()
+    world.fail_next("setMyCommands", status=500, times=4)
+    async with running(tmp_path, world) as bot:
+        await say(bot, "/start")
+        assert bot.world.bot_texts(USER)[-1].startswith("Chọn ngôn ngữ")
+    assert "telegram.menu_refused" in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_an_unreachable_bot_api_at_start_is_tried_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = FakeTelegram()
+    world.fail_next("getMe", status=502, times=3)
+    async with running(tmp_path, world) as bot:
+        await say(bot, "/start")
+        assert bot.world.bot_texts(USER)[-1].startswith("Chọn ngôn ngữ")
+    lines = [r for r in caplog.records if r.getMessage() == "telegram.unreachable_at_start"]
+    assert len(lines) == 1
+
+
+@pytest.mark.asyncio
+async def test_empty_polls_are_spaced_out_when_the_server_answers_at_once(
+    tmp_path: Path,
+) -> None:
+    world = FakeTelegram()
+    world.long_polls = False
+    async with running(tmp_path, world) as bot:
+        began = len(world.calls)
+        started = time.monotonic()
+        await asyncio.sleep(3)
+        polls = sum(1 for method, _ in world.calls[began:] if method == "getUpdates")
+        assert polls <= 6, f"{polls} polls in {time.monotonic() - started:.1f} s"
+        await say(bot, "/start")  # and an update still comes through
+        assert bot.world.bot_texts(USER)[-1].startswith("Chọn ngôn ngữ")
