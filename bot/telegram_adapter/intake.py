@@ -230,6 +230,7 @@ class Intake:
         """
         failures = quick = 0
         wake = asyncio.Event()
+        self.polled = time.time()  # a poll in flight counts from when it began
         while not stop.is_set():
             began = time.monotonic()
             try:

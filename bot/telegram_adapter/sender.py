@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Protocol
@@ -164,11 +165,14 @@ class Sender:
         """Carries out the union desk's actions (None: no desk; they are dropped)."""
         self.wake = asyncio.Event()
         self.busy: set[str] = set()
+        self.turned: float | None = None
+        """When (Unix time) the loop last turned: ``helpline health``."""
         self.tasks: set[asyncio.Task[None]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Carry out due actions until ``stop`` is set and nothing more is due."""
         while True:
+            self.turned = time.time()
             try:
                 due = []
                 if self.leading():  # one process sends: Telegram's limits are per bot

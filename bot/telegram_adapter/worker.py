@@ -86,6 +86,8 @@ class Worker:
         self.slots = asyncio.Semaphore(PARALLEL)
         self.tasks: set[asyncio.Task[None]] = set()
         self.failures = 0
+        self.turned: float | None = None
+        """When (Unix time) the loop last turned: ``helpline health``."""
 
     async def run(self, stop: asyncio.Event) -> None:
         """Handle waiting updates until ``stop`` is set; then finish what is in flight.
@@ -93,6 +95,7 @@ class Worker:
         Whoever sets ``stop`` also sets ``wake``, so that a nap ends at once.
         """
         while not stop.is_set():
+            self.turned = time.time()
             try:
                 waiting = await asyncio.to_thread(self.inbox.waiting)
                 self.failures = 0

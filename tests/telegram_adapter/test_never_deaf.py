@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from bot import operator_tools
+from bot.telegram_adapter import jobs
 
 from ..fakes.telegram_world import FakeTelegram
 from ..harness import Running, running
@@ -118,3 +122,36 @@ async def test_empty_polls_are_spaced_out_when_the_server_answers_at_once(
         assert polls <= 6, f"{polls} polls in {time.monotonic() - started:.1f} s"
         await say(bot, "/start")  # and an update still comes through
         assert bot.world.bot_texts(USER)[-1].startswith("Chọn ngôn ngữ")
+
+
+@pytest.mark.asyncio
+async def test_health_turns_unhealthy_when_the_intake_stalls_and_healthy_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs, "BEAT_EVERY", 0.05)
+    monkeypatch.setitem(operator_tools.LOOPS_STALE, "intake", 1.0)
+
+    def check() -> str:
+        out = io.StringIO()
+        operator_tools.health(bot.settings, out)
+        return out.getvalue()
+
+    async with running(tmp_path) as bot:
+        await say(bot, "/start")
+        await asyncio.sleep(0.2)
+        assert check().startswith("healthy")
+        intake, hung = bot.parts.intake, asyncio.Event()
+        fetch = intake.fetch
+
+        async def deaf(timeout: int, limit: int = 100) -> list[dict[str, Any]]:
+            await hung.wait()  # a poll that never comes back
+            return await fetch(timeout, limit)
+
+        monkeypatch.setattr(intake, "fetch", deaf)
+        bot.world.user_sends(USER, "hello")  # ends the poll in flight; the next one hangs
+        await asyncio.sleep(1.5)
+        assert check().startswith("unhealthy: the intake has not turned for")
+        hung.set()
+        await say(bot, "/start")  # a poll completes again
+        await asyncio.sleep(0.2)
+        assert check().startswith("healthy")
