@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 """The inbox and outbox key of everything in the union desk's group: it goes in order."""
 POLL_SECONDS = 10
+RESTART_GAP = 1000
+"""Update ids this far below the offset come from a new server (see ``Intake._restarted``)."""
 EMPTY_POLL_PAUSE = 1.0
 """The longest pause after an empty answer that came back at once (a server that does not
 long-poll): 0.5 s, then 1 s each time; at most a second's delay for the next update."""
@@ -90,6 +92,7 @@ class Intake:
         """The "try again" notices sent while the database was down, to delete once back."""
         self.offset: int | None = None
         self.polled: float | None = None
+        self.checked_restart = False
         """When (Unix time) the last poll or webhook call came back: ``helpline health``."""
         self.metrics = metrics or Metrics()
 
@@ -264,6 +267,7 @@ class Intake:
     ) -> None:
         failpoint("intake.fetched")
         try:
+            await self._restarted(updates)
             taken = await self.take_or_wait(updates, stop)
         except Exception as error:  # a bug must not stop the helpline from listening
             log.exception("intake.failed", extra={"error": type(error).__name__})
@@ -272,6 +276,33 @@ class Intake:
         if taken:
             failpoint("intake.recorded")
             self.offset = next_offset(updates, self.offset)
+
+    async def _restarted(self, updates: Sequence[dict[str, Any]]) -> None:
+        """Forget the old ids if the server counts update ids from 1 again (a new server).
+
+        The rule: Telegram never returns an update below the offset asked for, and redelivers
+        at most the batches not yet confirmed; so a batch whose lowest id is more than
+        ``RESTART_GAP`` below the offset (or, on the first poll after a start, below the
+        newest id in the inbox) comes from a server that started counting again. The inbox
+        then forgets the handled ids from that lowest one on, instead of dropping the new
+        server's updates as seen. (The old server's own ids are rarely that low: Telegram's
+        are nine digits and more.)
+        """
+        ids = [found.update_id for found in map(facts, updates) if found.update_id is not None]
+        if not ids:
+            return
+        known = self.offset
+        if known is None and not self.checked_restart:
+            try:
+                known = await asyncio.to_thread(self.inbox.newest)
+            except DatabaseError:  # the batch waits for the database anyway: ask again then
+                return
+        self.checked_restart = True
+        if known is None or min(ids) >= known - RESTART_GAP:
+            return
+        forgotten = await asyncio.to_thread(self.inbox.forget_handled, min(ids))
+        log.warning("telegram.update_ids_restarted", extra={"forgotten": forgotten})
+        self.offset = None
 
     async def confirm(self) -> None:
         """Tell Telegram that everything in the inbox arrived (on the way out)."""
@@ -284,6 +315,8 @@ class Intake:
 
 
 def next_offset(updates: Sequence[dict[str, Any]], offset: int | None) -> int | None:
-    """The offset after a batch: past its highest update id (updates without one count not)."""
+    """The offset after a batch: past its highest update id, never back (a redelivery)."""
     ids = [found.update_id for found in map(facts, updates) if found.update_id is not None]
-    return max(ids) + 1 if ids else offset
+    if not ids:
+        return offset
+    return max(max(ids) + 1, offset or 0)

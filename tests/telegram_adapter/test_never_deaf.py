@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot import operator_tools
+from bot.storage import Arrived
 from bot.telegram_adapter import jobs
 
 from ..fakes.telegram_world import FakeTelegram
@@ -155,3 +156,18 @@ async def test_health_turns_unhealthy_when_the_intake_stalls_and_healthy_again(
         await say(bot, "/start")  # a poll completes again
         await asyncio.sleep(0.2)
         assert check().startswith("healthy")
+
+
+@pytest.mark.asyncio
+async def test_a_new_server_counting_update_ids_from_1_again_is_heard(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running(tmp_path) as bot:  # the old server's history: ids 1 to 2000, handled
+        old = [Arrived(n, None, None) for n in range(1, 2001)]
+        await asyncio.to_thread(bot.parts.intake.inbox.take_in, old)
+    async with running(tmp_path, FakeTelegram()) as bot:  # a new server: ids from 2 again
+        await say(bot, "/start")
+        assert bot.world.bot_texts(USER)[-1].startswith("Chọn ngôn ngữ")
+        await say(bot, "/start")  # and the offset follows the new count
+        assert len(bot.world.bot_texts(USER)) == 2
+    assert "telegram.update_ids_restarted" in caplog.text
