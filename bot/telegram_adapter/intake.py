@@ -5,8 +5,13 @@ one transaction *before* the next request, whose offset is what tells Telegram t
 arrived; so an update Telegram forgets is always in the inbox already. A crash before the write
 means Telegram sends the batch again; the inbox drops what it has seen (for 48 hours).
 
-The inbox keeps only what the worker needs of an update (``kept``): never the sender's names
-or username, never ``from`` beyond what the desk needs to know a volunteer.
+Updates are fetched as raw JSON and never parsed with the library here: what the intake needs
+(the update id, the chat and its kind, the text for an exit) is read defensively (``raw``), so
+one update the library cannot read can never stop the intake; the worker parses each one. The
+inbox keeps only what the worker needs of an update (``kept``): never the sender's names or
+username, never ``from`` beyond what the desk needs to know a volunteer. An empty answer that
+comes back at once is followed by a short pause; a new server counting update ids from 1 again
+makes the inbox forget the old ones (``Intake._restarted``).
 
 Flood control happens here, before anything is stored: past 30 updates a minute from one chat,
 updates are not kept, not even their ids, and their messages are deleted from the chat unread;

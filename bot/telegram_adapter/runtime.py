@@ -10,7 +10,8 @@ side by side until it is told to stop (SIGTERM or SIGINT, or the ``stop`` event 
   desk's rounds, the retention purge every six hours), the doorbell and the heartbeat.
 
 It also reloads the content and the key file on SIGHUP (and marks the master key it wraps
-with, ``bot.storage.keyuse``) and sets the command menus at every start. It decides
+with, ``bot.storage.keyuse``) and sets the command menus at every start (a refusal is a
+warning; a Bot API unreachable at start is tried again with growing pauses, ``reach``). It decides
 nothing about trainees or volunteers: that is the service's.
 
 On stop it takes no more updates, lets the worker finish what it holds, lets the sender send

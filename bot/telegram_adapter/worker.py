@@ -1,5 +1,7 @@
 """The worker: handles the updates waiting in the inbox, in order per chat, chats in parallel.
 
+Each update is parsed here, alone: one the library cannot read is logged by its id and the
+error's class, marked done, and its private chat asked to use the buttons; the chat goes on.
 For each update: answer a button press at once (so the phone stops waiting), note the
 trainee's message in the ledger, hand the event to the service, and, inside the service's unit
 of work, queue the replies in the outbox and mark the update done. So the new state, what to
