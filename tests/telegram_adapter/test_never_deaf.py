@@ -17,6 +17,7 @@ from bot.telegram_adapter import jobs
 
 from ..fakes.telegram_world import FakeTelegram
 from ..harness import Running, running
+from .test_e2e import SECRET, on_webhook, post_update
 
 USER = 424242
 PRIVATE = {"id": USER, "type": "private", "first_name": "Canary"}
@@ -171,3 +172,18 @@ async def test_a_new_server_counting_update_ids_from_1_again_is_heard(
         await say(bot, "/start")  # and the offset follows the new count
         assert len(bot.world.bot_texts(USER)) == 2
     assert "telegram.update_ids_restarted" in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_the_webhook_takes_an_update_the_library_cannot_read(tmp_path: Path) -> None:
+    async with on_webhook(tmp_path) as bot:
+        url = f"http://127.0.0.1:{bot.parts.webhook_port}/telegram/hook"
+        update = bot.world.user_sends(USER, "/start", language_code="vi")
+        assert await asyncio.to_thread(post_update, url, update, SECRET) == 200
+        await bot.settle()
+        poison = {"update_id": 900, **POISON["date_in_milliseconds"]}
+        assert await asyncio.to_thread(post_update, url, poison, SECRET) == 200
+        await bot.settle()
+        texts = bot.world.bot_texts(USER)
+        assert texts[0].startswith("Chọn ngôn ngữ")
+        assert texts[-1] == bot.parts.helpline.text_for("use_buttons", "vi")
