@@ -155,6 +155,8 @@ async def _turn(
         if alert is not None and parts.desk is not None:  # each process tells what it sees
             await parts.desk.announce(alert)
         state.update(clock=time.time(), database=reachable)
+        moving = liveness(parts, state["clock"])  # at once, too: an outage shows without delay
+        await asyncio.to_thread(beat, settings.heartbeat_file, reachable, moving)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=IDLE_CHECK)
 
