@@ -28,8 +28,12 @@ from bot.storage.keys import KeysError, KeySource, load_keys
 from bot.storage.maintenance import master_keys_in_use, purge
 from bot.telegram_adapter.checks import telegram_desk_checks
 
-HEARTBEAT_STALE = 200.0
-"""Seconds: the clock beats every minute; three missed beats and more is a stuck bot."""
+BEAT_STALE = 30.0
+"""Seconds: the heartbeat is written every 10 s; three missed ones is a stuck process."""
+LOOPS_STALE = {"intake": 45.0, "worker": 30.0, "sender": 30.0, "clock": 200.0}
+"""Seconds each loop may go without turning. The intake completes a poll at least every
+``POLL_SECONDS`` (10) plus the time to answer; with the 10 s heartbeat a deaf intake shows
+within 55 s. The clock turns every minute: three missed rounds is a stuck clock."""
 
 
 def _url(settings: Settings) -> str:
@@ -239,20 +243,30 @@ def _desk_checks(settings: Settings) -> list[_Check]:
 
 
 def health(settings: Settings, stdout: TextIO, *, now: float | None = None) -> int:
-    """For container health checks: 0 if the clock turned lately and the database answered.
+    """For container health checks: 0 if every loop turned lately and the database answered.
 
-    Otherwise 1, with one line saying why.
+    The running bot writes the heartbeat every 10 s (``jobs.heartbeat``): when the clock,
+    the intake (its last completed poll; a listening webhook counts as turning), the worker
+    and the sender last turned. A deaf bot (a poll hung or the intake stopped) is unhealthy
+    within a minute. Otherwise 1, with one line saying why.
     """
     path = settings.heartbeat_file
+    now = time.time() if now is None else now
     try:
         beat = json.loads(path.read_text(encoding="utf-8"))
-        age = (time.time() if now is None else now) - float(beat["at"])
+        age = now - float(beat["at"])
     except (OSError, ValueError, KeyError, TypeError):
         print(f"unhealthy: no heartbeat at {path} (is 'helpline run' running?)", file=stdout)
         return 1
-    if age > HEARTBEAT_STALE:
+    if age > BEAT_STALE:
         print(f"unhealthy: the last heartbeat is {age:.0f} s old", file=stdout)
         return 1
+    for loop, stale in LOOPS_STALE.items():
+        turned = beat.get(loop, now)  # older files lack the loops
+        if not isinstance(turned, (int, float)) or now - turned > stale:
+            since = f"{now - turned:.0f} s" if isinstance(turned, (int, float)) else "start"
+            print(f"unhealthy: the {loop} has not turned for {since}", file=stdout)
+            return 1
     if not beat.get("database", False):
         print("unhealthy: the database did not answer", file=stdout)
         return 1

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -134,3 +134,23 @@ class Inbox:
                 return 0
             row.attempts += 1
             return row.attempts
+
+    def newest(self) -> int | None:
+        """The highest update id kept (handled or not); None if none is."""
+        with reachable(), Session(self.engine) as session:
+            return session.scalar(select(func.max(InboxRow.update_id)))
+
+    def forget_handled(self, from_id: int) -> int:
+        """Forget the handled updates from ``from_id`` on; return how many.
+
+        For a new Bot API server, whose update ids start again at 1: the ids kept to drop
+        redeliveries of the old server's updates would otherwise drop the new server's.
+        Updates still waiting stay.
+        """
+        with reachable(), Session(self.engine) as session, session.begin():
+            done = session.execute(
+                delete(InboxRow).where(
+                    InboxRow.update_id >= from_id, InboxRow.done_at.is_not(None)
+                )
+            )
+            return int(getattr(done, "rowcount", 0) or 0)

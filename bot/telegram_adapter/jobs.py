@@ -2,9 +2,12 @@
 
 * ``lead``: one process leads (sends and runs the jobs), elected by a database lock;
 * ``clock``: every minute the leader's round (the idle wipe, the desk's due mail and
-  reminders, the retention purge every six hours) and every process's keys (``keep_keys``)
-  and heartbeat; a database that stays unreachable is told to the desk; each job fails on its
+  reminders, the retention purge every six hours) and every process's keys (``keep_keys``);
+  a database that stays unreachable is told to the desk; each job fails on its
   own, and one that falls behind raises the operator's alert (``bot.telegram_adapter.jobwatch``);
+* ``heartbeat`` (started by the clock): every 10 s the file ``helpline health`` reads: when
+  the clock, the intake (its last completed poll), the worker and the sender last turned,
+  and whether the database answered the clock;
 * ``doorbell``: wakes this process's sender when any process queues actions.
 
 The rules each job follows are the service's (``Helpline.wipe_idle``, ``bot.service.desk``)
@@ -20,10 +23,10 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.actions import WipeChat
 from bot.config import Settings
@@ -49,6 +52,8 @@ from bot.telegram_adapter.sender import to_actions
 log = logging.getLogger(__name__)
 
 IDLE_CHECK = 60.0
+BEAT_EVERY = 10.0
+"""Seconds between heartbeats: ``helpline health`` sees a stalled loop within a minute."""
 """Seconds between two rounds of the clock."""
 LEAD_EVERY = 5.0
 """Seconds between a follower's tries to lead (and the leader's checks that it still does)."""
@@ -112,6 +117,21 @@ async def clock(
     a job that fails does not stop the others, and one not completed within twice its period
     raises the operator's alert (``JobWatch``).
     """
+    state: dict[str, Any] = {"clock": time.time(), "database": True}
+    beating = asyncio.create_task(heartbeat(settings, parts, state))
+    try:
+        await _turn(settings, parts, stop, leader, state)
+    finally:
+        beating.cancel()
+
+
+async def _turn(
+    settings: Settings,
+    parts: Parts,
+    stop: asyncio.Event,
+    leader: asyncio.Event,
+    state: dict[str, Any],
+) -> None:
     next_purge = time.monotonic() + 60
     watch = OutageWatch(after=OUTAGE_ALERT_AFTER)
     jobs = JobWatch(parts.metrics, periods(parts))
@@ -134,7 +154,9 @@ async def clock(
         alert = watch.round(reachable, datetime.now(UTC))
         if alert is not None and parts.desk is not None:  # each process tells what it sees
             await parts.desk.announce(alert)
-        await asyncio.to_thread(beat, settings.heartbeat_file, reachable)
+        state.update(clock=time.time(), database=reachable)
+        moving = liveness(parts, state["clock"])  # at once, too: an outage shows without delay
+        await asyncio.to_thread(beat, settings.heartbeat_file, reachable, moving)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=IDLE_CHECK)
 
@@ -208,15 +230,40 @@ def _purge(settings: Settings, parts: Parts) -> Purged:
     return done
 
 
-def beat(path: Path, reachable: bool) -> None:
-    """Write the heartbeat file ``helpline health`` reads (the clock's rounds are turning)."""
+def beat(path: Path, reachable: bool, moving: Mapping[str, float | None] | None = None) -> None:
+    """Write the heartbeat file ``helpline health`` reads.
+
+    ``moving`` says when (Unix time) each loop last turned: the clock, the intake (its last
+    completed poll, or webhook call), the worker and the sender (see ``liveness``).
+    """
     with contextlib.suppress(OSError):  # a read-only or full disk must not stop the bot
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the data folder: 0700
         temporary = path.with_suffix(".tmp")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"at": time.time(), "database": reachable}, handle)
+            json.dump({"at": time.time(), "database": reachable, **(moving or {})}, handle)
         temporary.replace(path)
+
+
+def liveness(parts: Parts, clock_turned: float) -> dict[str, float | None]:
+    """When each loop last turned; a listening webhook counts as an intake that is turning."""
+    intake = parts.intake.polled
+    if parts.webhook_port is not None:
+        intake = time.time()
+    return {
+        "clock": clock_turned,
+        "intake": intake,
+        "worker": parts.worker.turned,
+        "sender": parts.sender.turned,
+    }
+
+
+async def heartbeat(settings: Settings, parts: Parts, state: dict[str, Any]) -> None:
+    """Every ``BEAT_EVERY`` seconds: the heartbeat, with what the clock last saw (``state``)."""
+    while True:
+        moving = liveness(parts, state["clock"])
+        await asyncio.to_thread(beat, settings.heartbeat_file, state["database"], moving)
+        await asyncio.sleep(BEAT_EVERY)
 
 
 async def wipe_idle(settings: Settings, parts: Parts) -> None:

@@ -10,7 +10,8 @@ side by side until it is told to stop (SIGTERM or SIGINT, or the ``stop`` event 
   desk's rounds, the retention purge every six hours), the doorbell and the heartbeat.
 
 It also reloads the content and the key file on SIGHUP (and marks the master key it wraps
-with, ``bot.storage.keyuse``) and sets the command menus at every start. It decides
+with, ``bot.storage.keyuse``) and sets the command menus at every start (a refusal is a
+warning; a Bot API unreachable at start is tried again with growing pauses, ``reach``). It decides
 nothing about trainees or volunteers: that is the service's.
 
 On stop it takes no more updates, lets the worker finish what it holds, lets the sender send
@@ -31,7 +32,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from telegram import Bot, BotCommand
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import failpoints
@@ -57,6 +58,7 @@ from bot.telegram_adapter import jobs
 from bot.telegram_adapter.group import Group
 from bot.telegram_adapter.intake import ALLOWED_UPDATES, POLL_SECONDS, Intake
 from bot.telegram_adapter.limits import RateLimits
+from bot.telegram_adapter.loop import backoff
 from bot.telegram_adapter.metrics import Metrics
 from bot.telegram_adapter.parts import Parts
 from bot.telegram_adapter.sender import Sender
@@ -68,6 +70,8 @@ log = logging.getLogger(__name__)
 STOP_WITHIN = 10.0
 """Seconds from SIGTERM to exit: in-flight updates finish and due replies go out."""
 THREADS = 48
+START_RETRY_MOST = 30.0
+"""The longest pause between tries to reach the Bot API at start."""
 MENU = ("start", "menu", "language", "talk", "resume", "exit", "delete", "help")
 """The command menu; /back works too but is not listed."""
 MENU_LANGUAGES = {"vi": "vi", "zh_Hans": "zh", "ja": "ja"}
@@ -173,7 +177,35 @@ async def set_menus(bot: Bot, helpline: Helpline) -> None:
             )
             for command in MENU
         ]
-        await bot.set_my_commands(commands, language_code=code)
+        try:
+            await bot.set_my_commands(commands, language_code=code)
+        except TelegramError as error:  # a convenience: the helpline works without menus
+            log.warning("telegram.menu_refused", extra={"error": type(error).__name__})
+
+
+async def reach(bot: Bot, stop: asyncio.Event) -> bool:
+    """Reach the Bot API (``getMe``), retrying with backoff; False if stopped first.
+
+    One log line says the Bot API cannot be reached, and one that it can again; a rejected
+    token is not retried (``InvalidToken`` ends the start, as ``helpline doctor`` explains).
+    """
+    failures = 0
+    while not stop.is_set():
+        try:
+            await bot.initialize()
+        except InvalidToken:
+            raise
+        except TelegramError as error:
+            failures += 1
+            if failures == 1:
+                log.error("telegram.unreachable_at_start", extra={"error": type(error).__name__})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), backoff(failures, most=START_RETRY_MOST))
+            continue
+        if failures:
+            log.info("telegram.reached", extra={"attempts": failures + 1})
+        return True
+    return False
 
 
 async def serve(
@@ -188,18 +220,16 @@ async def serve(
     Tests pass a fake ``request``, their own ``stop`` event, a ``started`` callback that gets
     the running parts, and (to run fast) looser ``limits``.
     """
-    quiet_libraries()
-    failpoints.arm(settings.failpoint)
-    # Database calls run in threads: the default pool (cores + 4) is too small for 16 updates
-    # and the sends in flight, and a starved pool would keep the webhook from answering.
-    asyncio.get_running_loop().set_default_executor(
-        ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="helpline")
-    )
+    _prepare(settings)
     database = await asyncio.to_thread(open_database, settings)
     if database.notice:
         log.warning("keys.created_key_file")
     stop = stop or _stop_on_signals()
-    async with make_bot(settings, request) as bot:
+    bot = await _reached(make_bot(settings, request), stop)
+    if isinstance(bot, int):
+        await asyncio.to_thread(database.engine.dispose)
+        return bot
+    async with bot:
         parts = wire(settings, database, bot, limits)
         undo_hangup = _reload_on_hangup(settings, parts)
         await set_menus(bot, parts.helpline)
@@ -234,6 +264,30 @@ async def serve(
             parts.key_use.close()
         await parts.intake.confirm()
     await asyncio.to_thread(database.engine.dispose)
+    log.info("telegram.stopped")
+    return 0
+
+
+def _prepare(settings: Settings) -> None:
+    """Quiet the libraries, arm the failpoints and size the thread pool."""
+    quiet_libraries()
+    failpoints.arm(settings.failpoint)
+    # Database calls run in threads: the default pool (cores + 4) is too small for 16 updates
+    # and the sends in flight, and a starved pool would keep the webhook from answering.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="helpline")
+    )
+
+
+async def _reached(bot: Bot, stop: asyncio.Event) -> Bot | int:
+    """The bot once the Bot API answers; else the exit status (stopped first, or bad token)."""
+    try:
+        if await reach(bot, stop):
+            return bot
+    except InvalidToken:
+        log.critical("telegram.invalid_token")  # one line: ``helpline doctor`` says more
+        return 1
+    await bot.shutdown()
     log.info("telegram.stopped")
     return 0
 

@@ -178,11 +178,14 @@ class Sender:
         self.failing: dict[int, float] = {}
         """When each failing action (by outbox row) first failed, on the monotonic clock."""
         self.busy: set[str] = set()
+        self.turned: float | None = None
+        """When (Unix time) the loop last turned: ``helpline health``."""
         self.tasks: set[asyncio.Task[None]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Carry out due actions until ``stop`` is set and nothing more is due."""
         while True:
+            self.turned = time.time()
             try:
                 due = []
                 if self.leading():  # one process sends: Telegram's limits are per bot

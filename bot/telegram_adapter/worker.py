@@ -1,5 +1,7 @@
 """The worker: handles the updates waiting in the inbox, in order per chat, chats in parallel.
 
+Each update is parsed here, alone: one the library cannot read is logged by its id and the
+error's class, marked done, and its private chat asked to use the buttons; the chat goes on.
 For each update: answer a button press at once (so the phone stops waiting), note the
 trainee's message in the ledger, hand the event to the service, and, inside the service's unit
 of work, queue the replies in the outbox and mark the update done. So the new state, what to
@@ -26,6 +28,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from telegram import Bot, Update
@@ -40,6 +43,7 @@ from bot.storage import DatabaseError, Inbox, Ledger, Outbox, Waiting
 from bot.telegram_adapter.group import Group
 from bot.telegram_adapter.loop import backoff, nap
 from bot.telegram_adapter.metrics import Metrics
+from bot.telegram_adapter.raw import Facts, facts
 from bot.telegram_adapter.reading import read, username_of
 from bot.telegram_adapter.sender import to_actions
 
@@ -84,6 +88,8 @@ class Worker:
         self.slots = asyncio.Semaphore(PARALLEL)
         self.tasks: set[asyncio.Task[None]] = set()
         self.failures = 0
+        self.turned: float | None = None
+        """When (Unix time) the loop last turned: ``helpline health``."""
 
     async def run(self, stop: asyncio.Event) -> None:
         """Handle waiting updates until ``stop`` is set; then finish what is in flight.
@@ -91,6 +97,7 @@ class Worker:
         Whoever sets ``stop`` also sets ``wake``, so that a nap ends at once.
         """
         while not stop.is_set():
+            self.turned = time.time()
             try:
                 waiting = await asyncio.to_thread(self.inbox.waiting)
                 self.failures = 0
@@ -166,8 +173,14 @@ class Worker:
         """Handle one update; False if another process holds its chat or has handled it."""
         data: dict[str, Any] = json.loads(item.payload)
         if "flood" in data:
-            return await self._flood_notice(item, data["flood"])
-        update = Update.de_json(data, self.bot)
+            return await self._notice(item, data["flood"], "slow_down")
+        try:  # the update is parsed here, per update, never in the intake
+            if "unreadable" in data:
+                raise ValueError("unreadable")
+            update = Update.de_json(data, self.bot)
+            arrival = read(update, username_of(self.bot))
+        except Exception as error:  # a poison update must not stop its chat
+            return await self._unreadable(item, data, error)
         if item.chat_key == DESK_QUEUE:
             if self.desk is not None:
                 await self.desk.staff(update)
@@ -175,7 +188,6 @@ class Worker:
             else:
                 await asyncio.to_thread(self.inbox.finish, item.update_id)
             return True
-        arrival = read(update, username_of(self.bot))
         if arrival.callback_id is not None:
             # Too late or already answered: the press is handled all the same.
             with contextlib.suppress(TelegramError):
@@ -212,9 +224,29 @@ class Worker:
         self.sent()
         return claim.got
 
-    async def _flood_notice(self, item: Waiting, flood: dict[str, Any]) -> bool:
+    async def _unreadable(self, item: Waiting, data: dict[str, Any], error: Exception) -> bool:
+        """An update that cannot be read: logged by id and class, its chat asked for buttons."""
+        log.warning(
+            "update.unreadable", extra={"update": item.update_id, "error": type(error).__name__}
+        )
+        self.metrics.count("helpline_update_failures_total", kind="unreadable")
+        found = facts(data)
+        marker = data.get("unreadable")
+        if isinstance(marker, dict):
+            found = Facts(item.update_id, marker.get("chat"), marker.get("type"), None)
+            found = replace(found, language_code=marker.get("lang"))
+        private = found.chat_type == "private" and isinstance(found.chat_id, int)
+        if item.chat_key in (None, DESK_QUEUE) or not private:
+            await asyncio.to_thread(self.inbox.finish, item.update_id)
+            return True
+        return await self._notice(
+            item, {"chat": found.chat_id, "lang": found.language_code}, "use_buttons"
+        )
+
+    async def _notice(self, item: Waiting, notice: dict[str, Any], key: str) -> bool:
+        """Send a system text (a flood's "slow down", an unreadable update's "use buttons")."""
         chat = item.chat_key or ""
-        chat_id = int(flood["chat"])
+        chat_id = int(notice["chat"])
 
         def after(unit: Unit, turn: Turn) -> None:
             self.queue(unit, chat, to_actions(turn, chat_id, None))
@@ -222,7 +254,7 @@ class Worker:
 
         claim = _Claim(item.update_id, chat)
         await asyncio.to_thread(
-            self.helpline.tell, chat, "slow_down", flood.get("lang"), after, claim=claim
+            self.helpline.tell, chat, key, notice.get("lang"), after, claim=claim
         )
         self.sent()
         return claim.got

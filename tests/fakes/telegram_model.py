@@ -218,6 +218,8 @@ class WorldState:
     send_times: dict[int, list[float]] = field(default_factory=dict)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    long_polls: bool = True
+    """Whether getUpdates waits for updates (Telegram does; some servers answer at once)."""
     _next_update_id: int = 1
     _next_callback_id: int = 1
     _next_message_ids: dict[int, int] = field(default_factory=dict, repr=False)

@@ -533,6 +533,25 @@ class FakeRequest(BaseRequest):
     async def initialize(self) -> None:
         """Nothing to open."""
 
+    async def _long_poll(self, params: dict[str, Any]) -> None:
+        """Wait, as Telegram does, until an update is there or ``timeout`` passes.
+
+        Done here, on the event loop (10 ms at a time), rather than in the world's threads, so
+        that a cancelled poll ends at once. The offset is confirmed first, as Telegram does.
+        """
+        world = self.world
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        with world.lock:
+            world._confirm(offset)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            with world.lock:
+                planned = world._failures.get("getUpdates")
+                if world._has_updates() or world.webhook_url or world._outage or planned:
+                    return
+            await asyncio.sleep(0.01)
+
     async def shutdown(self) -> None:
         """Nothing to close."""
 
@@ -554,6 +573,8 @@ class FakeRequest(BaseRequest):
                 data = content if isinstance(content, bytes) else content.read()
                 params[name] = UploadedFile(filename, data, mime_type)
         name = url.rsplit("/", 1)[-1]
+        if name == "getUpdates" and self.world.long_polls:
+            await self._long_poll(params)
         status, body = self.world.respond(name, params)
         if name == "getUpdates" and not body.get("result"):
             await asyncio.sleep(0.01)  # a tiny long poll, so a polling loop never spins

@@ -50,8 +50,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 from ..conftest import ROOT
 from .emulator import Bridge, Emulator, Phone, emulator_or_skip
 
@@ -138,11 +136,6 @@ def test_a_trainee_from_start_to_a_wage_answer_and_exit(tmp_path: Path) -> None:
         assert bridge.count("setMyCommands") == 4  # English and three trainee languages
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: an empty answer to getUpdates is followed at once by the next poll; "
-    "a server that does not long-poll gets about a hundred a second (177 to 324 in 3 s seen)",
-)
 def test_empty_polls_are_spaced_out_when_the_server_answers_at_once(tmp_path: Path) -> None:
     with helpline_on_emulator(tmp_path, long_poll=False) as (bridge, _):
         started = time.monotonic()
@@ -156,11 +149,6 @@ def test_empty_polls_are_spaced_out_when_the_server_answers_at_once(tmp_path: Pa
 # servers answer and send the like. These show the right behaviour and fail until it is there.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 (startup dies on a refusal): setMyCommands answered 500 ends `helpline run` "
-    "with a traceback before it polls",
-)
 def test_a_refused_set_my_commands_does_not_stop_the_start(tmp_path: Path) -> None:
     with helpline_on_emulator(tmp_path, raw=frozenset({1})) as (_, phone):
         phone.say("/start")
@@ -179,20 +167,16 @@ def test_a_refused_delete_messages_holds_the_chat_up_for_30_seconds_at_most(
         phone.expect("Choose your language:")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 (one update the library cannot parse makes the bot deaf): a button press "
-    "without chat_instance stops the intake for good",
-)
 def test_a_button_press_the_library_cannot_parse_does_not_make_the_bot_deaf(
     tmp_path: Path,
 ) -> None:
     with helpline_on_emulator(tmp_path, raw=frozenset({5})) as (_, phone):
         phone.say("/start")
         phone.expect("Choose your language:")
-        phone.press("English")
+        phone.press("English")  # read all the same: kept supplies the empty chat_instance
+        phone.expect("What would you like to ask about?")
         phone.say("/start")
-        phone.expect("Choose your language:", timeout=10)
+        phone.expect("What would you like to ask about?", timeout=10)
 
 
 def test_a_reply_the_library_cannot_read_is_not_sent_again(tmp_path: Path) -> None:

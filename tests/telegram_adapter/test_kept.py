@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot.telegram_adapter.intake import as_json
+from bot.telegram_adapter.raw import facts, seal
 from bot.telegram_adapter.reading import read
 
 TRAINEE = {
@@ -137,7 +137,7 @@ UPDATES: dict[str, dict[str, Any]] = {
 @pytest.mark.parametrize("kind", sorted(UPDATES))
 def test_the_inbox_keeps_no_name_and_reads_the_same(kind: str) -> None:
     whole = Update.de_json(UPDATES[kind], None)
-    stored = as_json(whole)
+    stored = seal(UPDATES[kind], facts(UPDATES[kind]))
     for secret in SECRETS:
         assert secret.encode() not in stored
     again = Update.de_json(json.loads(stored), None)
@@ -145,7 +145,7 @@ def test_the_inbox_keeps_no_name_and_reads_the_same(kind: str) -> None:
 
 
 def test_a_private_message_keeps_no_sender_id() -> None:
-    stored = json.loads(as_json(Update.de_json(UPDATES["text"], None)))
+    stored = json.loads(seal(UPDATES["text"], facts(UPDATES["text"])))
     assert stored["message"]["from"] == {
         "id": 0,
         "is_bot": False,
