@@ -20,7 +20,8 @@ from typing import Protocol
 from bot.conversation import Conversation
 from bot.desk.hours import OfficeHours
 from bot.effects import Outgoing, Reply, Turn
-from bot.engine import ButtonPressed, Event, Repeat, Say, TextEntered
+from bot.engine import ButtonPressed, CommandGiven, Event, Repeat, Say, TextEntered
+from bot.events import DeleteAsked
 from bot.flowdefs.model import FlowSet, Msg
 from bot.i18n.locales import LANGUAGES, NATIVE_NAMES
 from bot.i18n.render import Renderer
@@ -51,11 +52,8 @@ class Host(Protocol):
     def exit_words(self) -> dict[str, str]:
         """The word that clears the chat, by language."""
 
-    def is_exit_word(self, text: str) -> bool:
-        """Whether a typed text is, alone, one of the words that clear the chat."""
-
-    def is_delete_word(self, text: str) -> bool:
-        """Whether a typed text is, alone, one of the words that ask for /delete."""
+    def word_command(self, text: str) -> CommandGiven | DeleteAsked | None:
+        """The command a word typed alone stands for (the exit or the delete word), or None."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from bot.clock import utcnow
 from bot.conversation import Conversation
 from bot.desk.hours import OfficeHours
 from bot.effects import Turn, Wipe
-from bot.events import Incoming
+from bot.events import DeleteAsked, Incoming
 from bot.flowdefs.model import FlowSet, Msg
 from bot.i18n.locales import LANGUAGES, SOURCE, guess
 from bot.i18n.render import Renderer
@@ -170,15 +170,18 @@ class Helpline:
         """The word that clears the chat, by language."""
         return self._exit_words
 
-    def is_exit_word(self, text: str) -> bool:
-        """Whether a typed text is, alone, one of the words that clear the chat."""
-        typed = fold(text).strip().casefold()
-        return bool(typed) and typed in self._folded_exit_words
+    def word_command(self, text: str) -> engine.CommandGiven | DeleteAsked | None:
+        """The command a word typed alone stands for, in any language, or None.
 
-    def is_delete_word(self, text: str) -> bool:
-        """Whether a typed text is, alone, one of the words that ask for /delete (any language)."""
+        The exit word is ``/exit``, the delete word ``/delete``; anything else is just text.
+        The one place both words are known: the conversation and the flood gate ask it.
+        """
         typed = fold(text).strip().casefold()
-        return bool(typed) and typed in self._folded_delete_words
+        if typed and typed in self._folded_exit_words:
+            return engine.CommandGiven(engine.Command.EXIT)
+        if typed and typed in self._folded_delete_words:
+            return DeleteAsked()
+        return None
 
     def start_in(self, chat: str, lang: str) -> Turn:
         """Start a conversation in ``lang`` without the picker (``helpline chat --lang``)."""

@@ -41,10 +41,8 @@ def completed(path: tuple[str, ...]) -> set[str]:
 
 def run(call: Call, event: Incoming) -> None:
     """Handle one event of a chat."""
-    if isinstance(event, engine.TextEntered) and call.host.is_exit_word(event.text):
-        event = engine.CommandGiven(engine.Command.EXIT)
-    elif isinstance(event, engine.TextEntered) and call.host.is_delete_word(event.text):
-        event = DeleteAsked()
+    if isinstance(event, engine.TextEntered):
+        event = call.host.word_command(event.text) or event
     conversation = call.unit.conversation(call.chat)
     if conversation is None:
         first_contact(call, event)

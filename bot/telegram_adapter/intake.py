@@ -174,10 +174,7 @@ class Intake:
         """Whether an update asks to wipe or delete (a command, or the exit or delete word)."""
         if found.command is not None:
             return found.command in ("exit", "delete")
-        text = found.text
-        return text is not None and (
-            self.helpline.is_exit_word(text) or self.helpline.is_delete_word(text)
-        )
+        return found.text is not None and self.helpline.word_command(found.text) is not None
 
     async def take_or_wait(self, updates: Sequence[dict[str, Any]], stop: asyncio.Event) -> bool:
         """Write a batch, retrying while the database is down; False if stopped first."""
