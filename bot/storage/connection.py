@@ -177,12 +177,6 @@ def upgrade(engine: Engine) -> None:
         ) from None
 
 
-def current_revision(engine: Engine) -> str | None:
-    """The migration the database is at (None for an empty database)."""
-    with reachable(), engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
-
-
 def pending_migrations(engine: Engine) -> bool:
     """Return whether the database is behind the newest migration."""
     head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
