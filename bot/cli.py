@@ -7,7 +7,7 @@
     helpline flows check [--strict]      check flows, data and translations
     helpline flows graph FLOW [--format mermaid|dot]
     helpline flows test [--update] [--min-coverage PCT] [FILE ...]
-    helpline i18n extract | update | compile | check
+    helpline i18n extract | update | compile | check | review LANG
     helpline db upgrade                  migrate the database to the newest version
     helpline keys new [--file PATH] | rotate | retire KEY_ID
                                          add a master key (or a new key file); re-wrap every
@@ -105,9 +105,14 @@ def _flows_commands(commands: _Commands) -> None:
 
 
 def _i18n_commands(commands: _Commands) -> None:
-    """``i18n extract | update | compile | check``."""
-    i18n = commands.add_parser("i18n", help="extract, update, compile and check translations")
-    i18n.add_argument("action", choices=("extract", "update", "compile", "check"))
+    """``i18n extract | update | compile | check | review LANG``."""
+    i18n = commands.add_parser(
+        "i18n", help="extract, update, compile, check and review translations"
+    )
+    i18n.add_argument("action", choices=("extract", "update", "compile", "check", "review"))
+    i18n.add_argument(
+        "lang", nargs="?", help="with 'review': the language whose fuzzy entries to show (vi, ...)"
+    )
 
 
 def _operator_commands(commands: _Commands) -> None:
@@ -177,7 +182,7 @@ def main(
             case "flows":
                 return flows_command(settings, args, stdout)
             case "i18n":
-                return i18n_command(settings, args.action, stdout)
+                return i18n_command(settings, args.action, stdout, args.lang)
             case _:
                 return operator_command(settings, args, stdout)
     except FlowError as error:

@@ -126,10 +126,17 @@ def _coverage_report(
     return short
 
 
-def i18n_command(settings: Settings, action: str, stdout: TextIO) -> int:
-    """Run ``helpline i18n extract|update|compile|check``."""
+def i18n_command(settings: Settings, action: str, stdout: TextIO, lang: str | None = None) -> int:
+    """Run ``helpline i18n extract|update|compile|check|review``."""
     locales, flows_dir = settings.locales_dir, settings.flows_dir
     match action:
+        case "review":
+            if lang not in TRAINEE_LANGUAGES:
+                print(f"Say which language: {', '.join(TRAINEE_LANGUAGES)}", file=stdout)
+                return 2
+            for line in i18n_tools.review(locales, lang):
+                print(line, file=stdout)
+            return 0
         case "extract":
             changed = i18n_tools.extract(flows_dir, locales)
             target = display_path(i18n_tools.pot_path(locales))

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import read_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, unescape
 
 from bot.flowdefs.model import Msg
 
@@ -29,9 +29,34 @@ def po_path(locales_dir: Path, lang: str) -> Path:
 
 
 def read_catalog(path: Path, lang: str) -> Catalog:
-    """Read one ``.po`` file."""
+    """Read one ``.po`` file, with each fuzzy entry's previous English (``#| msgid``)."""
     with path.open("rb") as handle:
-        return read_po(handle, locale=lang, domain=DOMAIN)
+        catalog = read_po(handle, locale=lang, domain=DOMAIN)
+    for message in catalog:
+        restore_previous(message)
+    return catalog
+
+
+def restore_previous(message: Message) -> None:
+    """Move ``#| msgid "..."`` lines from the comments back into ``previous_id``.
+
+    Babel writes a fuzzy entry's previous source as ``#|`` lines but reads them back as
+    ordinary translator comments; without this they would pile up on every update.
+    """
+    kept: list[str] = []
+    parts: list[str] = []
+    for comment in message.user_comments:
+        if not comment.startswith("|"):
+            kept.append(comment)
+            continue
+        line = comment[1:].strip()
+        if line.startswith("msgid "):
+            line = line[len("msgid ") :].strip()
+        if line.startswith('"'):
+            parts.append(unescape(line))
+    if parts or len(kept) != len(message.user_comments):
+        message.user_comments = kept
+        message.previous_id = ["".join(parts)] if parts else []
 
 
 @dataclass(frozen=True, slots=True)

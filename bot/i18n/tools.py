@@ -2,10 +2,15 @@
 
 * ``extract``: collect every text of ``flows/`` into ``locales/messages.pot`` with the Babel
   extractor (rewritten only when a text changed, so the file does not churn).
-* ``update``: merge the template into each language's ``.po``; a text whose English changed is
-  marked fuzzy, because changed legal text must be reviewed again.
+* ``update``: merge the template into each language's ``.po``; a text whose English changed
+  keeps its old translation, marked fuzzy with the English it was made for (``#| msgid``),
+  because changed legal text must be reviewed again. Nothing is guessed from other texts
+  (``bot.i18n.review`` says when a text counts as changed).
 * ``compile``: write ``.mo`` files (fuzzy entries left out).
-* ``check``: per language, count untranslated, fuzzy and placeholder mismatches; fail on any.
+* ``check``: per language, count untranslated, fuzzy and placeholder mismatches; fail on any;
+  each finding names the ``.po`` file and line. A ``.po`` not in the layout ``update`` writes
+  (hand-wrapped lines) is reported too, so rewrapping never shows up in someone else's diff.
+* ``review``: each fuzzy entry of one language, old English, new English and translation.
 
 ``translation_problems`` gives the same findings per node, with file and line, for
 ``helpline flows check``.
@@ -30,6 +35,7 @@ from bot.flowdefs.problems import Problem, Severity
 from bot.i18n.catalog import DOMAIN, po_path, read_catalog
 from bot.i18n.glossary import Term, lacking, read_glossary, terms_in
 from bot.i18n.locales import TRAINEE_LANGUAGES
+from bot.i18n.review import carry_over, describe, fuzzy_entries, snapshot
 
 PROJECT = "trainee-helpline"
 LANGUAGE_NAMES = {
@@ -38,6 +44,7 @@ LANGUAGE_NAMES = {
     "ja": "Japanese",
     "en": "English",
 }
+WIDTH = 99
 METHOD_MAP = [("*.yaml", "helpline_flows")]
 GLOSSARY_FILE = "glossary.yaml"
 HEADER = """\
@@ -72,9 +79,9 @@ def serialise(catalog: Catalog) -> bytes:
     for message in catalog:
         message.flags.difference_update({"python-format", "python-brace-format"})
     buffer = io.BytesIO()
-    # No "#| msgid" lines: Babel wraps them into ordinary comments that would then stay for
-    # ever. A fuzzy entry shows the new English beside the old translation, which is enough.
-    write_po(buffer, catalog, width=99, include_previous=False, include_lineno=False)
+    # "#| msgid" lines: the English a fuzzy translation was made for (read back by
+    # ``catalog.restore_previous``). One width, always: a stable layout means a stable diff.
+    write_po(buffer, catalog, width=WIDTH, include_previous=True, include_lineno=False)
     return buffer.getvalue()
 
 
@@ -111,9 +118,11 @@ def update(flows_dir: Path, locales_dir: Path, languages: Iterable[str]) -> list
         path = po_path(locales_dir, lang)
         if path.exists():
             catalog = read_catalog(path, lang)
-            catalog.update(template, update_creation_date=False)
+            before = snapshot(catalog)
+            catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
+            carried = carry_over(before, catalog)
             catalog.obsolete.clear()  # removed texts live on in git history, not in the file
-            action = "updated"
+            action = "updated" + (f" ({carried} changed texts marked fuzzy)" if carried else "")
         else:
             catalog = Catalog(
                 locale=lang, domain=DOMAIN, project=PROJECT, header_comment=HEADER, fuzzy=False
@@ -154,6 +163,7 @@ class Finding:
     lang: str
     what: str  # "missing", "fuzzy", "placeholders", "too_long", "phone", "glossary"
     detail: str = ""
+    line: int = 0  # the entry's line in the .po (0: not in the file)
 
 
 KINDS = ("missing", "fuzzy", "placeholders", "too_long", "phone", "glossary")
@@ -168,23 +178,42 @@ def findings(
         present = terms_in(msg.text, glossary or [])
         for lang, catalog in catalogs.items():
             entry: Message | None = catalog.get(msg.text, context=msg.context)
-            if entry is None or not entry.string:
+            if entry is None:
                 yield Finding(msg, lang, "missing")
                 continue
+            line = entry.lineno or 0
+            if not entry.string:
+                yield Finding(msg, lang, "missing", line=line)
+                continue
             if entry.fuzzy:
-                yield Finding(msg, lang, "fuzzy")
+                yield Finding(msg, lang, "fuzzy", line=line)
             if not isinstance(entry.string, str):
                 continue
             if sorted(placeholders(entry.string)) != want:
-                yield Finding(msg, lang, "placeholders")
+                detail = placeholder_difference(want, placeholders(entry.string))
+                yield Finding(msg, lang, "placeholders", detail, line)
             if len(entry.string) > MAX_MESSAGE:
-                yield Finding(msg, lang, "too_long")
+                yield Finding(msg, lang, "too_long", line=line)
             for number in PHONE_NUMBER.findall(entry.string):
-                yield Finding(msg, lang, "phone", number)
+                yield Finding(msg, lang, "phone", number, line)
             for term in lacking(entry.string, lang, present):
-                yield Finding(
-                    msg, lang, "glossary", f"'{term.en}' ({' / '.join(term.agreed[lang])})"
-                )
+                agreed = f"'{term.en}' ({' / '.join(term.agreed[lang])})"
+                yield Finding(msg, lang, "glossary", agreed, line)
+
+
+def placeholder_difference(want: Iterable[str], have: Iterable[str]) -> str:
+    """Say exactly which ``{placeholders}`` a translation lacks and which it should not have."""
+    wanted, had = sorted(want), sorted(have)
+    missing = [name for name in dict.fromkeys(wanted) if had.count(name) < wanted.count(name)]
+    extra = [name for name in dict.fromkeys(had) if had.count(name) > wanted.count(name)]
+    parts = []
+    if missing:
+        parts.append("it lacks " + ", ".join(f"{{{name}}}" for name in missing))
+    if extra:
+        parts.append(
+            "it has " + ", ".join(f"{{{name}}}" for name in extra) + ", which the English has not"
+        )
+    return "; ".join(parts)
 
 
 def read_catalogs(locales_dir: Path, languages: Iterable[str]) -> dict[str, Catalog]:
@@ -199,40 +228,49 @@ def read_catalogs(locales_dir: Path, languages: Iterable[str]) -> dict[str, Cata
 def _describe(finding: Finding) -> tuple[str, Severity]:
     name = f"{LANGUAGE_NAMES[finding.lang]} ({finding.lang})"
     po = f"locales/{finding.lang}/LC_MESSAGES/{DOMAIN}.po"
+    where = f"{po}:{finding.line}" if finding.line else po
     match finding.what:
-        case "missing":
+        case "missing" if not finding.line:
             return (
                 f'no {name} translation yet for "{_short(finding.msg.text)}"; run '
                 f"'helpline i18n update', then translate it in {po}",
                 Severity.WARNING,
             )
+        case "missing":
+            return (
+                f'no {name} translation yet for "{_short(finding.msg.text)}": '
+                f"translate it at {where}",
+                Severity.WARNING,
+            )
         case "fuzzy":
             return (
-                f'the {name} translation of "{_short(finding.msg.text)}" is marked fuzzy '
-                "(the English changed): check it, then delete the '#, fuzzy' line",
+                f'the {name} translation of "{_short(finding.msg.text)}" at {where} is marked '
+                f"fuzzy: see 'helpline i18n review {finding.lang}', check it, then delete "
+                "the '#, fuzzy' line",
                 Severity.WARNING,
             )
         case "placeholders":
             return (
-                f'the {name} translation of "{_short(finding.msg.text)}" does not have the '
-                f"same {{placeholders}} as the English: {sorted(placeholders(finding.msg.text))}",
+                f'the {name} translation of "{_short(finding.msg.text)}" at {where} does not '
+                f"have the same {{placeholders}} as the English: {finding.detail}",
                 Severity.ERROR,
             )
         case "too_long":
             return (
-                f"the {name} translation is longer than {MAX_MESSAGE:,} characters",
+                f"the {name} translation at {where} is longer than {MAX_MESSAGE:,} characters",
                 Severity.ERROR,
             )
         case "phone":
             return (
-                f"the {name} translation writes out the number {finding.detail}; numbers come "
+                f"the {name} translation at {where} writes out the number {finding.detail}; "
+                "numbers come "
                 "only from {phone.<id>} placeholders, as in the English",
                 Severity.ERROR,
             )
         case _:
             return (
-                f'the {name} translation of "{_short(finding.msg.text)}" does not use the '
-                f"agreed term for {finding.detail}; see locales/glossary.yaml",
+                f'the {name} translation of "{_short(finding.msg.text)}" at {where} does not '
+                f"use the agreed term for {finding.detail}; see locales/glossary.yaml",
                 Severity.WARNING,
             )
 
@@ -271,11 +309,17 @@ def check(
     ok = True
     target = pot_path(locales_dir)
     if not target.exists() or _read_signature(target) != _signature(build_template(flows_dir)):
-        lines.append(
-            f"{target}: out of date; run 'helpline i18n extract' and 'helpline i18n update'"
-        )
+        lines.append(f"{target}: out of date; run 'helpline i18n update'")
         ok = False
     for lang in languages:
+        path = po_path(locales_dir, lang)
+        if path.exists() and serialise(catalogs[lang]) != path.read_bytes():
+            lines.append(
+                f"{path}: lines are wrapped differently from how 'helpline i18n update' "
+                "writes them; run it (it changes no text) so that the rewrapping is not left "
+                "for someone else's change"
+            )
+            ok = False
         mine = [f for f in found if f.lang == lang]
         counts = {what: sum(1 for f in mine if f.what == what) for what in KINDS}
         translated = len(messages) - counts["missing"] - counts["fuzzy"]
@@ -295,3 +339,14 @@ def check(
         message, _ = _describe(finding)
         lines.append(f"  {finding.msg.context}: {message}")
     return lines, ok
+
+
+def review(locales_dir: Path, lang: str) -> list[str]:
+    """Return, for each fuzzy entry of ``lang``, what a translator needs to review it."""
+    path = po_path(locales_dir, lang)
+    shown = f"locales/{lang}/LC_MESSAGES/{DOMAIN}.po"
+    entries = list(fuzzy_entries(path, read_catalog(path, lang)))
+    lines = [f"{len(entries)} fuzzy entries in {shown}"]
+    for entry in entries:
+        lines += ["", *describe(entry, shown)]
+    return lines
