@@ -21,7 +21,15 @@ from bot.i18n import tools as i18n_tools
 from bot.i18n.locales import TRAINEE_LANGUAGES
 from bot.service import Helpline
 from bot.storage.memory import MemoryRecords
-from bot.transcripts import Outcome, TranscriptError, coverage, dump, read, run
+from bot.transcripts import (
+    Outcome,
+    TranscriptError,
+    button_coverage,
+    coverage,
+    dump,
+    read,
+    run,
+)
 
 
 def flows_command(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
@@ -84,8 +92,12 @@ def _test(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
         outcomes += result.outcomes
         problems = result.problems(updating=args.update)
         if args.update:
-            path.write_text(dump(result.updated()), encoding="utf-8")
-            status = "updated" if not problems else "updated, but still FAILING"
+            new = dump(result.updated())
+            if new != path.read_text(encoding="utf-8"):
+                path.write_text(new, encoding="utf-8")
+                status = "updated" if not problems else "updated, but still FAILING"
+            else:
+                status = "ok" if not problems else "FAILED"
         else:
             status = "ok" if not problems else "FAILED"
         languages = ", ".join(scenario.languages)
@@ -97,7 +109,9 @@ def _test(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
             print(f"  {problem}", file=stdout)
         failed += bool(problems)
 
-    short = _coverage_report(coverage(flows, outcomes), args.min_coverage, stdout)
+    short = _coverage_report(coverage(flows, outcomes), args.min_coverage, stdout, "nodes")
+    buttons = button_coverage(flows, outcomes)
+    short = _coverage_report(buttons, args.min_coverage, stdout, "buttons") or short
     print(f"{len(paths)} transcripts ({len(outcomes)} runs), {failed} failed", file=stdout)
     if short:
         print(f"Coverage is below {args.min_coverage:.0f}% for some language.", file=stdout)
@@ -105,10 +119,19 @@ def _test(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _coverage_report(
-    reached_by_lang: Mapping[str, tuple[set[str], set[str]]], minimum: float, stdout: TextIO
+    reached_by_lang: Mapping[str, tuple[set[str], set[str]]],
+    minimum: float,
+    stdout: TextIO,
+    what: str,
 ) -> bool:
-    """Print the node coverage of each language; return True if one is below ``minimum``."""
-    print("Node coverage by language (nodes reached / all nodes):", file=stdout)
+    """Print the coverage of each language; return True if one is below ``minimum``.
+
+    ``what`` is "nodes" (reached) or "buttons" (pressed, named ``flow.node.index``).
+    """
+    done = "reached" if what == "nodes" else "pressed"
+    print(
+        f"{what.capitalize()[:-1]} coverage by language ({what} {done} / all {what}):", file=stdout
+    )
     short = False
     for lang in [*TRAINEE_LANGUAGES, "en"]:
         reached, missing = reached_by_lang.get(lang, (set(), set()))
@@ -120,7 +143,7 @@ def _coverage_report(
             continue
         line = f"  {lang:8} {len(reached)}/{total} ({percent:.0f}%)"
         if missing:
-            line += "  not reached: " + ", ".join(sorted(missing))
+            line += f"  not {done}: " + ", ".join(sorted(missing))
         print(line, file=stdout)
         short = short or percent < minimum
     return short

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from bot.flowdefs.folder import load_flowset
+from bot.flowdefs.model import ButtonsNode
 from bot.i18n.catalog import read_catalog
 from bot.i18n.tools import serialise
 
@@ -254,3 +258,49 @@ def test_run_without_a_token_opens_the_terminal_chat(
     assert code == 0
     assert "Hello. What would you like to ask about?" in out
     assert "No HELPLINE_TELEGRAM_TOKEN is set" in capsys.readouterr().err
+
+
+def test_a_button_no_transcript_presses_fails_the_coverage(workspace: Path) -> None:
+    menu = workspace / "flows" / "menu.yaml"
+    text = menu.read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines(keepends=True) if "{label: " in line)
+    added = re.sub(r"label: [^,]+,", "label: Something new,", line)
+    added = re.sub(r"value: [^,}]+", "value: something_new", added)
+    menu.write_text(text.replace(line, line + added, 1), encoding="utf-8")
+    flows, _ = load_flowset(workspace / "flows", date(2026, 12, 7))
+    new = next(
+        f"menu.{node.id}.{index}"
+        for node in flows.flows["menu"].nodes.values()
+        if isinstance(node, ButtonsNode)
+        for index, button in enumerate(node.buttons)
+        if button.label.text == "Something new"
+    )
+    code, out = run("flows", "test", "--min-coverage", "100")
+    assert code == 1
+    for lang in ("vi", "zh_Hans", "ja", "en"):
+        line = next(
+            line
+            for line in out.split("Button coverage")[1].splitlines()
+            if line.startswith(f"  {lang} ")
+        )
+        assert "not pressed:" in line and new in line
+
+
+def test_update_writes_only_the_transcripts_that_changed(workspace: Path) -> None:
+    tests_dir = workspace / "flows" / "tests"
+    before = {path: path.stat().st_mtime_ns for path in tests_dir.glob("*.yaml")}
+    changed = min(before)
+    text = changed.read_text(encoding="utf-8")
+    reply_line = next(
+        line for line in text.splitlines() if line.startswith("      ") and "[" not in line
+    )
+    changed.write_text(text.replace(reply_line, reply_line + " (edited)", 1), encoding="utf-8")
+    before[changed] = changed.stat().st_mtime_ns
+    _, out = run("flows", "test", "--update")
+    assert [line for line in out.splitlines() if ": updated" in line] == [
+        next(line for line in out.splitlines() if line.startswith(f"flows/tests/{changed.name}"))
+    ]
+    assert changed.read_text(encoding="utf-8") == text
+    assert all(
+        path.stat().st_mtime_ns == mtime for path, mtime in before.items() if path != changed
+    )

@@ -61,7 +61,15 @@ from bot.transcripts.format import (
     read,
     scenario_of,
 )
-from bot.transcripts.runner import Outcome, Result, coverage, render, replay, run
+from bot.transcripts.runner import (
+    Outcome,
+    Result,
+    button_coverage,
+    coverage,
+    render,
+    replay,
+    run,
+)
 
 __all__ = [
     "ByLanguage",
@@ -72,6 +80,7 @@ __all__ = [
     "Step",
     "Transcript",
     "TranscriptError",
+    "button_coverage",
     "coverage",
     "dump",
     "read",

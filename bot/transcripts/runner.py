@@ -10,7 +10,7 @@ from datetime import date
 from bot import engine
 from bot.effects import DeskRequest, Outgoing, Reply, Scrub, Turn, Wipe
 from bot.events import DeleteAsked, HelpAsked, Incoming, Opened, ResumeAsked
-from bot.flowdefs.model import FlowSet
+from bot.flowdefs.model import ButtonsNode, FlowSet, callback_data
 from bot.service import Helpline
 from bot.transcripts.format import ByLanguage, Exchange, Scenario, Transcript
 
@@ -53,6 +53,8 @@ class Outcome:
     paths: list[tuple[str, ...] | None] = field(default_factory=list)
     """The nodes each turn went through; None for a turn that could not be played."""
     final_lang: str | None = None
+    pressed: set[str] = field(default_factory=set)
+    """The flow buttons pressed (``<flow>.<node>.<index>``)."""
 
 
 def _event(step: Exchange, last_buttons: tuple[tuple[str, str], ...]) -> Incoming | str:
@@ -100,6 +102,8 @@ def replay(helpline_factory: Callable[[date], Helpline], transcript: Transcript)
             continue
         turn: Turn = helpline.handle(CHAT, event)
         outcome.visited.update(turn.path)
+        if isinstance(event, engine.ButtonPressed):
+            outcome.pressed.add(event.data)
         for item in turn.out:
             if isinstance(item, Reply) and item.buttons:
                 last_buttons = item.buttons
@@ -156,6 +160,23 @@ def coverage(
     for outcome in outcomes:
         reached.setdefault(outcome.transcript.lang, set()).update(outcome.visited & every)
     return {lang: (nodes, every - nodes) for lang, nodes in sorted(reached.items())}
+
+
+def button_coverage(
+    flows: FlowSet, outcomes: Iterable[Outcome]
+) -> Mapping[str, tuple[set[str], set[str]]]:
+    """Return, per language, (buttons pressed, buttons never pressed), as ``flow.node.index``."""
+    every = {
+        callback_data(flow.name, node.id, index)
+        for flow in flows.flows.values()
+        for node in flow.nodes.values()
+        if isinstance(node, ButtonsNode)
+        for index in range(len(node.buttons))
+    }
+    pressed: dict[str, set[str]] = {}
+    for outcome in outcomes:
+        pressed.setdefault(outcome.transcript.lang, set()).update(outcome.pressed & every)
+    return {lang: (done, every - done) for lang, done in sorted(pressed.items())}
 
 
 @dataclass
