@@ -5,7 +5,7 @@
     helpline run                         on Telegram with a token, else in this terminal
     helpline chat [--lang vi] [--record FILE]
     helpline flows check [--strict]      check flows, data and translations
-    helpline flows graph FLOW [--format mermaid|dot]
+    helpline flows graph [FLOW] [--format mermaid|dot] [--lang LANG]
     helpline flows test [--update] [--min-coverage PCT] [FILE ...]
     helpline i18n extract | update | compile | check | review LANG
     helpline db upgrade                  migrate the database to the newest version
@@ -89,9 +89,18 @@ def _flows_commands(commands: _Commands) -> None:
     flow_commands = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
     check = flow_commands.add_parser("check", help="check flows, data and translations")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
-    graph = flow_commands.add_parser("graph", help="draw a flow as Mermaid or DOT")
-    graph.add_argument("flow", help="the flow's name, e.g. wages")
+    graph = flow_commands.add_parser(
+        "graph",
+        help="draw a flow as Mermaid or DOT, or (with no flow) how the flows link",
+        description="Draw one flow (node ids, texts, a legend) or, with no flow named, an "
+        "overview of the flows and how they lead into one another. Example: "
+        "'helpline flows graph wages --lang vi > wages.mmd'. See docs/flows.md.",
+    )
+    graph.add_argument("flow", nargs="?", help="the flow's name, e.g. wages; none: the overview")
     graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    graph.add_argument(
+        "--lang", default="en", help="the language of the texts: en (default), vi, zh_Hans, ja"
+    )
     test = flow_commands.add_parser("test", help="run the transcripts in flows/tests/")
     test.add_argument("files", nargs="*", type=Path, help="transcripts (default: all)")
     test.add_argument("--update", action="store_true", help="rewrite expected paths and replies")

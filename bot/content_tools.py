@@ -15,9 +15,11 @@ from typing import TextIO
 from bot.assemble import japan_today, load_content
 from bot.config import Settings
 from bot.flowdefs.folder import DATA_FILES, display_path, flow_files, load_flowset
-from bot.flowdefs.graph import dot, mermaid
+from bot.flowdefs.graph import dot, mermaid, overview
+from bot.flowdefs.model import FlowSet, Msg
 from bot.flowdefs.problems import errors, summary
 from bot.i18n import tools as i18n_tools
+from bot.i18n.catalog import load_translations
 from bot.i18n.locales import TRAINEE_LANGUAGES
 from bot.service import Helpline
 from bot.storage.memory import MemoryRecords
@@ -50,20 +52,34 @@ def flows_command(settings: Settings, args: argparse.Namespace, stdout: TextIO) 
             if errors(problems):
                 print("The flows have errors; run 'helpline flows check' first.", file=stdout)
                 return 1
-            if args.flow not in flows.flows:
-                print(
-                    f"No flow '{args.flow}'. Flows: {', '.join(sorted(flows.flows))}", file=stdout
-                )
-                return 1
-            draw = dot if args.format == "dot" else mermaid
-            print(draw(flows.flows[args.flow]), end="", file=stdout)
-            return 0
+            return _graph(settings, flows, args, stdout)
         case _:
             if errors(problems):
                 for problem in errors(problems):
                     print(problem, file=stdout)
                 return 1
             return _test(settings, args, stdout)
+
+
+def _graph(settings: Settings, flows: FlowSet, args: argparse.Namespace, stdout: TextIO) -> int:
+    """Draw one flow in one language, or the overview of all flows."""
+    if args.flow is None:
+        print(overview(flows), end="", file=stdout)
+        return 0
+    if args.flow not in flows.flows:
+        print(f"No flow '{args.flow}'. Flows: {', '.join(sorted(flows.flows))}", file=stdout)
+        return 1
+    if args.lang not in (*TRAINEE_LANGUAGES, "en"):
+        print(f"No language '{args.lang}': use en, {', '.join(TRAINEE_LANGUAGES)}", file=stdout)
+        return 1
+    translations = load_translations(settings.locales_dir, TRAINEE_LANGUAGES)
+
+    def text(msg: Msg) -> str:
+        return translations.get(args.lang, msg)
+
+    draw = dot if args.format == "dot" else mermaid
+    print(draw(flows.flows[args.flow], text), end="", file=stdout)
+    return 0
 
 
 def _test(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:

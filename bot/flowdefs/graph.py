@@ -2,11 +2,17 @@
 
 Shapes tell node kinds apart: a question is a rhombus, a typed question a parallelogram, a
 message a box, a calculator a box with side bars, a branch a hexagon, a handoff a stadium, a jump
-a flag and an end a circle. Buttons and branch conditions label the arrows; a danger answer
-points to the emergency flow in red. Pure: returns text.
+a flag and an end a circle (a legend says so in every chart). Each node shows its id, then its
+text wrapped by display width (a CJK character counts two columns) to a few lines. Buttons and
+branch conditions label the arrows; a danger answer points to the emergency flow in red.
+``overview`` draws the flows themselves and how they lead into one another. Texts come in
+English, or in a language through the ``text`` function the caller passes. Pure: returns text.
 """
 
 from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
 
 from bot.flowdefs.model import (
     EMERGENCY_FLOW,
@@ -17,37 +23,93 @@ from bot.flowdefs.model import (
     ComputeNode,
     EndNode,
     Flow,
+    FlowSet,
     HandoffNode,
     JumpNode,
+    Msg,
     Node,
     SayNode,
 )
 
-WIDTH = 48
-"""Longest text shown inside a node."""
+COLUMNS = 30
+"""Display columns of one line inside a node."""
+LINES = 4
+"""Lines of text shown inside a node (after its id); more is cut with "…"."""
+
+Text = Callable[[Msg], str]
+"""Gives a text in the chart's language (English: ``lambda msg: msg.text``)."""
 
 
-def _short(text: str, width: int = WIDTH) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+def english(msg: Msg) -> str:
+    """The source text: the default language of a chart."""
+    return msg.text
 
 
-def _label(node: Node) -> str:
+WIDE = 2
+NO_LINE_START = frozenset("。、，．）」』】！？：；,.)!?:;…ー")
+"""Characters a line may not start with (Japanese and Chinese line-breaking rules, and ours)."""
+
+
+def _columns(char: str) -> int:
+    return WIDE if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def wrap(text: str, columns: int = COLUMNS, lines: int = LINES) -> list[str]:
+    """Wrap ``text`` into at most ``lines`` lines of ``columns`` display columns.
+
+    Breaks at spaces where there are any, and anywhere in CJK text (which has none); the last
+    line ends with "…" when text is left over.
+    """
+    out: list[str] = []
+    line, width = "", 0
+    for piece in _pieces(" ".join(text.split())):
+        size = sum(_columns(char) for char in piece)
+        if line and width + size > columns and piece not in NO_LINE_START:
+            out.append(line.rstrip())
+            piece = piece.lstrip()  # noqa: PLW2901 - a line does not start with a space
+            line, width = "", sum(_columns(char) for char in piece)
+            line = piece
+            continue
+        line, width = line + piece, width + size
+    if line.strip():
+        out.append(line.rstrip())
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: max(1, len(out[-1]) - 1)] + "…"
+    return out
+
+
+def _pieces(text: str) -> list[str]:
+    """Split into words (with their leading space) and single wide characters."""
+    pieces: list[str] = []
+    for char in text:
+        if _columns(char) == WIDE or not pieces or char == " " or _columns(pieces[-1][-1]) == WIDE:
+            pieces.append(char)
+        else:
+            pieces[-1] += char
+    return pieces
+
+
+def _short(text: str, columns: int) -> str:
+    return " ".join(wrap(text, columns, 1))
+
+
+def _lines(node: Node, text: Text) -> list[str]:
     match node:
         case ButtonsNode() | SayNode():
-            return _short(node.say.text)
+            return wrap(text(node.say))
         case AskNode():
-            return f"ask {node.kind}: {_short(node.say.text, WIDTH - 10)}"
+            return [f"ask {node.kind}:", *wrap(text(node.say), lines=LINES - 1)]
         case ComputeNode():
-            return f"compute {node.calculator}"
+            return [f"compute {node.calculator}"]
         case BranchNode():
-            return f"branch {node.id}"
+            return ["branch"]
         case HandoffNode():
-            return f"handoff ({'urgent' if node.urgent else 'normal'})"
+            return [f"handoff ({'urgent' if node.urgent else 'normal'})"]
         case JumpNode():
-            return f"go to flow {node.flow}"
+            return [f"go to flow {node.flow}"]
         case EndNode():
-            return "end"
+            return ["end"]
 
 
 def _button_target(button: Button) -> str:
@@ -56,11 +118,11 @@ def _button_target(button: Button) -> str:
     return button.next if button.next and not button.danger else f"flow:{EMERGENCY_FLOW}"
 
 
-def _edges(flow: Flow, node: Node) -> list[tuple[str, str, bool]]:
+def _edges(node: Node, text: Text = english) -> list[tuple[str, str, bool]]:
     """Return (target, label, danger) for every arrow out of ``node``."""
     match node:
         case ButtonsNode():
-            return [(_button_target(b), _short(b.label.text, 28), b.danger) for b in node.buttons]
+            return [(_button_target(b), _short(text(b.label), 28), b.danger) for b in node.buttons]
         case BranchNode():
             return [
                 (c.next, c.condition.source if c.condition else "otherwise", False)
@@ -95,17 +157,42 @@ def _mermaid_id(target: str) -> str:
     return f"f_{target[5:]}" if target.startswith("flow:") else f"n_{target}"
 
 
-def mermaid(flow: Flow) -> str:
-    """Return a Mermaid flowchart of ``flow``."""
-    lines = ["flowchart TD", f"  s0((start)) --> {_mermaid_id(flow.start)}"]
+_LEGEND = (
+    (ButtonsNode, "question with buttons"),
+    (AskNode, "question typed"),
+    (SayNode, "message"),
+    (ComputeNode, "calculator"),
+    (BranchNode, "branch"),
+    (HandoffNode, "to the union desk"),
+    (JumpNode, "to another flow"),
+    (EndNode, "end"),
+)
+
+
+def _mermaid_legend() -> list[str]:
+    lines = [
+        '  subgraph legend ["Legend: shapes; a red arrow is a danger answer"]',
+        "    direction LR",
+    ]
+    for number, (kind, name) in enumerate(_LEGEND):
+        opening, closing = _MERMAID_SHAPES[kind]
+        lines.append(f"    k{number}{opening}{name}{closing}")
+    lines.append("  end")
+    return lines
+
+
+def mermaid(flow: Flow, text: Text = english) -> str:
+    """Return a Mermaid flowchart of ``flow``, its texts given by ``text``."""
+    lines = ["flowchart TD", *_mermaid_legend(), f"  s0((start)) --> {_mermaid_id(flow.start)}"]
     outside: set[str] = set()
     danger_edges: list[int] = []
     edge_count = 1
     for nid, node in flow.nodes.items():
         opening, closing = _MERMAID_SHAPES[type(node)]
-        lines.append(f"  {_mermaid_id(nid)}{opening}{_mermaid_text(_label(node))}{closing}")
+        label = "<br/>".join(_mermaid_text(line) for line in [f"{nid}", *_lines(node, text)])
+        lines.append(f"  {_mermaid_id(nid)}{opening}{label}{closing}")
     for nid, node in flow.nodes.items():
-        for target, label, danger in _edges(flow, node):
+        for target, label, danger in _edges(node, text):
             if target.startswith("flow:"):
                 outside.add(target)
             arrow = f' -->|"{_mermaid_text(label)}"| ' if label else " --> "
@@ -134,21 +221,30 @@ def _dot_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def dot(flow: Flow) -> str:
-    """Return a Graphviz DOT graph of ``flow``."""
+def _dot_legend() -> list[str]:
+    lines = ['  subgraph cluster_legend { label="Legend (a red arrow is a danger answer)";']
+    lines += [
+        f'    "legend_{number}" [shape={_DOT_SHAPES[kind]}, label="{name}"];'
+        for number, (kind, name) in enumerate(_LEGEND)
+    ]
+    return [*lines, "  }"]
+
+
+def dot(flow: Flow, text: Text = english) -> str:
+    """Return a Graphviz DOT graph of ``flow``, its texts given by ``text``."""
     lines = [
         f'digraph "{flow.name}" {{',
         "  rankdir=TB;",
         '  node [fontname="sans-serif"];',
+        *_dot_legend(),
         f'  "start" [shape=point]; "start" -> "{flow.start}";',
     ]
     outside: set[str] = set()
     for nid, node in flow.nodes.items():
-        lines.append(
-            f'  "{nid}" [shape={_DOT_SHAPES[type(node)]}, label="{_dot_text(_label(node))}"];'
-        )
+        label = "\\n".join(_dot_text(line) for line in [nid, *_lines(node, text)])
+        lines.append(f'  "{nid}" [shape={_DOT_SHAPES[type(node)]}, label="{label}"];')
     for nid, node in flow.nodes.items():
-        for target, label, danger in _edges(flow, node):
+        for target, label, danger in _edges(node, text):
             if target.startswith("flow:"):
                 outside.add(target)
             style = ", color=red, fontcolor=red" if danger else ""
@@ -157,4 +253,25 @@ def dot(flow: Flow) -> str:
         f'  "{target}" [shape=folder, label="flow {target[5:]}"];' for target in sorted(outside)
     )
     lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def overview(flowset: FlowSet) -> str:
+    """Return a Mermaid chart of the flows and how they lead into one another."""
+    lines = ["flowchart LR", '  desk(["union desk"])']
+    links: set[tuple[str, str, bool]] = set()
+    for name, flow in sorted(flowset.flows.items()):
+        lines.append(f'  f_{name}["{name}<br/>{len(flow.nodes)} nodes"]')
+        for node in flow.nodes.values():
+            if isinstance(node, HandoffNode):
+                links.add((name, "desk", node.urgent))
+            for target, _, danger in _edges(node):
+                if target.startswith("flow:"):
+                    links.add((name, f"f_{target[5:]}", danger))
+    danger_edges = []
+    for number, (source, target, danger) in enumerate(sorted(links)):
+        lines.append(f"  f_{source} --> {target}")
+        if danger:
+            danger_edges.append(number)
+    lines.extend(f"  linkStyle {index} stroke:#c00,stroke-width:2px" for index in danger_edges)
     return "\n".join(lines) + "\n"
