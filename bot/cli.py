@@ -84,11 +84,18 @@ def _chat_commands(commands: _Commands) -> None:
 
 
 def _flows_commands(commands: _Commands) -> None:
-    """``flows check | graph | test``."""
+    """``flows check | graph | test | schema``."""
     flows = commands.add_parser("flows", help="check, draw and test the flow files")
     flow_commands = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
     check = flow_commands.add_parser("check", help="check flows, data and translations")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    flow_commands.add_parser(
+        "schema",
+        help="write the JSON Schemas editors use (flows/schema/)",
+        description="Write the JSON Schemas of the flow and data files into flows/schema/, "
+        "from the checker's own key tables. Run it after adding a key to a reader; a test fails "
+        "while the written files differ. Example: 'helpline flows schema'. See docs/flows.md.",
+    )
     graph = flow_commands.add_parser(
         "graph",
         help="draw a flow as Mermaid or DOT, or (with no flow) how the flows link",

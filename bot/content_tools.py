@@ -7,9 +7,11 @@ status. Transcripts run on in-memory records: they test the conversation, not th
 from __future__ import annotations
 
 import argparse
+import json
 import random
 from collections.abc import Mapping
 from datetime import date
+from pathlib import Path
 from typing import TextIO
 
 from bot.assemble import japan_today, load_content
@@ -18,6 +20,7 @@ from bot.flowdefs.folder import DATA_FILES, display_path, flow_files, load_flows
 from bot.flowdefs.graph import dot, mermaid, overview
 from bot.flowdefs.model import FlowSet, Msg
 from bot.flowdefs.problems import errors, summary
+from bot.flowdefs.schema import schemas
 from bot.i18n import tools as i18n_tools
 from bot.i18n.catalog import load_translations
 from bot.i18n.locales import TRAINEE_LANGUAGES
@@ -48,6 +51,12 @@ def flows_command(settings: Settings, args: argparse.Namespace, stdout: TextIO) 
             print(summary(problems, files), file=stdout)
             failing = problems if args.strict else errors(problems)
             return 1 if failing else 0
+        case "schema":
+            for name in write_schemas(settings.flows_dir / "schema"):
+                print(
+                    f"{display_path(settings.flows_dir / 'schema' / name)}: written", file=stdout
+                )
+            return 0
         case "graph":
             if errors(problems):
                 print("The flows have errors; run 'helpline flows check' first.", file=stdout)
@@ -59,6 +68,15 @@ def flows_command(settings: Settings, args: argparse.Namespace, stdout: TextIO) 
                     print(problem, file=stdout)
                 return 1
             return _test(settings, args, stdout)
+
+
+def write_schemas(folder: Path) -> list[str]:
+    """Write every JSON Schema into ``folder``; return the names of the files written."""
+    folder.mkdir(exist_ok=True)
+    for name, schema in schemas().items():
+        text = json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
+        (folder / name).write_text(text, encoding="utf-8")
+    return sorted(schemas())
 
 
 def _graph(settings: Settings, flows: FlowSet, args: argparse.Namespace, stdout: TextIO) -> int:

@@ -422,10 +422,16 @@ def test_each_mistake_gets_its_exact_message(
 def test_unknown_system_text_and_missing_ones(tmp_path: Path) -> None:
     system = (FLOWS / "system.yaml").read_text(encoding="utf-8")
     system = system.replace("  goodbye:", "  good_bye:")
+    lines = system.splitlines()
+    texts, wrong = (
+        lines.index("messages:") + 1,
+        1 + next(n for n, line in enumerate(lines) if line.startswith("  good_bye:")),
+    )
     messages = run_checker(tmp_path, {"system.yaml": system})
     assert messages == [
-        "system.yaml:6: missing the system text 'goodbye' (the one neutral line left after /exit)",
-        "system.yaml:32: 'good_bye' is not a system text the helpline uses. Did you mean "
+        f"system.yaml:{texts}: missing the system text 'goodbye' (the one neutral line left "
+        "after /exit)",
+        f"system.yaml:{wrong}: 'good_bye' is not a system text the helpline uses. Did you mean "
         "'goodbye'?",
     ]
 
