@@ -1,21 +1,30 @@
 """The terminal chat: the same service and engine as Telegram, in a terminal or a pipe.
 
 Buttons are shown as numbered choices (type the number); commands are the same as on Telegram
-(/menu, /back, /language, /talk, /exit, /start). ``/exit`` or the end of input (Ctrl-D, a closed
-pipe) ends the chat cleanly, so it can be scripted. With ``record`` set, the conversation is
-saved as a transcript test when the chat ends. With a ``TerminalDesk`` (``--desk``), the union
-desk is played in the same terminal: lines starting with ``@`` are the volunteer's.
+(/menu, /back, /language, /talk, /exit, /start). ``/exit``, the end of input (Ctrl-D, a closed
+pipe) or Ctrl-C ends the chat cleanly, so it can be scripted; the conversation is cleared as
+``/exit`` clears it, so every session starts at the language picker. In a terminal, lines can be
+edited and recalled (the standard library's ``readline``) and replies are wrapped to the
+terminal's width by display columns (``bot.display``). Notes about what Telegram would do are
+system texts, in the chat's language. With ``record`` set, the conversation is saved as a
+transcript test when the chat ends. With a ``TerminalDesk`` (``--desk``), the union desk is
+played in the same terminal: lines starting with ``@`` are the volunteer's.
 
 A thin adapter: it turns lines into events and replies into text, nothing more.
 """
 
 from __future__ import annotations
 
+import shutil
+import signal
+import sys
+import threading
 from pathlib import Path
 from typing import TextIO
 
 from bot import engine
 from bot.console_desk import ADDRESS, PROMPT, TerminalDesk
+from bot.display import wrap
 from bot.effects import DeskRequest, Reply, Scrub, Turn, Wipe
 from bot.events import DeleteAsked, HelpAsked, Incoming, Opened, ResumeAsked
 from bot.i18n.locales import NATIVE_NAMES
@@ -55,7 +64,17 @@ class Console:
         self.lang: str | None = None
 
     def run(self, lang: str | None = None, record: Path | None = None) -> int:
-        """Chat until /exit or the end of input; return the exit status (0)."""
+        """Chat until /exit, the end of input or Ctrl-C; return the exit status (0)."""
+        try:
+            self._chat(lang)
+        except KeyboardInterrupt:  # Ctrl-C while a reply was being worked out or printed
+            self._end()
+        if record is not None:
+            self._record(record, lang)
+        return 0
+
+    def _chat(self, lang: str | None) -> None:
+        self._clear()  # a chat left by a crash or a killed terminal: start afresh
         if lang is None:
             opening = self.helpline.handle(CHAT, Opened(None))
         else:
@@ -63,14 +82,10 @@ class Console:
         self._note("start", None, opening)
         finished = self._show(opening)
         while not finished:
-            if self.stdin.isatty():
-                self.stdout.write("> ")
-                self.stdout.flush()
-            line = self.stdin.readline()
-            if not line:  # end of input: Ctrl-D or a closed pipe
-                self.stdout.write("\n")
-                break
-            line = line.rstrip("\r\n")
+            line = self._read()
+            if line is None:  # end of input (Ctrl-D, a closed pipe) or Ctrl-C
+                self._end()
+                return
             if not line.strip():
                 continue
             if self.desk is not None and line.startswith(PROMPT):
@@ -80,9 +95,50 @@ class Console:
             turn = self.helpline.handle(CHAT, event, self.address)
             self._note(action, value, turn)
             finished = self._show(turn)
-        if record is not None:
-            self._record(record, lang)
-        return 0
+
+    def _end(self) -> None:
+        """Leave as /exit leaves: the conversation cleared, a second Ctrl-C ignored meanwhile."""
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            self.stdout.write("\n")
+            self._show(self._clear())
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+    def _read(self) -> str | None:
+        """One line typed, or None at the end of input or on Ctrl-C."""
+        try:
+            if self._interactive():
+                import readline  # noqa: F401, PLC0415 - line editing and history for input()
+
+                return input("> ")
+            line = self.stdin.readline()
+        except (EOFError, KeyboardInterrupt):
+            return None
+        return line.rstrip("\r\n") if line else None
+
+    def _interactive(self) -> bool:
+        """A person at a terminal (not a pipe, not a test's streams)."""
+        return self.stdin is sys.stdin and self.stdin.isatty() and self.stdout is sys.stdout
+
+    def _clear(self) -> Turn:
+        """Clear this chat's conversation as /exit does; return what that printed (if any)."""
+        with self.helpline.records.unit() as unit:
+            talking = unit.conversation(CHAT) is not None
+        if not talking:
+            return Turn(())
+        return self.helpline.handle(CHAT, engine.CommandGiven(engine.Command.EXIT))
+
+    def _write(self, text: str) -> None:
+        """Write text, wrapped to the terminal's width when there is a terminal."""
+        if self.stdout.isatty():
+            text = wrap(text, max(20, shutil.get_terminal_size().columns - 1))
+        self.stdout.write(text)
+
+    def _system(self, key: str) -> str:
+        return self.helpline.text_in(key, self.lang or "en")
 
     def _event(self, line: str) -> tuple[str, str | None, Incoming]:
         """Turn a typed line into (transcript action, value, event)."""
@@ -108,21 +164,17 @@ class Console:
         for item in turn.out:
             match item:
                 case Reply(text=text, buttons=buttons):
-                    self.stdout.write("\n" + text + "\n")
+                    self._write("\n" + text + "\n")
                     for number, (label, _) in enumerate(buttons, start=1):
-                        self.stdout.write(f"  {number}) {label}\n")
+                        self._write(f"  {number}) {label}\n")
                     self.buttons = buttons
                 case DeskRequest(urgent=urgent) if self.desk is None:
-                    self.stdout.write(
-                        f"\n[the union desk would be asked to take over"
-                        f"{' URGENTLY' if urgent else ''}]\n"
-                    )
+                    key = "console_desk_urgent" if urgent else "console_desk"
+                    self._write(f"\n[{self._system(key)}]\n")
                 case Scrub():
-                    self.stdout.write("[on Telegram, the message you just sent is deleted]\n")
+                    self._write(f"[{self._system('console_scrubbed')}]\n")
                 case Wipe():
-                    self.stdout.write(
-                        "\n[on Telegram, the whole chat is now deleted on both sides]\n"
-                    )
+                    self._write(f"\n[{self._system('console_wiped')}]\n")
         if self.desk is not None:
             for item in turn.out:
                 self.desk.trainee_said(item)

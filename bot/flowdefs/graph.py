@@ -11,9 +11,9 @@ English, or in a language through the ``text`` function the caller passes. Pure:
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 
+from bot.display import wrap_line
 from bot.flowdefs.model import (
     EMERGENCY_FLOW,
     AskNode,
@@ -45,49 +45,17 @@ def english(msg: Msg) -> str:
     return msg.text
 
 
-WIDE = 2
-NO_LINE_START = frozenset("。、，．）」』】！？：；,.)!?:;…ー")
-"""Characters a line may not start with (Japanese and Chinese line-breaking rules, and ours)."""
-
-
-def _columns(char: str) -> int:
-    return WIDE if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
 def wrap(text: str, columns: int = COLUMNS, lines: int = LINES) -> list[str]:
     """Wrap ``text`` into at most ``lines`` lines of ``columns`` display columns.
 
     Breaks at spaces where there are any, and anywhere in CJK text (which has none); the last
     line ends with "…" when text is left over.
     """
-    out: list[str] = []
-    line, width = "", 0
-    for piece in _pieces(" ".join(text.split())):
-        size = sum(_columns(char) for char in piece)
-        if line and width + size > columns and piece not in NO_LINE_START:
-            out.append(line.rstrip())
-            piece = piece.lstrip()  # noqa: PLW2901 - a line does not start with a space
-            line, width = "", sum(_columns(char) for char in piece)
-            line = piece
-            continue
-        line, width = line + piece, width + size
-    if line.strip():
-        out.append(line.rstrip())
+    out = [line for line in wrap_line(" ".join(text.split()), columns) if line]
     if len(out) > lines:
         out = out[:lines]
         out[-1] = out[-1][: max(1, len(out[-1]) - 1)] + "…"
     return out
-
-
-def _pieces(text: str) -> list[str]:
-    """Split into words (with their leading space) and single wide characters."""
-    pieces: list[str] = []
-    for char in text:
-        if _columns(char) == WIDE or not pieces or char == " " or _columns(pieces[-1][-1]) == WIDE:
-            pieces.append(char)
-        else:
-            pieces[-1] += char
-    return pieces
 
 
 def _short(text: str, columns: int) -> str:

@@ -81,6 +81,10 @@ SYSTEM_KEYS: Mapping[str, str] = {
     "case_closed": "the desk closed the case",
     "desk_reply_intro": "the neutral first line above what the desk sends to a trainee",
     "desk_later": "the desk could not be reached yet: the request waits, an answer comes later",
+    "console_scrubbed": "terminal chat only: what Telegram does with the message just sent",
+    "console_wiped": "terminal chat only: what Telegram does with the whole chat at /exit",
+    "console_desk": "terminal chat only, no desk played: a person would now be asked",
+    "console_desk_urgent": "terminal chat only, no desk played: a person would be asked at once",
 }
 """Texts the code itself needs, kept in ``flows/system.yaml`` so maintainers can edit them."""
 

@@ -58,5 +58,7 @@ def test_a_volunteer_claims_and_answers_and_the_trainee_reads_it() -> None:
     assert "My boss keeps my passport" in shown  # on the card, marked untranslated
     assert "[desk #1] 本人：Are you there?" in shown
     assert "[desk #1] 担当：あなた" in shown
-    assert shown.rstrip().endswith("Your passport must be returned to you.")
+    chat, wiped = shown.split("[On Telegram, the whole chat is now deleted on both sides.]")
+    assert chat.rstrip().endswith("Your passport must be returned to you.")
+    assert wiped.strip() == "Goodbye."  # the end of input clears the chat as /exit does
     assert "internal" not in shown
