@@ -84,6 +84,16 @@ SYSTEM_KEYS: Mapping[str, str] = {
 }
 """Texts the code itself needs, kept in ``flows/system.yaml`` so maintainers can edit them."""
 
+NOT_MESSAGES = frozenset(
+    {
+        *(key for key, use in SYSTEM_KEYS.items() if use.startswith(("button:", "command menu:"))),
+        "exit_word",
+        "delete_word",
+    }
+)
+"""System texts never sent as a message of their own (button labels, the command menu, words
+typed alone): the first-line rule (``bot.flowdefs.check.first_lines``) leaves them out."""
+
 
 DESK_KEYS: dict[str, str] = {
     "claimed": "a volunteer took the case ({name})",
