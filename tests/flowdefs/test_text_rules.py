@@ -76,7 +76,7 @@ def _offending(flows: FlowSet, rules: FirstLineRules) -> dict[str, list[str]]:
     for msg, path, node in trainee_messages(flows):
         for lang in LANGS:
             text = msg.text if lang == "en" else translations.get(lang, msg)
-            offence = rules.offence(lang, text)
+            offence = rules.offence(lang, text, msg.text)
             if offence:
                 found.setdefault(_where(path, node, msg), []).append(f"{lang}: {offence}")
     return found
@@ -146,6 +146,15 @@ def test_words_and_headings(
     rules: FirstLineRules, lang: str, text: str, offence: str | None
 ) -> None:
     assert rules.offence(lang, text) == offence
+
+
+def test_a_translated_opener_may_be_worded_freely(rules: FirstLineRules) -> None:
+    opener = "Here is what we found:\nDetails."
+    assert rules.offence("vi", "Kết quả như sau:\nChi tiết.", opener) is None
+    assert rules.offence("vi", "Kết quả như sau:\nChi tiết.", "Results:\nDetails.") == (
+        "is a heading ('Kết quả như sau:')"
+    )
+    assert rules.offence("vi", "Về lương:\n...", opener) == "names a topic ('lương')"
 
 
 def test_button_labels_and_typed_words_are_not_messages(flows: FlowSet) -> None:

@@ -48,8 +48,18 @@ class FirstLineRules:
     header_max: int
     languages: Mapping[str, LanguageRule]
 
-    def offence(self, lang: str, text: str) -> str | None:
-        """Say what is wrong with the first line of ``text`` in ``lang``, or None."""
+    def opener(self, lang: str, line: str) -> bool:
+        """Tell whether ``line`` is one of the neutral openers listed for ``lang``."""
+        rule = self.languages.get(lang)
+        return rule is not None and line.strip().casefold() in rule.openers
+
+    def offence(self, lang: str, text: str, source: str | None = None) -> str | None:
+        """Say what is wrong with the first line of ``text`` in ``lang``, or None.
+
+        ``source`` is the English the text translates: when its first line is a listed opener,
+        the translation's first line may end with a colon too, however it was worded (it must
+        still name no topic).
+        """
         rule = self.languages.get(lang)
         if rule is None:
             return None
@@ -60,7 +70,8 @@ class FirstLineRules:
         if (
             line.endswith(COLONS)
             and len(line) <= self.header_max
-            and line.casefold() not in rule.openers
+            and not self.opener(lang, line)
+            and not (source is not None and self.opener("en", first_line(source)))
         ):
             return f"is a heading ('{line}')"
         return None
@@ -153,7 +164,7 @@ def check_first_lines(
             text = msg.text if lang == "en" else translate(msg, lang)
             if lang != "en" and text == msg.text:
                 continue  # not translated: the English is what is shown, checked as English
-            offence = rules.offence(lang, text)
+            offence = rules.offence(lang, text, msg.text)
             if offence is None:
                 continue
             name = LANGUAGE_WORDS.get(lang, lang)
