@@ -4,8 +4,11 @@
 
     helpline run                         on Telegram with a token, else in this terminal
     helpline chat [--lang vi] [--record FILE]
-    helpline flows check [--strict]      check flows, data and translations
+    helpline flows check [--strict] [--lengths]
+                                         check flows, data and translations (--lengths: the
+                                         longest steps in each language)
     helpline flows graph [FLOW] [--format mermaid|dot] [--lang LANG]
+    helpline flows schema                write the JSON Schemas editors use
     helpline flows test [--update] [--min-coverage PCT] [FILE ...]
     helpline i18n extract | update | compile | check | review LANG
     helpline db upgrade                  migrate the database to the newest version
@@ -89,6 +92,9 @@ def _flows_commands(commands: _Commands) -> None:
     flow_commands = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
     check = flow_commands.add_parser("check", help="check flows, data and translations")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument(
+        "--lengths", action="store_true", help="list the longest steps in each language"
+    )
     flow_commands.add_parser(
         "schema",
         help="write the JSON Schemas editors use (flows/schema/)",

@@ -16,14 +16,24 @@ from typing import TextIO
 
 from bot.assemble import japan_today, load_content
 from bot.config import Settings
-from bot.flowdefs.folder import DATA_FILES, display_path, flow_files, load_flowset
+from bot.flowdefs.check.first_lines import check_first_lines
+from bot.flowdefs.check.lengths import check_lengths
+from bot.flowdefs.folder import (
+    DATA_FILES,
+    display_path,
+    flow_files,
+    load_first_line_rules,
+    load_flowset,
+)
 from bot.flowdefs.graph import dot, mermaid, overview
 from bot.flowdefs.model import FlowSet, Msg
-from bot.flowdefs.problems import errors, summary
+from bot.flowdefs.problems import Problem, errors, summary
 from bot.flowdefs.schema import schemas
 from bot.i18n import tools as i18n_tools
+from bot.i18n.budget import WorstCase, longest_steps
 from bot.i18n.catalog import load_translations
 from bot.i18n.locales import TRAINEE_LANGUAGES
+from bot.i18n.render import Renderer
 from bot.service import Helpline
 from bot.storage.memory import MemoryRecords
 from bot.transcripts import (
@@ -44,9 +54,12 @@ def flows_command(settings: Settings, args: argparse.Namespace, stdout: TextIO) 
     match args.flows_command:
         case "check":
             problems += i18n_tools.translation_problems(flows, settings.locales_dir)
-            problems = sorted(set(problems))
+            found, worst = _text_problems(settings, flows)
+            problems = sorted(set(problems + found))
             for problem in problems:
                 print(problem, file=stdout)
+            if args.lengths:
+                _lengths_report(flows, worst, stdout)
             files = len(flow_files(settings.flows_dir)) + 1 + len(DATA_FILES)  # + system.yaml
             print(summary(problems, files), file=stdout)
             failing = problems if args.strict else errors(problems)
@@ -98,6 +111,24 @@ def _graph(settings: Settings, flows: FlowSet, args: argparse.Namespace, stdout:
     draw = dot if args.format == "dot" else mermaid
     print(draw(flows.flows[args.flow], text), end="", file=stdout)
     return 0
+
+
+def _text_problems(settings: Settings, flows: FlowSet) -> tuple[list[Problem], WorstCase]:
+    """The rules on what a phone shows: neutral first lines and the length budget."""
+    translations = load_translations(settings.locales_dir, TRAINEE_LANGUAGES)
+    rules, problems = load_first_line_rules(settings.flows_dir)
+    problems += check_first_lines(flows, rules, lambda msg, lang: translations.get(lang, msg))
+    worst = WorstCase(flows, Renderer(translations, flows.data))
+    problems += check_lengths(flows, worst)
+    return problems, worst
+
+
+def _lengths_report(flows: FlowSet, worst: WorstCase, stdout: TextIO) -> None:
+    """The longest steps of the flows in each language (``flows check --lengths``)."""
+    for lang in ["en", *TRAINEE_LANGUAGES]:
+        print(f"Longest steps in {lang} (rendered, worst-case values):", file=stdout)
+        for line in longest_steps(flows, worst, lang):
+            print(line, file=stdout)
 
 
 def _test(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:

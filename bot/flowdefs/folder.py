@@ -14,6 +14,7 @@ from bot.calculators.base import ReferenceData
 from bot.calculators.minimum_wage import MinimumWageTable
 from bot.contacts import ContactDirectory
 from bot.flowdefs.check import check
+from bot.flowdefs.check.first_lines import FIRST_LINES_FILE, FirstLineRules, read_rules
 from bot.flowdefs.data import read_contacts, read_minimum_wages, read_prefectures
 from bot.flowdefs.load import read_desk_texts, read_flow, read_replies, read_system
 from bot.flowdefs.model import Flow, FlowSet, Msg
@@ -26,7 +27,7 @@ SYSTEM_FILE = "system.yaml"
 PREFECTURES_FILE = "data/prefectures.yaml"
 MINIMUM_WAGES_FILE = "data/minimum_wages.yaml"
 CONTACTS_FILE = "data/contacts.yaml"
-DATA_FILES = (PREFECTURES_FILE, MINIMUM_WAGES_FILE, CONTACTS_FILE, DESK_FILE)
+DATA_FILES = (PREFECTURES_FILE, MINIMUM_WAGES_FILE, CONTACTS_FILE, DESK_FILE, FIRST_LINES_FILE)
 
 
 class FlowError(ValueError):
@@ -159,6 +160,15 @@ def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
     )
     problems += check(flowset, today, display_path(flows_dir))
     return flowset, sorted(set(problems))
+
+
+def load_first_line_rules(flows_dir: Path) -> tuple[FirstLineRules, list[Problem]]:
+    """Read ``data/first_lines.yaml``: what a message's first line may not say."""
+    doc, problems = _read(flows_dir / FIRST_LINES_FILE)
+    if doc is None:
+        return FirstLineRules(0, {}), problems
+    rules, found = read_rules(display_path(flows_dir / FIRST_LINES_FILE), doc)
+    return rules, problems + found
 
 
 def load_or_fail(flows_dir: Path, today: date) -> FlowSet:

@@ -177,6 +177,23 @@ def _rows_schema(title: str, section_rows: Mapping[str, Schema]) -> Schema:
     return {"$schema": DRAFT, "title": title, **top}
 
 
+def _first_lines_schema() -> Schema:
+    words = {"type": "array", "items": TEXT}
+    language = _object(
+        {"match": {"enum": ["words", "anywhere"]}, "openers": words, "deny": words},
+        ("match", "openers", "deny"),
+        ("match", "deny"),
+    )
+    languages = {"type": "object", "additionalProperties": language}
+    types = {
+        "version": {"const": 1},
+        "header_max": {"type": "integer", "minimum": 0},
+        "languages": languages,
+    }
+    top = _object(types, types, ("version", "languages"))
+    return {"$schema": DRAFT, "title": "What a message's first line may not say", **top}
+
+
 def schemas() -> dict[str, Schema]:
     """Every schema, by the file name it is written to in ``flows/schema/``."""
     return {
@@ -188,6 +205,7 @@ def schemas() -> dict[str, Schema]:
         "contacts.schema.json": _rows_schema(
             "The help directory", {"contacts": _object(CONTACT_TYPES, CONTACT_KEYS, CONTACT_KEYS)}
         ),
+        "first_lines.schema.json": _first_lines_schema(),
         "prefectures.schema.json": _rows_schema(
             "The 47 prefectures and their names",
             {"prefectures": _object(PREFECTURE_TYPES, PREFECTURE_KEYS, ("id", "code", "names"))},
@@ -215,5 +233,6 @@ SCHEMA_OF = {
     "data/contacts.yaml": "contacts.schema.json",
     "data/minimum_wages.yaml": "minimum_wages.schema.json",
     "data/prefectures.yaml": "prefectures.schema.json",
+    "data/first_lines.yaml": "first_lines.schema.json",
 }
 """Which schema each non-flow file follows (paths inside ``flows/``); flow files: flow.schema."""

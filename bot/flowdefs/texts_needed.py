@@ -88,6 +88,21 @@ SYSTEM_KEYS: Mapping[str, str] = {
 }
 """Texts the code itself needs, kept in ``flows/system.yaml`` so maintainers can edit them."""
 
+NOT_MESSAGES = frozenset(
+    {
+        *(
+            key
+            for key, use in SYSTEM_KEYS.items()
+            if use.startswith(("button:", "command menu:", "terminal chat only"))
+        ),
+        "exit_word",
+        "delete_word",
+    }
+)
+"""System texts never sent as a message of their own (button labels, the command menu, words
+typed alone, the terminal chat's notes): the first-line rule (``bot.flowdefs.check.first_lines``)
+leaves them out."""
+
 
 DESK_KEYS: dict[str, str] = {
     "claimed": "a volunteer took the case ({name})",

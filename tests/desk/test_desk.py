@@ -114,7 +114,7 @@ async def test_a_case_reaches_the_desk_and_the_volunteer_answers_anonymously(
         world = bot.world
         await open_case(bot, TRAINEE, "dialog:here")
         await press(bot, TRAINEE, "dialog:skip")  # no PIN
-        assert world.bot_texts(TRAINEE)[-1].startswith("Một tình nguyện viên sẽ trả lời bạn")
+        assert world.bot_texts(TRAINEE)[-1].startswith("Cảm ơn bạn. Sẽ có người trả lời bạn")
 
         ((thread, name),) = topics(world).items()
         assert name.startswith("C-") and "賃金" in name and "vi" in name
@@ -164,7 +164,7 @@ async def test_a_case_reaches_the_desk_and_the_volunteer_answers_anonymously(
         await staff_says(bot, SATO, "/reply evidence", thread)
         assert world.bot_texts(TRAINEE)[-1].startswith("Tin nhắn mới:\nBạn hãy giữ lại mọi thứ")
         await staff_says(bot, LIN, "/close", thread)
-        assert world.bot_texts(TRAINEE)[-1].startswith("Tin nhắn mới:\nTình nguyện viên đã xử")
+        assert world.bot_texts(TRAINEE)[-1].startswith("Tin nhắn mới:\nChúng tôi đã xử lý xong")
         assert world.groups[DESK].topics[thread].closed
         assert {"claimed", "closed", "relayed"} <= set(audit_actions(bot))
         with bot.parts.database.records.unit() as unit:
@@ -320,7 +320,7 @@ async def test_replies_wait_for_the_trainees_safe_hours(tmp_path: Path) -> None:
         at_japan_hour(bot, 20, day=28)
         assert (await rounds(bot))[0] == 2
         assert world.bot_texts(TRAINEE)[-2] == "Tin nhắn mới:\nChúng tôi đã gửi giấy tờ cho bạn."
-        assert world.bot_texts(TRAINEE)[-1].startswith("Tin nhắn mới:\nTình nguyện viên đã xử")
+        assert world.bot_texts(TRAINEE)[-1].startswith("Tin nhắn mới:\nChúng tôi đã xử lý xong")
         with bot.parts.database.records.unit() as unit:
             closed = unit.desk_case(name.split()[0])
         assert closed is not None and closed.address is None  # nothing more will go there

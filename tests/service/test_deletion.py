@@ -124,10 +124,10 @@ def test_the_pin_offer_says_that_without_a_pin_only_this_chat_can_delete(
     phones.send(engine.CommandGiven(engine.Command.PERSON), PHONE_1)
     offer = phones.press(YES, PHONE_1).out[-1]
     assert "only from this chat" in offer.text and "/delete" in offer.text  # type: ignore[union-attr]
-    assert offer.text.splitlines()[0] == "One more step, if you want it:"  # type: ignore[union-attr]
+    assert offer.text.splitlines()[0] == "One more step, if you want it."  # type: ignore[union-attr]
     for lang in ("vi", "zh_Hans", "ja"):
         text = phones.helpline.text_in("pin_offer", lang)
-        assert "/delete" in text and text.splitlines()[0] != "One more step, if you want it:"
+        assert "/delete" in text and text.splitlines()[0] != "One more step, if you want it."
 
 
 def test_delete_from_a_new_phone_needs_the_code_and_pin(phones: Phones) -> None:

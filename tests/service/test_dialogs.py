@@ -32,7 +32,7 @@ NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 CHAT, OTHER = "chat-1", "chat-2"
 PIN = "482915"
 UNKNOWN = make_code(1, "0000000")  # a well-formed code no case has
-DELETED_ZH = "完成了。你在这里告诉我们的一切都已经删除。"
+DELETED_ZH = "完成了。你在这里告诉我们的一切都已经清除了。"
 
 
 class World:
@@ -235,7 +235,7 @@ def test_a_case_is_resumed_from_another_chat_with_its_status_only(world: World) 
     assert nodes(world.type(code, OTHER)) == ["system.resume_pin"]
     turn = world.type(PIN, OTHER)
     assert nodes(turn) == ["system.resumed_open", "menu.topics"]
-    assert turn.out[1].text == "Chào mừng bạn quay lại. Hồ sơ của bạn vẫn đang mở."  # type: ignore[union-attr]
+    assert turn.out[1].text == "Chào mừng bạn quay lại. Chúng tôi vẫn đang xử lý câu hỏi của bạn."  # type: ignore[union-attr]
     assert world.case(OTHER) == case and world.case(CHAT) is None  # one phone at a time
 
 

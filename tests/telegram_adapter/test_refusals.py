@@ -21,7 +21,7 @@ from ..fakes.telegram_world import FakeRequest, FakeTelegram
 from ..harness import Running, running
 
 USER = 424242
-NOT_CLEARED = "Không thể xóa một số tin nhắn trong cuộc trò chuyện này."
+NOT_CLEARED = "Một số tin nhắn trong cuộc trò chuyện này vẫn còn."
 GOODBYE = "Tạm biệt."
 
 

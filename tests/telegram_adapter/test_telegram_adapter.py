@@ -166,7 +166,7 @@ async def test_delete_wipes_the_chat_and_confirms_neutrally(tmp_path: Path) -> N
         await open_a_case_with_a_pin(bot)
         await say(bot, "/delete")
         assert [(m.from_bot, m.text) for m in bot.world.visible(USER)] == [
-            (True, "Xong rồi. Mọi điều bạn đã kể với chúng tôi ở đây đều đã được xóa.")
+            (True, "Xong rồi. Mọi điều bạn đã kể với chúng tôi ở đây đều không còn nữa.")
         ]
 
 

@@ -16,7 +16,10 @@ not the ``flag`` of ``bot.values``).
 * ``nodes``: each node's shape: review date, links, store and purpose, buttons, calculators;
 * ``texts``: text length, placeholders, phone numbers;
 * ``variables``: variables set before use, of the right kind, compared sensibly;
-* ``paths``: required flows, unreachable nodes, loops that never wait.
+* ``paths``: required flows, unreachable nodes, loops that never wait;
+* ``first_lines`` and ``lengths``: what a phone shows (a neutral first line, at most 3 messages
+  a step and 700 characters a message). They need the translations and the renderer, so
+  ``check`` does not run them: ``bot.content_tools`` (``helpline flows check``) does.
 """
 
 from __future__ import annotations
