@@ -185,7 +185,7 @@ def _first_lines_schema() -> Schema:
         ("match", "deny"),
     )
     languages = {"type": "object", "additionalProperties": language}
-    types = {
+    types: dict[str, Schema] = {
         "version": {"const": 1},
         "header_max": {"type": "integer", "minimum": 0},
         "languages": languages,
