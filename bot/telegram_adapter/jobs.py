@@ -42,6 +42,7 @@ from bot.storage import (
     Locks,
     Purged,
     listen,
+    note_job,
     purge,
     reload_keys,
 )
@@ -286,6 +287,7 @@ async def wipe_idle(settings: Settings, parts: Parts) -> None:
         log.info("chat.swept", extra={"chats": len(left)})
     if wiped or left:
         parts.sender.wake.set()
+    await asyncio.to_thread(note_job, parts.database.engine, "idle_wipe")  # for 'doctor'
 
 
 def _sweep(records: Records, left: list[tuple[str, int]]) -> None:
