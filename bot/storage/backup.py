@@ -53,6 +53,10 @@ def backup(url: str, folder: Path, now: datetime | None = None) -> Made:
     source = sqlite_path(url)
     suffix = ".sqlite3" if source is not None else ".dump"
     target = folder / f"{PREFIX}{stamp}{suffix}"
+    again = 1
+    while target.exists():  # two in one second: the later one sorts after (``_`` > ``.``)
+        again += 1
+        target = folder / f"{PREFIX}{stamp}_{again}{suffix}"
     partial = folder / f".{target.name}.partial"
     partial.unlink(missing_ok=True)
     os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
