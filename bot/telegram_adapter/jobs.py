@@ -46,6 +46,7 @@ from bot.storage import (
     purge,
     reload_keys,
 )
+from bot.telegram_adapter.gauges import note_loops
 from bot.telegram_adapter.jobwatch import JobWatch
 from bot.telegram_adapter.parts import Parts
 from bot.telegram_adapter.sender import to_actions
@@ -263,6 +264,7 @@ async def heartbeat(settings: Settings, parts: Parts, state: dict[str, Any]) -> 
     """Every ``BEAT_EVERY`` seconds: the heartbeat, with what the clock last saw (``state``)."""
     while True:
         moving = liveness(parts, state["clock"])
+        note_loops(parts.metrics, moving)  # for the "not polling" alert
         await asyncio.to_thread(beat, settings.heartbeat_file, state["database"], moving)
         await asyncio.sleep(BEAT_EVERY)
 
