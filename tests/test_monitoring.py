@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.storage.counts import job_times
+from bot.telegram_adapter import jobs
 from bot.telegram_adapter.gauges import LOOP_TURNED, note_loops
 from bot.telegram_adapter.metrics import HELP, Metrics
 
@@ -153,3 +155,16 @@ async def test_polling_serves_metrics_with_the_desk_s_load_and_takes_no_update(
         update = bot.world.user_sends(1001, "/start", language_code="vi")
         assert await asyncio.to_thread(post_update, base + "/", update, "") == 404
         assert await asyncio.to_thread(bot.parts.worker.inbox.waiting, 5) == []
+
+
+@pytest.mark.asyncio
+async def test_the_idle_wipe_notes_its_run_for_doctor(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        engine = bot.parts.database.engine
+        for _ in range(100):  # the leader's first round runs as it starts
+            if "idle_wipe" in await asyncio.to_thread(job_times, engine):
+                break
+            await asyncio.sleep(0.05)
+        first = (await asyncio.to_thread(job_times, engine))["idle_wipe"]
+        await jobs.wipe_idle(bot.settings, bot.parts)
+        assert (await asyncio.to_thread(job_times, engine))["idle_wipe"] > first
