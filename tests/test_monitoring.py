@@ -152,9 +152,12 @@ async def test_polling_serves_metrics_with_the_desk_s_load_and_takes_no_update(
         assert "helpline_cases_open 1" in body and "helpline_desk_unclaimed_cases 1" in body
         assert "helpline_desk_oldest_unclaimed_seconds" in body
         assert (await asyncio.to_thread(fetch, base + "/healthz"))[0] == 200
-        update = bot.world.user_sends(1001, "/start", language_code="vi")
-        assert await asyncio.to_thread(post_update, base + "/", update, "") == 404
-        assert await asyncio.to_thread(bot.parts.worker.inbox.waiting, 5) == []
+        forged = {"update_id": 987654, "message": {"message_id": 1, "date": 0, "text": "/start",
+                  "chat": {"id": 1001, "type": "private"}}}  # fmt: skip
+        for path in ("/", "/telegram/hook", "/healthz/x"):
+            assert await asyncio.to_thread(post_update, base + path, forged, "") in (404, 405)
+        waiting = await asyncio.to_thread(bot.parts.worker.inbox.waiting, 50)
+        assert all(each.update_id != forged["update_id"] for each in waiting)
 
 
 @pytest.mark.asyncio
