@@ -78,7 +78,9 @@ def _sqlite(source: Path, target: Path) -> None:
     if not source.is_file():
         raise BackupError(f"no database file at {source}")
     with (
-        contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+        contextlib.closing(
+            sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+        ) as src,
         contextlib.closing(sqlite3.connect(target)) as dst,
     ):
         src.backup(dst)  # every page in one step: one consistent snapshot
