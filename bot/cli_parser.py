@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import textwrap
 from datetime import date
 from pathlib import Path
 from typing import TypeAlias
@@ -54,7 +55,7 @@ def action(where: Commands, name: str, *words: str) -> argparse.ArgumentParser:
     return where.add_parser(
         name,
         help=summary,
-        description=text,
+        description=textwrap.fill(text, 79),
         epilog=f"example:\n  {example}\n\nmore: {docs}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -232,7 +233,14 @@ def _operator_commands(commands: Commands) -> None:
         "helpline backup --to /var/backups/helpline --keep 30",
         "deploy/README.md (Backups)",
     )
-    backup.add_argument("--to", dest="folder", type=Path, required=True, metavar="FOLDER")
+    backup.add_argument(
+        "--to",
+        dest="folder",
+        type=Path,
+        required=True,
+        metavar="FOLDER",
+        help="a folder of its own (made 0700), never the key file's",
+    )
     backup.add_argument(
         "--keep", type=int, default=KEEP, metavar="N", help=f"backups to keep (default: {KEEP})"
     )
@@ -294,10 +302,16 @@ def _report_command(commands: Commands) -> None:
         "helpline report --from 2026-01-01 --to 2026-03-31 --format html --output q1.html",
         "docs/reports.md",
     )
-    report.add_argument("--from", dest="start", type=day, required=True, metavar="YYYY-MM-DD")
-    report.add_argument("--to", dest="end", type=day, required=True, metavar="YYYY-MM-DD")
-    report.add_argument("--format", choices=("md", "csv", "html"), default="md")
-    report.add_argument("--lang", choices=("en", "ja"), default="en")
+    report.add_argument(
+        "--from", dest="start", type=day, required=True, metavar="YYYY-MM-DD", help="first day"
+    )
+    report.add_argument(
+        "--to", dest="end", type=day, required=True, metavar="YYYY-MM-DD", help="last day (kept)"
+    )
+    report.add_argument(
+        "--format", choices=("md", "csv", "html"), default="md", help="default: md (Markdown)"
+    )
+    report.add_argument("--lang", choices=("en", "ja"), default="en", help="default: en")
     report.add_argument(
         "--output", type=Path, metavar="FILE", help="write here, not to the screen"
     )
