@@ -41,6 +41,7 @@ def parser() -> argparse.ArgumentParser:
     _flows_commands(commands)
     _i18n_commands(commands)
     _operator_commands(commands)
+    _backup_command(commands)
     _keys_commands(commands)
     _report_command(commands)
     return main
@@ -182,7 +183,7 @@ def _i18n_commands(commands: Commands) -> None:
 
 
 def _operator_commands(commands: Commands) -> None:
-    """``db``, ``purge``, ``doctor``, ``health`` and ``backup``: run by ``bot.operator_tools``."""
+    """``db``, ``purge``, ``doctor`` and ``health``: run by ``bot.operator_tools``."""
     db = commands.add_parser(
         "db", help="database maintenance", epilog="more: docs/storage.md (Databases)"
     )
@@ -223,6 +224,10 @@ def _operator_commands(commands: Commands) -> None:
         "helpline health || echo unhealthy",
         "docs/telegram.md (Liveness)",
     )
+
+
+def _backup_command(commands: Commands) -> None:
+    """``backup``: the database, never the keys (``bot.operator_backup``)."""
     backup = action(
         commands,
         "backup",
