@@ -18,31 +18,30 @@
     helpline purge                       remove cases and conversations past retention
     helpline doctor                      check the installation, one line per check
     helpline health                      is the running bot alive? (container health checks)
+    helpline backup --to FOLDER [--keep N]   back up the database (never the keys)
     helpline report --from D --to D [--format md|csv|html] [--lang en|ja] [--output FILE]
 
 A composition root: reads the settings, builds the pieces and prints. ``main`` takes argv and
-streams so tests can call it directly.
+streams so tests can call it directly; the words of each command (help, examples, dates) are
+``bot.cli_parser``'s.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
-from typing import TextIO, TypeAlias
+from typing import TextIO
 
-from bot import __version__
 from bot.assemble import build_helpline
+from bot.cli_parser import parser
 from bot.config import ConfigError, Settings
 from bot.console import Console
 from bot.console_desk import TerminalDesk, drain, terminal_settings
 from bot.content_tools import flows_command, i18n_command
 from bot.desk.roster import RosterError, read_roster
 from bot.flowdefs.folder import FlowError
-from bot.i18n.locales import LANGUAGES
 from bot.logs import configure
 from bot.operator_tools import operator_command
 from bot.service.desk import DeskRules
@@ -51,133 +50,6 @@ from bot.storage.connection import DatabaseError
 from bot.storage.database import open_database
 from bot.storage.keys import KeysError
 
-_Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-"""What ``add_subparsers`` returns: where each sub-command is added."""
-
-
-def _parser() -> argparse.ArgumentParser:
-    """The command line, built one group of sub-commands at a time."""
-    parser = argparse.ArgumentParser(
-        prog="helpline",
-        description="A confidential helpline for technical intern trainees in Japan.",
-    )
-    parser.add_argument("--version", action="version", version=f"helpline {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _chat_commands(commands)
-    _flows_commands(commands)
-    _i18n_commands(commands)
-    _operator_commands(commands)
-    _report_command(commands)
-    return parser
-
-
-def _chat_commands(commands: _Commands) -> None:
-    """``run`` and ``chat``: the helpline itself."""
-    commands.add_parser("run", help="start the helpline (Telegram, or the terminal chat)")
-    chat = commands.add_parser("chat", help="chat with the helpline in this terminal")
-    chat.add_argument("--lang", choices=LANGUAGES, help="skip the language picker")
-    chat.add_argument(
-        "--record", type=Path, metavar="FILE", help="save the conversation as a transcript test"
-    )
-    chat.add_argument(
-        "--desk",
-        action="store_true",
-        help="play the union desk too: lines starting with @ are the volunteer's (docs/desk.md)",
-    )
-
-
-def _flows_commands(commands: _Commands) -> None:
-    """``flows check | graph | test | schema``."""
-    flows = commands.add_parser("flows", help="check, draw and test the flow files")
-    flow_commands = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
-    check = flow_commands.add_parser("check", help="check flows, data and translations")
-    check.add_argument("--strict", action="store_true", help="fail on warnings too")
-    check.add_argument(
-        "--lengths", action="store_true", help="list the longest steps in each language"
-    )
-    flow_commands.add_parser(
-        "schema",
-        help="write the JSON Schemas editors use (flows/schema/)",
-        description="Write the JSON Schemas of the flow and data files into flows/schema/, "
-        "from the checker's own key tables. Run it after adding a key to a reader; a test fails "
-        "while the written files differ. Example: 'helpline flows schema'. See docs/flows.md.",
-    )
-    graph = flow_commands.add_parser(
-        "graph",
-        help="draw a flow as Mermaid or DOT, or (with no flow) how the flows link",
-        description="Draw one flow (node ids, texts, a legend) or, with no flow named, an "
-        "overview of the flows and how they lead into one another. Example: "
-        "'helpline flows graph wages --lang vi > wages.mmd'. See docs/flows.md.",
-    )
-    graph.add_argument("flow", nargs="?", help="the flow's name, e.g. wages; none: the overview")
-    graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
-    graph.add_argument(
-        "--lang", default="en", help="the language of the texts: en (default), vi, zh_Hans, ja"
-    )
-    test = flow_commands.add_parser("test", help="run the transcripts in flows/tests/")
-    test.add_argument("files", nargs="*", type=Path, help="transcripts (default: all)")
-    test.add_argument("--update", action="store_true", help="rewrite expected paths and replies")
-    test.add_argument(
-        "--min-coverage",
-        type=float,
-        default=0.0,
-        metavar="PCT",
-        help="fail if any language reaches fewer than PCT%% of the nodes",
-    )
-
-
-def _i18n_commands(commands: _Commands) -> None:
-    """``i18n extract | update | compile | check | review LANG``."""
-    i18n = commands.add_parser(
-        "i18n", help="extract, update, compile, check and review translations"
-    )
-    i18n.add_argument("action", choices=("extract", "update", "compile", "check", "review"))
-    i18n.add_argument(
-        "lang", nargs="?", help="with 'review': the language whose fuzzy entries to show (vi, ...)"
-    )
-
-
-def _operator_commands(commands: _Commands) -> None:
-    """``db``, ``keys``, ``purge``, ``doctor`` and ``health``: run by ``bot.operator_tools``."""
-    db = commands.add_parser("db", help="database maintenance")
-    db.add_argument("action", choices=("upgrade",))
-    keys = commands.add_parser(
-        "keys", help="master keys: add a new one, re-wrap data keys, retire an old one"
-    )
-    keys.add_argument("action", choices=("new", "rotate", "retire"))
-    keys.add_argument("key_id", nargs="?", help="with 'retire': the old master key's id")
-    keys.add_argument(
-        "--file",
-        type=Path,
-        metavar="PATH",
-        help="with 'new' on a new installation: write a new key file there (kept apart from "
-        "the database)",
-    )
-    commands.add_parser("purge", help="remove cases and conversations past their retention")
-    commands.add_parser("doctor", help="check configuration, database, keys and content")
-    commands.add_parser("health", help="exit 0 if the running bot is healthy (for containers)")
-
-
-def _report_command(commands: _Commands) -> None:
-    """``report``: the counts for advocacy over a period."""
-    report = commands.add_parser(
-        "report", help="counts for advocacy: topics, findings, prefectures (small counts hidden)"
-    )
-    report.add_argument("--from", dest="start", type=_date, required=True, metavar="YYYY-MM-DD")
-    report.add_argument("--to", dest="end", type=_date, required=True, metavar="YYYY-MM-DD")
-    report.add_argument("--format", choices=("md", "csv", "html"), default="md")
-    report.add_argument("--lang", choices=("en", "ja"), default="en")
-    report.add_argument(
-        "--output", type=Path, metavar="FILE", help="write here, not to the screen"
-    )
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date like 2026-01-31: '{text}'") from None
-
 
 def main(
     argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None
@@ -185,7 +57,7 @@ def main(
     """Run the command line; return the exit status."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         settings = Settings.from_env(os.environ)
     except ConfigError as error:
@@ -204,7 +76,7 @@ def main(
             case "flows":
                 return flows_command(settings, args, stdout)
             case "i18n":
-                return i18n_command(settings, args.action, stdout, args.lang)
+                return i18n_command(settings, args.action, stdout, getattr(args, "lang", None))
             case _:
                 return operator_command(settings, args, stdout)
     except FlowError as error:

@@ -75,6 +75,8 @@ class Settings:
     """Set: Telegram posts updates here (webhook mode); unset: the helpline polls."""
     webhook_listen: tuple[str, int] = ("127.0.0.1", 8080)
     webhook_secret: Secret | None = None
+    metrics_listen: tuple[str, int] | None = None
+    """Polling mode: serve ``/healthz`` and ``/metrics`` here (a webhook serves them anyway)."""
     failpoint: str | None = None
     """For the fault tests only: ``name:count`` kills the process at that point."""
 
@@ -130,6 +132,7 @@ class Settings:
             webhook_url=webhook_url,
             webhook_listen=read.address("HELPLINE_WEBHOOK_LISTEN", ("127.0.0.1", 8080)),
             webhook_secret=_secret(webhook_secret),
+            metrics_listen=_optional(read.address("HELPLINE_METRICS_LISTEN", ("", 0))),
             failpoint=read.text("HELPLINE_FAILPOINT"),
         )
         if read.problems:
@@ -228,6 +231,10 @@ def _keys(read: _Reader, data_dir: Path) -> tuple[Secret | None, Secret | None, 
         Path(read.text("HELPLINE_KEY_FILE") or data_dir / "keys.json"),
         (read.text("HELPLINE_REQUIRE_KEYS") or "").lower() in TRUE,
     )
+
+
+def _optional(address: tuple[str, int]) -> tuple[str, int] | None:
+    return address if address[0] else None
 
 
 def _secret(value: str | None) -> Secret | None:

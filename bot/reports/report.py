@@ -57,6 +57,10 @@ WORDS: dict[str, dict[str, str]] = {
             f"withheld too, shown as {WITHHELD} (it may be any size). Nothing here identifies "
             "anyone."
         ),
+        "empty": (
+            "Nothing was counted in this period: no case was closed or removed in these months, "
+            "and no topic flow was gone through. Check the dates (--from, --to)."
+        ),
         "open_now": "Cases open now",
         "total": "Total",
         "cases": "Cases counted",
@@ -109,6 +113,10 @@ WORDS: dict[str, dict[str, str]] = {
             f"されないよう秘匿した件数は「{WITHHELD}」と表示します（件数の多少を問いません）。"
             "質問フローの完了数も含みます。個人を特定できる情報は含みません。"
         ),
+        "empty": (
+            "この期間に集計されたものはありません（終了・削除された相談も、完了した質問フローも"
+            "ありません）。期間（--from、--to）をご確認ください。"
+        ),
         "open_now": "現在対応中の相談",
         "total": "合計",
         "cases": "集計対象の相談",
@@ -156,6 +164,8 @@ class Report:
     tables: list[Table]
     open_now: int
     prefecture_name: Callable[[str], str]
+    empty: bool = False
+    """Nothing at all was counted in the period: the report says so in a sentence."""
 
     def word(self, key: str, dimension: str = "", lang: str | None = None) -> str:
         """A label in the report's language.
@@ -206,7 +216,8 @@ def make_report(
         }
         if cells or dimension == "cases":
             tables.append(build(dimension, cells, months, exclusive=exclusive, order=order))
-    return Report(lang, start, end, made, months, tables, open_now, prefecture_name)
+    empty = not any(month in months for (_, _, month) in counts)
+    return Report(lang, start, end, made, months, tables, open_now, prefecture_name, empty)
 
 
 def to_markdown(report: Report) -> str:
@@ -221,6 +232,8 @@ def to_markdown(report: Report) -> str:
         "",
         f"{report.word('open_now')}: {report.open_shown()}",
     ]
+    if report.empty:
+        out += ["", f"**{report.word('empty')}**"]
     for table in report.tables:
         out += ["", f"## {report.word(table.dimension)}", ""]
         out.append("| | " + " | ".join(_column(report, c) for c in table.columns) + " |")
@@ -265,6 +278,8 @@ def to_html(report: Report, charts: bool = True) -> str:
         f"<p>{html.escape(report.word('note'))}</p>",
         f"<p>{html.escape(report.word('open_now'))}: {report.open_shown()}</p>",
     ]
+    if report.empty:
+        parts.append(f"<p><strong>{html.escape(report.word('empty'))}</strong></p>")
     drawn = _charts(report) if charts else {}
     for table in report.tables:
         parts.append(f"<h2>{html.escape(report.word(table.dimension))}</h2>")

@@ -13,6 +13,8 @@ What it offers (this module is its face; adapters import from here, not from its
   outbox's doorbell; ``purge`` for the retention job; ``Keyring`` for chat pseudonyms;
   ``reload_keys`` (learn the key file's keys while running) and ``KeyUse`` (this process's
   marker on the master key it wraps with, so ``helpline keys retire`` never retires it early);
+  ``note_job`` (when a clock job last completed) and ``desk_waiting`` (open and unclaimed cases,
+  for the desk's gauges);
 * ``DatabaseError``: the database is unreachable, try again later.
 
 What it may do: it is the only package that imports SQLAlchemy, Alembic and cryptography, and
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 from bot.storage import audit  # noqa: F401 - installs the audit's append-only guard (D7)
 from bot.storage.connection import DatabaseError
+from bot.storage.counts import DeskLoad, desk_waiting, note_job
 from bot.storage.crypto import Keyring
 from bot.storage.database import Database, open_database
 from bot.storage.inbox import Arrived, Inbox, Waiting
@@ -49,6 +52,7 @@ __all__ = [
     "Arrived",
     "Database",
     "DatabaseError",
+    "DeskLoad",
     "Held",
     "Inbox",
     "KeyUse",
@@ -62,7 +66,9 @@ __all__ = [
     "SqlRecords",
     "SqlUnit",
     "Waiting",
+    "desk_waiting",
     "listen",
+    "note_job",
     "open_database",
     "purge",
     "reload_keys",

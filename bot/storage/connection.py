@@ -11,6 +11,9 @@ bytes: until then the log keeps the old versions of every page a deletion touche
 included), and ``secure_delete`` overwrites deleted rows in the main file only when their pages
 get there. It runs after every deletion of a case or conversation, after each purge and on start
 (which covers a crash between a deletion and its checkpoint).
+
+``read_only_engine`` is for looking only (``helpline doctor``): it never creates the SQLite
+file or its folder.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from bot.records import RecordsUnavailable
 
 log = logging.getLogger(__name__)
+logging.getLogger("alembic").setLevel(logging.WARNING)
+"""Alembic's INFO lines ("Context impl SQLiteImpl.", each step) are noise in the operator's
+commands and say nothing the helpline's own events do not; its warnings and errors still show."""
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_FILE = "helpline.sqlite3"
@@ -42,6 +48,10 @@ BUSY_TIMEOUT_MS = 5000
 
 class DatabaseError(RecordsUnavailable):
     """The database cannot be reached or migrated; the message says what to check."""
+
+
+class NoDatabase(DatabaseError):
+    """The SQLite file does not exist yet (``read_only_engine`` never creates it)."""
 
 
 @contextmanager
@@ -116,6 +126,28 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def read_only_engine(url: str) -> Engine:
+    """An engine for looking only (``helpline doctor``): it creates no folder and no file.
+
+    SQLite is opened read-only (``mode=ro``); a missing file raises ``NoDatabase``. PostgreSQL
+    is opened as usual (connecting creates nothing).
+    """
+    path = sqlite_path(url)
+    if path is None:
+        return make_engine(url)
+    if not path.is_file():
+        raise NoDatabase(f"no database file at {path}")
+    return create_engine(f"sqlite:///file:{path.resolve()}?mode=ro&uri=true")
 
 
 CHECKPOINT_TRIES = 3

@@ -5,7 +5,7 @@
   ids, message ids too old to delete on Telegram, and audit rows older than the audit period
   (``HELPLINE_AUDIT_DAYS``). After a purge no row of a purged case remains in any table (goal
   D5), and SQLite's log is checkpointed and truncated, so that the removed data keys do not
-  linger there either.
+  linger there either. Each purge notes when it ran (``counts.note_job``, for ``doctor``).
 * ``rotate`` re-wraps every data key under the active master key, in small committed batches:
   killed at any point, it can simply be run again (goal D3). It reports which master keys are
   still in use, so that an old one can be removed from the configuration afterwards.
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.storage.connection import checkpoint
+from bot.storage.counts import note_job
 from bot.storage.crypto import CryptoError, Keyring, envelope_key_id
 from bot.storage.models import (
     AuditRow,
@@ -122,6 +123,7 @@ def purge(
                     )
                 )
     checkpoint(engine)
+    note_job(engine, "purge", now)
     return Purged(cases, conversations, other, tuple(threads))
 
 

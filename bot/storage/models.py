@@ -314,3 +314,15 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     case_public_id: Mapped[str | None] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(String(64), default="")
+
+
+class JobRunRow(Base):
+    """When each of the clock's jobs (the purge, the idle wipe) last completed: for ``doctor``.
+
+    One row per job name (fixed words chosen in code); nothing about anyone.
+    """
+
+    __tablename__ = "job_runs"
+
+    job: Mapped[str] = mapped_column(String(32), primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(Moment())

@@ -42,9 +42,11 @@ from bot.storage import (
     Locks,
     Purged,
     listen,
+    note_job,
     purge,
     reload_keys,
 )
+from bot.telegram_adapter.gauges import note_loops
 from bot.telegram_adapter.jobwatch import JobWatch
 from bot.telegram_adapter.parts import Parts
 from bot.telegram_adapter.sender import to_actions
@@ -262,6 +264,7 @@ async def heartbeat(settings: Settings, parts: Parts, state: dict[str, Any]) -> 
     """Every ``BEAT_EVERY`` seconds: the heartbeat, with what the clock last saw (``state``)."""
     while True:
         moving = liveness(parts, state["clock"])
+        note_loops(parts.metrics, moving)  # for the "not polling" alert
         await asyncio.to_thread(beat, settings.heartbeat_file, state["database"], moving)
         await asyncio.sleep(BEAT_EVERY)
 
@@ -286,6 +289,7 @@ async def wipe_idle(settings: Settings, parts: Parts) -> None:
         log.info("chat.swept", extra={"chats": len(left)})
     if wiped or left:
         parts.sender.wake.set()
+    await asyncio.to_thread(note_job, parts.database.engine, "idle_wipe")  # for 'doctor'
 
 
 def _sweep(records: Records, left: list[tuple[str, int]]) -> None:

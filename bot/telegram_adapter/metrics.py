@@ -35,6 +35,12 @@ HELP = {
     "helpline_update_seconds": "Time to handle one update, from the inbox to the outbox.",
     "helpline_queue_depth": "Waiting now (queue: inbox or outbox).",
     "helpline_database_up": "1 if the database answered the last scrape.",
+    "helpline_cases_open": "Cases open now.",
+    "helpline_desk_unclaimed_cases": "Open cases no volunteer has claimed.",
+    "helpline_desk_oldest_unclaimed_seconds": "How long the oldest unclaimed case has waited.",
+    "helpline_loop_last_turn_timestamp_seconds": "When each loop last turned (Unix time; loop: "
+    "intake (its last poll), worker, sender, clock).",
+    "helpline_actions_given_up_total": "Outbox actions given up (outcome, do: what it was).",
 }
 
 

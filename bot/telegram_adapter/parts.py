@@ -30,6 +30,8 @@ class Parts:
     sender: Sender
     desk: Group | None = None
     webhook_port: int | None = None
+    metrics_port: int | None = None
+    """Polling with ``HELPLINE_METRICS_LISTEN``: where ``/metrics`` is served."""
     metrics: Metrics = field(default_factory=Metrics)
     key_use: KeyUse | None = None
     """This process's marker on the master key it wraps with (``bot.storage.keyuse``)."""

@@ -46,7 +46,6 @@ from bot.service import Helpline
 from bot.service.desk import DeskRules, DeskSettings
 from bot.storage import (
     Database,
-    DatabaseError,
     Inbox,
     KeyUse,
     Ledger,
@@ -55,6 +54,7 @@ from bot.storage import (
     open_database,
 )
 from bot.telegram_adapter import jobs
+from bot.telegram_adapter.gauges import gauges, polling
 from bot.telegram_adapter.group import Group
 from bot.telegram_adapter.intake import ALLOWED_UPDATES, POLL_SECONDS, Intake
 from bot.telegram_adapter.limits import RateLimits
@@ -362,7 +362,7 @@ async def _start_intake(
 ) -> asyncio.Task[None] | WebhookServer:
     if settings.webhook_url is None:
         await parts.bot.delete_webhook()
-        return asyncio.create_task(parts.intake.poll(stop))
+        return asyncio.create_task(polling(settings, parts, stop))
     secret = settings.webhook_secret.reveal() if settings.webhook_secret else ""
     path = "/" + settings.webhook_url.split("://", 1)[-1].partition("/")[2]
     server = WebhookServer(parts.intake, parts.bot, path, secret, lambda: gauges(parts))
@@ -371,18 +371,6 @@ async def _start_intake(
         settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
     )
     return server
-
-
-def gauges(parts: Parts) -> dict[str, dict[str, float]]:
-    """Queue depths and whether the database answers, for ``/metrics`` and ``/healthz``."""
-    try:
-        inbox, outbox = parts.intake.inbox.size(), parts.sender.outbox.size()
-    except DatabaseError:
-        return {"helpline_database_up": {"": 0}}
-    return {
-        "helpline_database_up": {"": 1},
-        "helpline_queue_depth": {"queue=inbox": inbox, "queue=outbox": outbox},
-    }
 
 
 async def _stop_intake(intake: asyncio.Task[None] | WebhookServer, parts: Parts) -> None:

@@ -10,6 +10,7 @@ database is down it answers 503, so Telegram delivers the update again later.
 For the operator, on the same port: ``GET /healthz`` (200 while the database answers, else
 503) and ``GET /metrics`` (Prometheus text: counts and latencies, never content). The reverse
 proxy forwards only the webhook path, so these stay on the machine (``deploy/Caddyfile``).
+Without a path (polling mode, ``bot.telegram_adapter.gauges.polling``) it serves those two only.
 """
 
 from __future__ import annotations
@@ -43,13 +44,14 @@ class WebhookServer:
         self,
         intake: Intake,
         bot: Bot,
-        path: str,
+        path: str | None,
         secret: str,
         gauges: Callable[[], Mapping[str, Mapping[str, float]]] | None = None,
     ) -> None:
         self.intake = intake
         self.bot = bot
         self.path = path
+        """None: no webhook here, only ``/healthz`` and ``/metrics`` (polling mode)."""
         self.secret = secret
         self.gauges = gauges or (dict)
         """Values of the moment (queue depths, whether the database answers); may block."""
@@ -125,7 +127,7 @@ class WebhookServer:
         if length > MAX_BODY:
             return 413, False, ""
         body = await reader.readexactly(length) if length else b""
-        if target != self.path:
+        if self.path is None or target != self.path:
             return 404, keep, target
         if method != "POST":
             return 405, keep, target
