@@ -2,8 +2,11 @@
 
 ``finish`` asks the desk to take over the chat's case (a ``DeskRequest``) and tells the trainee
 what happens next: the desk will answer here, or in the mailbox; when the desk is closed, when
-it opens. With the desk connected the chat is then at the desk (``Mode.DESK``). Without a desk,
-the trainee is told honestly that no volunteer can be reached. Decides nothing else.
+it opens. An urgent request says only that someone will write as soon as possible (an urgent
+case pings the on-call volunteers at any hour, so opening hours are not the trainee's concern)
+and that the numbers still hold. With the desk connected the chat is then at the desk
+(``Mode.DESK``). Without a desk, the trainee is told honestly that no volunteer can be reached.
+Decides nothing else.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ def finish(call: Call, conversation: Conversation, urgent: bool, reason: str) ->
     if not call.host.desk_connected:
         call.out.append(call.system("desk_unavailable", lang))
         return replace(conversation, mode=Mode.CHAT, scratch={})
+    if urgent:
+        call.out.append(call.system("handoff_urgent", lang))
+        return replace(conversation, mode=Mode.DESK, scratch={})
     mailbox = replies_wait(conversation)
     call.out.append(call.system("handoff_mailbox" if mailbox else "handoff_asked", lang))
     office, now = call.host.office, call.host.clock()
