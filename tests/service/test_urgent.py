@@ -216,3 +216,25 @@ def test_every_step_of_the_path_fits_three_messages_of_700_characters(lang: str)
         replies = [item for item in turn.out if isinstance(item, Reply)]
         assert len(replies) <= 3
         assert all(len(reply.text) <= 700 for reply in replies), [len(r.text) for r in replies]
+
+
+def test_an_urgent_request_on_a_case_whose_replies_wait_keeps_that_choice(
+    records: Records,
+) -> None:
+    helpline = helpline_on(records, desk=True)
+    send(helpline, Opened("en"))
+    press(helpline, "lang:en")
+    send(helpline, engine.CommandGiven(engine.Command.PERSON))
+    for data in (YES, SKIP, "dialog:none"):  # agree, no note, replies wait in the mailbox
+        press(helpline, data)
+    send(helpline, engine.TextEntered(PIN))
+    send(helpline, engine.TextEntered(PIN))
+    press(helpline, "menu.topics.4")  # a button of the menu still on screen: leaves the desk
+    turn = press(helpline, CONFINED)
+    request = next(item for item in turn.out if isinstance(item, DeskRequest))
+    assert request.urgent
+    # nobody will write here, so that is not promised; the mailbox is named; three messages
+    assert nodes(turn) == ["emergency.call_now", "emergency.otit_sos", "system.handoff_mailbox"]
+    with records.unit() as unit:
+        case = unit.desk_case(request.case)
+    assert case is not None and case.reply_mode == "mailbox" and case.address is None
