@@ -166,12 +166,7 @@ def test_a_danger_answer_shows_emergency_help_and_hands_off_urgently(flows: Flow
     step = advance(flows, step.state, press(step, 4), TODAY)  # "I do not feel safe"
     assert at(step) == ("safety", "check")
     step = advance(flows, step.state, press(step, 2), TODAY)  # taken home against my will
-    assert says(step) == [
-        "emergency.call_now",
-        "emergency.self_harm",
-        "emergency.otit_sos",
-        "emergency.after",
-    ]
+    assert says(step) == ["emergency.call_now", "emergency.otit_sos", "emergency.after"]
     assert step.effects[-1] == Handoff(True, "danger", "safety", "check")
     assert at(step) == ("emergency", "after")
     assert step.state is not None

@@ -15,9 +15,10 @@ from bot.calculators.base import (
     Param,
     ReferenceData,
 )
+from bot.calculators.dorm import DORM_SHARE
 from bot.calculators.wage_check import WAGE_CHECK
 
-CALCULATORS: Mapping[str, Calculator] = {calc.name: calc for calc in (WAGE_CHECK,)}
+CALCULATORS: Mapping[str, Calculator] = {calc.name: calc for calc in (WAGE_CHECK, DORM_SHARE)}
 
 __all__ = [
     "CALCULATORS",

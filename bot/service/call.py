@@ -33,6 +33,8 @@ from bot.values import Text, Value
 LANGUAGE_DATA = "lang:"
 """Prefix of the language picker's button data (``lang:vi``)."""
 YES, NO, SKIP = "dialog:yes", "dialog:no", "dialog:skip"
+PIN_ASK = "dialog:pin"
+"""The button that offers a PIN after an urgent handoff (``bot.service.pin.later``)."""
 HERE, HOURS, NOWHERE = "dialog:here", "dialog:hours", "dialog:none"
 """The dialogs' buttons (how replies may reach the trainee: here, in safe hours, nowhere)."""
 

@@ -1,9 +1,13 @@
 """Handing a case to the union desk, once the trainee agreed and said how replies may reach them.
 
 ``finish`` asks the desk to take over the chat's case (a ``DeskRequest``) and tells the trainee
-what happens next: the desk will answer here, or in the mailbox; when the desk is closed, when
-it opens. With the desk connected the chat is then at the desk (``Mode.DESK``). Without a desk,
-the trainee is told honestly that no volunteer can be reached. Decides nothing else.
+what happens next: the desk will answer here, or in the mailbox (as the case's reply mode says);
+when the desk is closed, when it opens. An urgent request whose replies come here says only
+that someone will write as soon as possible and that the numbers still hold: an urgent case
+pings the on-call volunteers at any hour, so opening hours are not said. One whose replies wait
+(safe hours, the mailbox) keeps the trainee's choice and gets the ordinary notice. With the desk
+connected the chat is then at the desk (``Mode.DESK``). Without a desk, the trainee is told
+honestly that no volunteer can be reached. Decides nothing else.
 """
 
 from __future__ import annotations
@@ -25,6 +29,16 @@ def replies_wait(conversation: Conversation) -> bool:
     return conversation.scratch.get("replies") == "mailbox"
 
 
+def _reply_mode(call: Call, case: str) -> str:
+    """How the case's replies reach the trainee: here, in safe hours, or the mailbox.
+
+    Only with ``here`` may the trainee be told that someone will write here soon; an urgent
+    request on a case whose replies wait keeps the trainee's choice and its ordinary notices.
+    """
+    status = call.unit.case_status(case)
+    return status.reply_mode if status is not None else "here"
+
+
 def finish(call: Call, conversation: Conversation, urgent: bool, reason: str) -> Conversation:
     """Ask the desk to take over the chat's case; tell the trainee what happens next."""
     lang = conversation.lang
@@ -35,10 +49,14 @@ def finish(call: Call, conversation: Conversation, urgent: bool, reason: str) ->
     if not call.host.desk_connected:
         call.out.append(call.system("desk_unavailable", lang))
         return replace(conversation, mode=Mode.CHAT, scratch={})
-    mailbox = replies_wait(conversation)
+    replies = _reply_mode(call, conversation.case)
+    if urgent and replies == "here":
+        call.out.append(call.system("handoff_urgent", lang))
+        return replace(conversation, mode=Mode.DESK, scratch={})
+    mailbox = replies_wait(conversation) or replies == "mailbox"
     call.out.append(call.system("handoff_mailbox" if mailbox else "handoff_asked", lang))
     office, now = call.host.office, call.host.clock()
-    if office is not None and not office.is_open(now):
+    if not urgent and office is not None and not office.is_open(now):  # urgent: on call
         opens = office.next_open(now).astimezone(JST)
         when: dict[str, Value] = {"day": Day(opens.date()), "time": Text(f"{opens:%H:%M}")}
         call.out.append(call.system("desk_closed_now", lang, when))

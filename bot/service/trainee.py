@@ -20,8 +20,8 @@ from bot.conversation import Conversation, Mode
 from bot.effects import Wipe
 from bot.events import DeleteAsked, HelpAsked, Incoming, Opened, ResumeAsked
 from bot.i18n.locales import LANGUAGES, SOURCE, guess
-from bot.service import consent, deletion, dialogs, handoff, resume
-from bot.service.call import LANGUAGE_DATA, Back, Call, picker_order
+from bot.service import consent, deletion, dialogs, handoff, pin, resume
+from bot.service.call import LANGUAGE_DATA, PIN_ASK, Back, Call, picker_order
 from bot.textnorm import fold
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,8 @@ def run(call: Call, event: Incoming) -> None:
             advance(call, _chatting(conversation), engine.Started())
         case engine.CommandGiven() if conversation.mode is not Mode.CHAT:
             advance(call, _chatting(conversation), event)  # a command leaves any dialog
+        case engine.ButtonPressed(data=data) if data == PIN_ASK and _handed(conversation):
+            settle(call, pin.offer(call, conversation, required=False, handed=True))
         case _ if conversation.mode is Mode.LANGUAGE:
             pick_language(call, conversation, event)
         case _ if conversation.mode is not Mode.CHAT:
@@ -67,6 +69,11 @@ def run(call: Call, event: Incoming) -> None:
             pick_language(call, conversation, event)
         case _:
             advance(call, conversation, event)
+
+
+def _handed(conversation: Conversation) -> bool:
+    """Whether the chat's case is with the desk and no dialog waits (a PIN may be offered)."""
+    return conversation.case is not None and conversation.mode in (Mode.CHAT, Mode.DESK)
 
 
 def _chatting(conversation: Conversation) -> Conversation:

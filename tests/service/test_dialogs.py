@@ -169,11 +169,10 @@ def test_a_danger_answer_shows_the_numbers_before_asking_for_consent(world: Worl
     world.press("menu.topics.4")
     turn = world.press("safety.check.0")
     shown = nodes(turn)
-    assert shown[0] == "emergency.call_now" and shown[-1] == "system.consent"
+    assert shown[0] == "emergency.call_now" and shown[-1] == "system.consent_urgent"
     assert "emergency.after" not in shown  # its question waits until consent is settled
-    world.press(YES)
-    turn = world.press(SKIP)
-    assert DeskRequest(True, "danger", world.case() or "") in turn.out
+    turn = world.press(YES)  # one tap: the desk is asked at once, before any PIN
+    assert turn.out[0] == DeskRequest(True, "danger", world.case() or "")
     assert nodes(turn)[-1] == "emergency.after"
 
 

@@ -60,7 +60,7 @@ STEPS = [
     ("press", "menu.topics.1"),
     ("say", "/menu"),
     ("press", "menu.topics.4"),
-    ("press", "safety.check.5"),  # none of these: no danger
+    ("press", "safety.check.6"),  # none of these: no danger
     ("say", "/menu"),
 ]
 assert len(STEPS) == ROUNDS

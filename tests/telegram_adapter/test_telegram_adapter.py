@@ -269,7 +269,7 @@ async def test_telegram_saying_429_and_the_chat_limit_are_obeyed(tmp_path: Path)
         assert bot.world.bot_texts(USER)[0].startswith("Chọn ngôn ngữ")
         await press(bot, "lang:vi")
         await press(bot, "menu.topics.4")
-        await press(bot, "safety.check.0")  # the emergency texts: five messages at once
+        await press(bot, "safety.check.0")  # the emergency texts: three messages at once
         assert bot.world.max_sends_in_window(USER, 1.0) <= 3
         assert bot.world.max_sends_in_window(USER, 3.0) <= 5
 
