@@ -13,6 +13,8 @@
                                          add a master key (or a new key file); re-wrap every
                                          data key with it; remove an old one nothing needs
     helpline purge                       remove cases and conversations past retention
+    helpline staff enrol [--hours N] | list | revoke ID
+                                         volunteers who may see a case's content
     helpline doctor                      check the installation, one line per check
     helpline health                      is the running bot alive? (container health checks)
     helpline report --from D --to D [--format md|csv|html] [--lang en|ja] [--output FILE]
@@ -127,6 +129,12 @@ def _operator_commands(commands: _Commands) -> None:
         "the database)",
     )
     commands.add_parser("purge", help="remove cases and conversations past their retention")
+    staff = commands.add_parser(
+        "staff", help="volunteers who may see a case's content: enrol, list, revoke"
+    )
+    staff.add_argument("action", choices=("enrol", "list", "revoke"))
+    staff.add_argument("staff_id", nargs="?", help="with 'revoke': the id 'list' shows")
+    staff.add_argument("--hours", type=int, help="with 'enrol': how long the code is valid (24)")
     commands.add_parser("doctor", help="check configuration, database, keys and content")
     commands.add_parser("health", help="exit 0 if the running bot is healthy (for containers)")
 

@@ -20,6 +20,7 @@ from bot.flowdefs.folder import load_flowset
 from bot.flowdefs.problems import errors
 from bot.i18n import tools as i18n_tools
 from bot.operator_keys import key_file_new, keys_new, keys_retire, keys_rotate
+from bot.operator_staff import staff_command
 from bot.reports.report import make_report, to_csv, to_html, to_markdown
 from bot.storage.connection import default_url, make_engine, pending_migrations, upgrade
 from bot.storage.counts import open_cases, read_tallies
@@ -63,6 +64,8 @@ def operator_command(settings: Settings, args: argparse.Namespace, stdout: TextI
             return 2
         case "health", _:
             return health(settings, stdout)
+        case "staff", _:
+            return staff_command(settings, args, stdout)
         case "report", _:
             return _report(settings, args, stdout)
         case "purge", _:
