@@ -59,6 +59,10 @@ class Recorded:
             yield _Noting(unit, noted)  # type: ignore[misc]
         self.queued += noted
 
+    def staff_pin_key(self, staff: str, pin: str) -> str:
+        """The inner records' staff PIN key (the step-up's slow KDF)."""
+        return self.inner.staff_pin_key(staff, pin)
+
 
 class _Noting:
     def __init__(self, unit: Unit, noted: list[tuple[str, Action]]) -> None:
