@@ -35,9 +35,10 @@ from typing import TextIO, TypeAlias
 
 from bot import __version__
 from bot.assemble import build_helpline
+from bot.clock import utcnow
 from bot.config import ConfigError, Settings
 from bot.console import Console
-from bot.console_desk import TerminalDesk, drain, terminal_settings
+from bot.console_desk import VOLUNTEER, TerminalDesk, drain, terminal_settings
 from bot.content_tools import flows_command, i18n_command
 from bot.desk.roster import RosterError, read_roster
 from bot.flowdefs.folder import FlowError
@@ -49,6 +50,7 @@ from bot.storage import Outbox
 from bot.storage.connection import DatabaseError
 from bot.storage.database import open_database
 from bot.storage.keys import KeysError
+from bot.storage.unit_staff import enrolment_unless_enrolled
 
 _Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What ``add_subparsers`` returns: where each sub-command is added."""
@@ -235,5 +237,7 @@ def _chat(
         roster = read_roster(settings.roster_path)
         rules = DeskRules(helpline, database.records, terminal_settings(roster))
         outbox = Outbox(database.engine, database.keys.keyring)
-        terminal_desk = TerminalDesk(rules, drain(outbox), stdout)
+        keyring = database.keys.keyring
+        code = enrolment_unless_enrolled(database.engine, keyring, VOLUNTEER, utcnow)
+        terminal_desk = TerminalDesk(rules, drain(outbox), stdout, code)
     return Console(helpline, stdin, stdout, terminal_desk).run(lang, record)

@@ -127,6 +127,17 @@ def new_enrolment(
     return code, now + ttl
 
 
+def enrolment_unless_enrolled(
+    engine: Engine, keyring: Keyring, user_id: int, clock: Callable[[], datetime]
+) -> str | None:
+    """A one-time code for a volunteer (the terminal's), unless they enrolled before."""
+    with Session(engine) as session:
+        key = keyring.pseudonym("staff", user_id)
+        if session.scalars(select(StaffRow.id).where(StaffRow.key == key)).first() is not None:
+            return None
+    return new_enrolment(engine, keyring, timedelta(hours=1), clock)[0]
+
+
 def list_staff(engine: Engine, keyring: Keyring) -> list[Enrolled]:
     """The enrolled volunteers, by opaque id."""
     with Session(engine) as session:
