@@ -19,10 +19,11 @@ the volunteer who claimed it, as the bot's message in their private chat with th
   still theirs); what is left is swept by the idle wipe like any chat.
 
 Which messages are the staff's: in a private chat, a text shaped like an enrolment code, and
-every message of an enrolled volunteer while they are in a step (choosing or typing the PIN),
-plus ``/cards`` and ``/cancel``; anything else goes to the trainee flows (``private`` returns
-None). A chat that never sent a valid code never reaches a step. Logs and the audit name a
-volunteer only by an opaque id (``bot.records.actor_of``); never a Telegram id.
+every message of an enrolled volunteer while they are in a step (choosing or typing the PIN;
+``/cancel`` leaves the second), and their ``/cards``; anything else goes to the trainee flows
+(``private`` returns None). A chat that never sent a valid code never reaches a step. Logs and
+the audit name a volunteer only by an opaque id (``bot.records.actor_of``); never a Telegram
+id.
 """
 
 from __future__ import annotations
@@ -138,13 +139,13 @@ class StaffSteps:
     ) -> list[Outgoing]:
         now = self.host.clock()
         if member.step == "new_pin":
-            if pin_key is None:
-                return [Scrub(), Reply(self._said("staff_pin_rule"))] if text else []
+            if pin_key is None:  # not a PIN (or not even a text): asked again, deleted if typed
+                return [*([Scrub()] if text else []), Reply(self._said("staff_pin_rule"))]
             member = replace(member, step="ready", pin=pin_key, verified_until=now + STEP_UP)
             unit.save_staff_member(member)
             unit.audit(member.actor, "staff_pin_set")
             return [Scrub(), Reply(self._said("staff_ready")), *self.cards(unit, member)]
-        if text == CANCEL:
+        if text == CANCEL and member.step == "pin":
             unit.save_staff_member(replace(member, step="ready"))
             return [Reply(self._said("staff_cancelled"))]
         if member.step == "pin":
@@ -166,7 +167,7 @@ class StaffSteps:
             log.warning("staff.pin_paused")
             return [Scrub(), Reply(self._said("staff_paused", seconds=str(wait)))]
         if text is None or staff_pin(text) is None:
-            return [Scrub(), Reply(self._said("staff_pin_rule"))] if text else []
+            return [*([Scrub()] if text else []), Reply(self._said("staff_pin_rule"))]
         recent += (now,)
         if pin_key is not None and hmac.compare_digest(pin_key, member.pin or ""):
             member = replace(member, step="ready", verified_until=now + STEP_UP, tries=())
@@ -227,7 +228,7 @@ def _in_step(member: StaffMember | None, text: str | None) -> bool:
     """Whether a message of an enrolled volunteer is the staff's (not the trainee flows')."""
     if member is None:
         return False
-    return member.step != "ready" or text in (CARDS, CANCEL)
+    return member.step != "ready" or text == CARDS
 
 
 def _paused(member: StaffMember, now: datetime) -> bool:

@@ -235,6 +235,7 @@ def test_the_pin_is_asked_again_after_30_minutes(staffdesk: StaffDesk) -> None:
     assert staffdesk.private == [(SATO, _said(staffdesk, "staff_pin_for", case=case))]
     assert staffdesk.says(SATO, "hello") is not None  # in the PIN step: never the trainee flows
     assert staffdesk.says(SATO, button="lang:vi") is not None
+    assert staffdesk.private[-1] == (SATO, _said(staffdesk, "staff_pin_rule"))
     staffdesk.says(SATO, PIN)
     assert staffdesk.canary[case] in staffdesk.private[-1][1]
     assert staffdesk.says(SATO, "hello") is None  # stepped up, not in a step: a trainee's text
