@@ -16,6 +16,8 @@
                                          add a master key (or a new key file); re-wrap every
                                          data key with it; remove an old one nothing needs
     helpline purge                       remove cases and conversations past retention
+    helpline staff enrol [--hours N] | list | revoke ID
+                                         volunteers who may see a case's content
     helpline doctor                      check the installation, one line per check
     helpline health                      is the running bot alive? (container health checks)
     helpline backup --to FOLDER [--keep N]   back up the database (never the keys)
@@ -36,9 +38,10 @@ from typing import TextIO
 
 from bot.assemble import build_helpline
 from bot.cli_parser import parser
+from bot.clock import utcnow
 from bot.config import ConfigError, Settings
 from bot.console import Console
-from bot.console_desk import TerminalDesk, drain, terminal_settings
+from bot.console_desk import VOLUNTEER, TerminalDesk, drain, terminal_settings
 from bot.content_tools import flows_command, i18n_command
 from bot.desk.roster import RosterError, read_roster
 from bot.flowdefs.folder import FlowError
@@ -49,6 +52,7 @@ from bot.storage import Outbox
 from bot.storage.connection import DatabaseError
 from bot.storage.database import open_database
 from bot.storage.keys import KeysError
+from bot.storage.unit_staff import enrolment_unless_enrolled
 
 
 def main(
@@ -126,5 +130,7 @@ def _chat(
         roster = read_roster(settings.roster_path)
         rules = DeskRules(helpline, database.records, terminal_settings(roster))
         outbox = Outbox(database.engine, database.keys.keyring)
-        terminal_desk = TerminalDesk(rules, drain(outbox), stdout)
+        keyring = database.keys.keyring
+        code = enrolment_unless_enrolled(database.engine, keyring, VOLUNTEER, utcnow)
+        terminal_desk = TerminalDesk(rules, drain(outbox), stdout, code)
     return Console(helpline, stdin, stdout, terminal_desk).run(lang, record)

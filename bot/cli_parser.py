@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import argparse
 import re
-import textwrap
 from datetime import date
 from pathlib import Path
-from typing import TypeAlias
 
 from bot import __version__
+from bot.cli_parser_staff import backup_command, staff_commands
+from bot.cli_words import Commands, action
 from bot.i18n.locales import LANGUAGES
-from bot.operator_backup import KEEP
-
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-"""What ``add_subparsers`` returns: where each sub-command is added."""
 
 EPILOG = """\
 Each command has its own help: 'helpline COMMAND --help', 'helpline COMMAND ACTION --help'.
@@ -41,25 +37,11 @@ def parser() -> argparse.ArgumentParser:
     _flows_commands(commands)
     _i18n_commands(commands)
     _operator_commands(commands)
-    _backup_command(commands)
+    backup_command(commands)
+    staff_commands(commands)
     _keys_commands(commands)
     _report_command(commands)
     return main
-
-
-def action(where: Commands, name: str, *words: str) -> argparse.ArgumentParser:
-    """Add one command or action, described by four ``words``.
-
-    They are its summary (in lists), the sentence and the example of its help, and the docs.
-    """
-    summary, text, example, docs = words
-    return where.add_parser(
-        name,
-        help=summary,
-        description=textwrap.fill(text, 79),
-        epilog=f"example:\n  {example}\n\nmore: {docs}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
 
 
 def _chat_commands(commands: Commands) -> None:
@@ -125,21 +107,7 @@ def _flows_commands(commands: Commands) -> None:
         "helpline flows schema",
         "docs/flows.md (Editors that check as you type)",
     )
-    graph = action(
-        each,
-        "graph",
-        "draw a flow as Mermaid or DOT, or (with no flow) how the flows link",
-        "Draw one flow as a chart (node ids, texts, a legend): Mermaid (paste into GitHub or "
-        "GitLab) or Graphviz DOT, in any language. With no flow named, an overview of the "
-        "flows and how they lead into one another.",
-        "helpline flows graph wages --lang vi --format dot | dot -Tsvg > wages.svg",
-        "docs/flows.md (Charts)",
-    )
-    graph.add_argument("flow", nargs="?", help="the flow's name, e.g. wages; none: the overview")
-    graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
-    graph.add_argument(
-        "--lang", default="en", help="the language of the texts: en (default), vi, zh_Hans, ja"
-    )
+    _graph_command(each)
     test = action(
         each,
         "test",
@@ -192,6 +160,25 @@ I18N = {
         "helpline i18n review vi",
     ),
 }
+
+
+def _graph_command(each: Commands) -> None:
+    """``flows graph``: one flow, in a language, or the overview."""
+    graph = action(
+        each,
+        "graph",
+        "draw a flow as Mermaid or DOT, or (with no flow) how the flows link",
+        "Draw one flow as a chart (node ids, texts, a legend): Mermaid (paste into GitHub or "
+        "GitLab) or Graphviz DOT, in any language. With no flow named, an overview of the "
+        "flows and how they lead into one another.",
+        "helpline flows graph wages --lang vi --format dot | dot -Tsvg > wages.svg",
+        "docs/flows.md (Charts)",
+    )
+    graph.add_argument("flow", nargs="?", help="the flow's name, e.g. wages; none: the overview")
+    graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    graph.add_argument(
+        "--lang", default="en", help="the language of the texts: en (default), vi, zh_Hans, ja"
+    )
 
 
 def _i18n_commands(commands: Commands) -> None:
@@ -250,31 +237,6 @@ def _operator_commands(commands: Commands) -> None:
         "answered; otherwise 1 with the reason. For container and systemd health checks.",
         "helpline health || echo unhealthy",
         "docs/telegram.md (Liveness)",
-    )
-
-
-def _backup_command(commands: Commands) -> None:
-    """``backup``: the database, never the keys (``bot.operator_backup``)."""
-    backup = action(
-        commands,
-        "backup",
-        "back up the database (never the keys) and keep the newest N",
-        "Back up the database while the helpline runs (SQLite's online backup, or pg_dump "
-        "for PostgreSQL) into a folder of its own, files readable by their owner only, and "
-        "delete all but the newest N backups. Refuses a folder that holds the key file.",
-        "helpline backup --to /var/backups/helpline --keep 30",
-        "deploy/README.md (Backups)",
-    )
-    backup.add_argument(
-        "--to",
-        dest="folder",
-        type=Path,
-        required=True,
-        metavar="FOLDER",
-        help="a folder of its own (made 0700), never the key file's",
-    )
-    backup.add_argument(
-        "--keep", type=int, default=KEEP, metavar="N", help=f"backups to keep (default: {KEEP})"
     )
 
 

@@ -6,6 +6,12 @@ volunteer's, written in the case's topic (``@/claim``, ``@/close``, ``@/reply ev
 ``@! a note``, ``@We can help.``). The rules are the service's (``bot.service.desk``), on the
 same records as the chat, so relays, claims, safe hours and the mailbox behave as on Telegram.
 
+A line that starts with ``@@`` is the volunteer's private chat with the bot, and what the bot
+sends there is shown as ``[private] …``: the case's content reaches the volunteer only there,
+after the staff step-up (``bot.service.staff``). The terminal's volunteer enrols once with the
+code shown at the start (``@@STAFF-…``), then chooses a staff PIN (``@@246810``); after that
+``@/claim`` shows the card as ``[private]`` lines, and after 30 minutes the PIN is asked again.
+
 A thin adapter: it carries out the desk's actions as text and reads what the rules queued
 back from the records (``drain``), nothing more.
 """
@@ -30,12 +36,14 @@ from bot.actions import (
 )
 from bot.desk.roster import Roster
 from bot.desk.staff import StaffMessage
-from bot.effects import DeskForget, DeskRequest, Outgoing, Relay
+from bot.effects import DeskForget, DeskRequest, Outgoing, Relay, Reply
+from bot.engine import TextEntered
 from bot.service.desk import DeskRules, DeskSettings
 from bot.storage import Outbox
 
-VOLUNTEER = 1
-"""The user id the terminal's volunteer acts as (put on the desk's allowlist)."""
+VOLUNTEER = 2
+"""The user id the terminal's volunteer acts as (put on the desk's allowlist); also their
+private chat with the bot (not the trainee's, ``ADDRESS``)."""
 ADDRESS = "1"
 """Where replies to the terminal's trainee go (the chat's "address")."""
 DESK_CHAT = -1
@@ -68,10 +76,19 @@ def drain(outbox: Outbox) -> Drain:
 class TerminalDesk:
     """The desk's side of a terminal chat."""
 
-    def __init__(self, rules: DeskRules, drain: Drain, stdout: TextIO) -> None:
+    def __init__(
+        self, rules: DeskRules, drain: Drain, stdout: TextIO, enrolment: str | None = None
+    ) -> None:
         self.rules = rules
         self.drain = drain
         self.stdout = stdout
+        with rules.records.unit() as unit:
+            self.private = unit.pseudonym("chat", VOLUNTEER)
+        if enrolment is not None:
+            self._say(
+                f"[desk] To see cases' content, the volunteer enrols once: @@{enrolment} ,"
+                " then @@ and a staff PIN of 6 to 12 digits."
+            )
         self.threads = 0
         self.thread: int | None = None
         """The topic the volunteer writes in: the last case's."""
@@ -88,7 +105,10 @@ class TerminalDesk:
                 self.perform(ForgetTopic(thread))
 
     def volunteer_said(self, line: str) -> None:
-        """A line the volunteer wrote in the topic (without its ``@``)."""
+        """A line the volunteer wrote in the topic (without its ``@``); ``@…``: privately."""
+        if line.startswith(PROMPT):
+            self.private_said(line.removeprefix(PROMPT).strip())
+            return
         if self.thread is None:
             self._say("[desk] no case yet: the trainee has not asked for a person")
             return
@@ -99,11 +119,27 @@ class TerminalDesk:
         self.rules.message(None, message, None)
         self.show_queued()
 
+    def private_said(self, line: str) -> None:
+        """A line the volunteer wrote in their private chat with the bot."""
+        turn = self.rules.staff.private(VOLUNTEER, self.private, TextEntered(line))
+        if turn is None:
+            self._say("[private] (not a staff step: on Telegram, the trainee's helpline answers)")
+            return
+        for item in turn.out:
+            if isinstance(item, Reply):
+                self._say(f"[private] {item.text}")
+        self.show_queued()
+
     def show_queued(self) -> None:
         """Carry out whatever the rules queued, after a round of the desk's clock."""
         self.rules.due_mail()
-        for _, action in self.drain():
-            self.perform(action)
+        for key, action in self.drain():
+            if key != self.private:
+                self.perform(action)
+            elif isinstance(action, Send):
+                self._say(f"[private] {action.text}")
+            elif isinstance(action, WipeChat):
+                self._say("[private] (the chat with the bot is cleared)")
 
     def perform(self, action: Action) -> None:
         """Show one action as text."""

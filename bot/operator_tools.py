@@ -21,6 +21,7 @@ from bot.flowdefs.folder import load_flowset
 from bot.operator_backup import backup_command
 from bot.operator_doctor import doctor, url_of
 from bot.operator_keys import key_file_new, keys_new, keys_retire, keys_rotate
+from bot.operator_staff import staff_command
 from bot.reports.report import make_report, to_csv, to_html, to_markdown
 from bot.storage.connection import make_engine, upgrade
 from bot.storage.counts import open_cases, read_tallies
@@ -58,6 +59,8 @@ def operator_command(settings: Settings, args: argparse.Namespace, stdout: TextI
             return health(settings, stdout)
         case "backup", _:
             return backup_command(settings, args.folder, args.keep, stdout)
+        case "staff", _:
+            return staff_command(settings, args, stdout)
         case "report", _:
             return _report(settings, args, stdout)
         case "purge", _:

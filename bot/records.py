@@ -209,8 +209,59 @@ class DeskUnit(Protocol):
         """Cases with replies waiting that may be delivered in the chat (safe hours)."""
 
 
-class Unit(TraineeUnit, DeskUnit, Protocol):
-    """The operations of one unit of work: the trainee's part and the desk's."""
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """An enrolled volunteer, as the staff step-up knows them: never their Telegram id in clear.
+
+    ``key`` is the keyed pseudonym of their Telegram user id (``pseudonym("staff", id)``);
+    ``actor`` (``staff:`` and its first 16 characters) is how the audit and a case's claim name
+    them. Everything else is kept sealed.
+    """
+
+    key: str
+    enrolled_at: datetime
+    step: str = "new_pin"
+    """``new_pin`` (choose a PIN), ``pin`` (type the PIN to see the cards) or ``ready``."""
+    pin: str | None = None
+    """The PIN's Argon2id key (``Records.staff_pin_key``); never the PIN."""
+    verified_until: datetime | None = None
+    tries: tuple[datetime, ...] = ()
+    """When the PIN was tried lately (the throttle: 5 in 60 s)."""
+    address: str | None = None
+    """Their private chat with the bot (where cards go), kept sealed."""
+
+    @property
+    def actor(self) -> str:
+        """The opaque id the audit and a case's claim name them by."""
+        return actor_of(self.key)
+
+
+def actor_of(key: str) -> str:
+    """The opaque id of a volunteer (from their pseudonym) in the audit and a case's claim."""
+    return "staff:" + key[:16]
+
+
+class StaffUnit(Protocol):
+    """The staff step-up's part of a unit of work: enrolment codes and enrolled volunteers."""
+
+    def use_enrolment(self, code: str) -> bool:
+        """Spend an enrolment code: True once, if it exists and has not expired."""
+
+    def staff_member(self, key: str) -> StaffMember | None:
+        """The enrolled volunteer with this pseudonym, if any."""
+
+    def staff_by_actor(self, actor: str) -> StaffMember | None:
+        """The enrolled volunteer an audit or claim id names, if any."""
+
+    def save_staff_member(self, member: StaffMember) -> None:
+        """Keep (or first enrol) a volunteer."""
+
+    def claimed_cases(self, actor: str) -> list[str]:
+        """The open cases a volunteer holds, oldest first."""
+
+
+class Unit(TraineeUnit, DeskUnit, StaffUnit, Protocol):
+    """The operations of one unit of work: the trainee's part, the desk's and the staff's."""
 
 
 class Records(Protocol):
@@ -224,6 +275,12 @@ class Records(Protocol):
 
         This is the slow KDF (Argon2id): run it outside any unit of work, so that it never
         holds the database's write lock.
+        """
+
+    def staff_pin_key(self, staff: str, pin: str) -> str:
+        """The key a volunteer's staff PIN is kept as (Argon2id, like ``resume_key``).
+
+        Slow on purpose: run it outside any unit of work.
         """
 
 

@@ -161,10 +161,15 @@ def test_exit_in_the_terminal_chat_ends_it(workspace: Path) -> None:
 
 
 def test_the_terminal_chat_can_play_the_union_desk_on_its_sqlite_file() -> None:
-    lines = ["/talk", "1", "My passport is taken", "1", "1", "hello", "@/claim", "@We can help."]
+    code, out = run("chat", "--desk", "--lang", "en", stdin="/exit\n")
+    enrolment = re.search(r"@@(STAFF-[A-Z0-9-]+)", out)
+    assert code == 0 and enrolment is not None  # the terminal's volunteer may enrol
+    lines = ["/talk", "1", "My passport is taken", "1", "1", "hello"]
+    lines += [f"@@{enrolment.group(1)}", "@@246810", "@/claim", "@We can help."]
     code, out = run("chat", "--desk", "--lang", "en", stdin="\n".join(lines) + "\n")
     assert code == 0
-    assert "[desk #1] (a new topic:" in out and "My passport is taken" in out
+    assert "[desk #1] (a new topic:" in out and "My passport is taken" in out  # privately
+    assert "[private] 相談 C-" in out
     assert "[desk #1] 本人：hello" in out
     assert "[desk #1] 担当：" in out
     chat = out.split("[On Telegram, the whole chat is now deleted")[0]

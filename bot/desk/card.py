@@ -1,6 +1,8 @@
-"""The case card in Japanese, the topic's name, and desk-safe text.
+"""The case cards in Japanese, the topic's name, and desk-safe text.
 
-A card is what a volunteer reads first: the case's opaque id, what it is about, how urgent,
+The topic's card (``summary``) says only what claiming needs: the case's random label, topic,
+urgency, language and age. The full card (``card``) goes only to the volunteer who claimed the
+case, in their private chat with the bot: the case's opaque id, what it is about, how urgent,
 how replies may reach the trainee, every answer the case keeps (with its node's Japanese
 ``staff_label``, values written out in Japanese), the wage check's findings (with the
 calculator's Japanese labels; computed zeros left out, since they mostly mean "nothing to
@@ -175,8 +177,43 @@ def card(case: DeskCase, flows: FlowSet, renderer: Renderer, roster: Roster, now
         "■ 対応できるボランティア："
         + ("、".join(v.name for v in on_duty) or "（いま勤務中の人はいません）"),
         "",
-        "このトピックに書いた文は、本人に送られます（送り主の名前は出ません）。",
-        "「!」（全角の「！」も）で始まる文と /note は内部メモで、送られません。",
-        "/claim 担当する　/unclaim 担当をやめる　/close 終了　/reply 名前 定型文　/card この票",
+        f"返信とコマンドは、グループの相談 {case.public_id} のトピックに書いてください。",
+        "このカードは転送・保存できません。担当をやめたとき、相談の終了時、"
+        "またはしばらく使わないと消えます。/cards でもう一度表示できます。",
     ]
     return "\n".join(lines)
+
+
+def age(opened: datetime, now: datetime) -> str:
+    """How long ago a case was opened, in Japanese (minutes, hours, then days)."""
+    minutes = max(0, int((now - opened).total_seconds() // 60))
+    if minutes < 60:  # noqa: PLR2004
+        return f"{minutes}分"
+    if minutes < 24 * 60:
+        return f"{minutes // 60}時間{minutes % 60}分"
+    return f"{minutes // (24 * 60)}日{minutes % (24 * 60) // 60}時間"
+
+
+def summary(case: DeskCase, now: datetime) -> str:
+    """The topic's card: only what claiming needs; never an answer, a note or a trainee's words.
+
+    The case's label (its random id: not the case code, nor made from it), what it is about,
+    how urgent, the language and how long it waits. The content goes to the volunteer who
+    claims the case, in their private chat with the bot (``bot.service.staff``).
+    """
+    return "\n".join(
+        [
+            f"{'【緊急】' if case.urgent else ''}相談 {case.public_id}",
+            f"分野：{TOPIC_JA.get(case.topic or '', '一般')}",
+            f"緊急度：{'緊急' if case.urgent else '通常'}",
+            f"言語：{LANGUAGE_JA.get(case.lang, case.lang)}",
+            f"受付から：{age(case.opened_at, now)}",
+            "",
+            "内容は、担当したボランティアだけに、ボットとの個人チャットで届きます"
+            "（スタッフPINの確認のあと）。",
+            "このトピックに書いた文は、本人に送られます（送り主の名前は出ません）。",
+            "「!」（全角の「！」も）で始まる文と /note は内部メモで、送られません。",
+            "/claim 担当する　/unclaim 担当をやめる　/close 終了　/reply 名前 定型文"
+            "　/card 内容を個人チャットで見る",
+        ]
+    )

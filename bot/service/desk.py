@@ -10,19 +10,19 @@ same on the encrypted database and in memory:
   mailbox (safe hours, or until they come back with ``/resume``) and the topic says so. What
   reaches a trainee from the desk (a reply, a canned reply, the case-closed notice) starts with
   a neutral line in their language (``desk_reply_intro``, "New message:"): a locked phone
-  shows a message's first line, never the volunteer's words. A text goes as the bot's own
-  message, the line above it; a photo or file is copied with the line as its caption's first
-  line (a separate message before it would leave the caption as the photo's own first line).
+  shows a message's first line, never the volunteer's words. A photo or file is copied with
+  that line atop its caption (a message before it would leave the caption as the first line).
 * **Commands**: ``/claim``, ``/unclaim``, ``/close``, ``/reply NAME`` (a canned reply in the
   trainee's language), ``/card``; the card's buttons do the first two. Refusals are audited.
+  The topic's card says only what claiming needs (``cards.summary``); the case's content goes
+  to the claiming volunteer's private chat after the staff step-up (``bot.service.staff``).
 * **The clock**: replies waiting for safe hours go out when the hours come (``due_mail``); a
   case nobody took within the set time is announced again (``remind``), its topic opened again
   if the group refused it (``bot.service.desk_refused``); purged cases leave the group.
 
 Everything is queued as typed actions (``bot.actions``) in the unit of work that decided it.
-The group never gets a name, username, Telegram id or phone number of a trainee. What the bot
-says in the group is the desk's own texts (``flows/data/desk_texts.yaml``, in the desk's
-language). Logs carry event names only.
+The group never gets a trainee's name, username, Telegram id or phone number; the bot says
+there the desk's own texts (``flows/data/desk_texts.yaml``). Logs carry event names only.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from bot.flowdefs.model import FlowSet
 from bot.i18n.render import Renderer
 from bot.records import DeskCase, Mail, Records, Unit
 from bot.service import rounds
+from bot.service.staff import StaffSteps
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ class DeskRules:
         self.records = records
         self.settings = settings
         self.counter: Counter = counter or _NoCounter()
+        self.staff = StaffSteps(host, records, self.full_card)
 
     # A case's topic (asked by the adapter while it carries out ``OpenTopic``).
 
@@ -160,9 +162,13 @@ class DeskRules:
         return case.thread_id
 
     def _card(self, case: DeskCase, thread: int) -> Post:
+        """The topic's card: what claiming needs, never the case's content."""
+        return Post(thread, cards.summary(case, self.host.clock()), self.card_buttons())
+
+    def full_card(self, case: DeskCase) -> str:
+        """The case's content, for the claiming volunteer's private chat only."""
         host = self.host
-        text = cards.card(case, host.flows, host.renderer, self.settings.roster, host.clock())
-        return Post(thread, text, self.card_buttons())
+        return cards.card(case, host.flows, host.renderer, self.settings.roster, host.clock())
 
     def _ping(self, case: DeskCase, thread: int) -> list[Ping]:
         """Mention the volunteers on duty who speak the language, and the on-call list if urgent.
@@ -241,21 +247,24 @@ class DeskRules:
         self, unit: Unit, case: DeskCase, decision: Decision, actor: str, message: StaffMessage
     ) -> None:
         match decision.command:
-            case "claim":
-                unit.claim(case.public_id, actor)
-                unit.audit(actor, "claimed", case.public_id)
-                name = self._name(message.sender_id)
-                self._post(unit, case.thread_id, self._said("claimed", name=name))
+            case "claim" | "card" if case.status == "open":
+                name, me = self._name(message.sender_id), message.sender_id or 0
+                if decision.command == "claim" and case.claimed_by != actor:
+                    self.staff.released(unit, case.claimed_by)
+                    unit.claim(case.public_id, actor)
+                    unit.audit(actor, "claimed", case.public_id)
+                    self._post(unit, case.thread_id, self._said("claimed", name=name))
+                elif case.claimed_by != actor:  # /card: the content is the holder's only
+                    self._post(unit, case.thread_id, self._said("not_yours"))
+                    return
+                self._post(unit, case.thread_id, self.staff.claimed(unit, case, me, name))
             case "unclaim":
+                self.staff.released(unit, case.claimed_by)
                 unit.claim(case.public_id, None)
                 unit.audit(actor, "unclaimed", case.public_id)
                 self._post(unit, case.thread_id, self._said("unclaimed"))
             case "close":
                 self._close(unit, case, actor)
-            case "card":
-                unit.audit(actor, "case_read", case.public_id)
-                if case.thread_id is not None:
-                    unit.send_later(DESK_QUEUE, [self._card(case, case.thread_id)])
             case "reply":
                 self._canned(unit, case, actor, decision.argument.split(" ")[0].lower())
 
@@ -280,6 +289,7 @@ class DeskRules:
             return
         unit.close_case(case.public_id)
         unit.audit(actor, "closed", case.public_id)
+        self.staff.released(unit, case.claimed_by)
         self._post(unit, case.thread_id, self._said("closed"))
         if case.thread_id is not None:
             unit.send_later(DESK_QUEUE, [CloseTopic(case.thread_id)])
@@ -304,12 +314,9 @@ class DeskRules:
         if may_reach(case, self.host.clock()):
             self._to_trainee(unit, case, mail)
             return
-        unit.add_mail(case.public_id, mail)
-        if case.reply_mode == "hours" and case.hours:
-            hours = f"{case.hours[0]}時〜{case.hours[1]}時"
-            self._post(unit, case.thread_id, self._said("later", hours=hours))
-        else:
-            self._post(unit, case.thread_id, self._said("mailbox"))
+        unit.add_mail(case.public_id, mail)  # the safe hours are the card's, not the group's
+        later = case.reply_mode == "hours" and case.hours
+        self._post(unit, case.thread_id, self._said("later" if later else "mailbox"))
 
     # Small helpers.
 
@@ -322,10 +329,8 @@ class DeskRules:
         return ((self._said("claim_button"), CLAIM), (self._said("release_button"), RELEASE))
 
     def _name(self, user_id: int | None) -> str:
-        for volunteer in self.settings.roster.volunteers:
-            if volunteer.id == user_id:
-                return volunteer.name
-        return self._said("someone")
+        names = (v.name for v in self.settings.roster.volunteers if v.id == user_id)
+        return next(names, None) or self._said("someone")
 
     @staticmethod
     def _post(unit: Unit, thread: int | None, text: str) -> None:

@@ -24,11 +24,12 @@ decide what the helpline says or when (those rules are the service's), read the 
 
 The modules, in short: ``connection`` (engine, SQLite settings, migrations), ``database``
 (opening it from the settings), ``store`` (``SqlRecords``/``SqlUnit``, put together from
-``unit_conversations``, ``unit_cases`` and ``unit_desk`` on ``unit_base``), ``sealing`` (row
-data keys and sealed columns), ``crypto``, ``keys`` and ``keyuse``, ``models`` and
-``migrations`` (the schema), ``inbox``, ``outbox`` (with ``action_codec``), ``ledger``,
+``unit_conversations``, ``unit_cases``, ``unit_desk`` and ``unit_staff`` on ``unit_base``),
+``sealing`` (row data keys and sealed columns), ``crypto``, ``keys`` and ``keyuse``, ``models``
+and ``migrations`` (the schema), ``inbox``, ``outbox`` (with ``action_codec``), ``ledger``,
 ``locks``, ``maintenance`` (purge, key rotation), ``audit`` (audit rows are append-only),
-``tallies`` and ``counts`` (the advocacy counts, written and read), ``memory``.
+``tallies`` and ``counts`` (the advocacy counts, written and read), ``memory`` (with
+``memory_staff``).
 """
 
 from __future__ import annotations

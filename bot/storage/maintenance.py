@@ -36,6 +36,7 @@ from bot.storage.models import (
     LedgerRow,
     OutboxRow,
     ResumeFailureRow,
+    StaffRow,
     TallyRow,
 )
 from bot.storage.tallies import tally_case
@@ -154,6 +155,7 @@ KEYED: tuple[tuple[Any, str, Any], ...] = (
     (OutboxRow, "outbox", OutboxRow.id),
     (LedgerRow, "message_ledger", LedgerRow.id),
     (TallyRow, "tallies", TallyRow.id),
+    (StaffRow, "staff", StaffRow.id),
 )
 """Every table that holds wrapped data keys: the model, the table name bound into the wrapping,
 and the row id it is bound to (the keys of cases and conversations sit in tables of their own;

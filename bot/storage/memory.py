@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.actions import Action
 from bot.casecode import new_code
 from bot.conversation import Conversation
 from bot.records import CaseStatus, DeskCase, Mail, Unit
+from bot.storage.memory_staff import StaffMemory
 from bot.values import Value
 
 
@@ -44,10 +45,9 @@ class _Case:
 
 
 @dataclass
-class MemoryRecords:
-    """A ``Records`` implementation in plain dicts."""
+class MemoryRecords(StaffMemory):
+    """A ``Records`` implementation in plain dicts (the staff's part: ``StaffMemory``)."""
 
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     rng: random.Random = field(default_factory=random.SystemRandom)
     """Makes case ids and codes; transcripts pass a seeded one so their replies repeat."""
     conversations: dict[str, Conversation] = field(default_factory=dict)
@@ -311,6 +311,11 @@ class MemoryRecords:
             for c in self.cases.values()
             if c.reply_mode == "hours" and c.address is not None and c.mail
         ]
+
+    def claimed_cases(self, actor: str) -> list[str]:
+        """The open cases a volunteer holds."""
+        cases = self.cases.values()
+        return [c.public_id for c in cases if c.status == "open" and c.claimed_by == actor]
 
     def finish_update(self, update_id: int) -> None:
         """Mark an update handled."""

@@ -326,3 +326,31 @@ class JobRunRow(Base):
 
     job: Mapped[str] = mapped_column(String(32), primary_key=True)
     done_at: Mapped[datetime] = mapped_column(Moment())
+
+
+class StaffRow(Base):
+    """An enrolled volunteer: found by the keyed pseudonym of their Telegram user id only.
+
+    Everything else (the PIN's Argon2id key, the step-up's expiry, the PIN throttle, the case
+    whose card waits, the private chat's id) is sealed JSON with the row's own data key.
+    """
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    """``HMAC(index key, "staff:" + Telegram user id)``; never the id."""
+    enrolled_at: Mapped[datetime] = mapped_column(Moment())
+    dek: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class EnrolmentRow(Base):
+    """A one-time staff enrolment code, kept only as its keyed hash, until used or expired."""
+
+    __tablename__ = "staff_enrolments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lookup: Mapped[str] = mapped_column(String(64), unique=True)
+    """``HMAC(index key, "enrol:" + code)``; never the code."""
+    expires_at: Mapped[datetime] = mapped_column(Moment())

@@ -7,9 +7,9 @@ during a unit are committed with it, or, if the unit fails, in a transaction of 
 the rollback, so a failed resume is never lost.
 
 ``SqlUnit`` is put together from parts, one module each: conversations
-(``unit_conversations``), cases (``unit_cases``) and the desk's side of a case (``unit_desk``),
-on a shared ``unit_base``. What stays here is the adapter's queues (claiming and finishing an
-update, sending later), the audit and the flow counts.
+(``unit_conversations``), cases (``unit_cases``), the desk's side of a case (``unit_desk``) and
+the staff step-up (``unit_staff``), on a shared ``unit_base``. What stays here is the adapter's
+queues (claiming and finishing an update, sending later), the audit and the flow counts.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ from bot.storage.tallies import add_tallies
 from bot.storage.unit_cases import CasePart
 from bot.storage.unit_conversations import ConversationPart
 from bot.storage.unit_desk import DeskPart
+from bot.storage.unit_staff import StaffPart
 
 
-class SqlUnit(ConversationPart, CasePart, DeskPart):
+class SqlUnit(ConversationPart, CasePart, DeskPart, StaffPart):
     """One unit of work on the database (see ``bot.records.Unit``)."""
 
     def count_completed(self, flow: str, lang: str) -> None:
@@ -117,6 +118,10 @@ class SqlRecords:
     def resume_key(self, code: str, pin: str) -> str:
         """The resume index of a code and PIN (Argon2id), outside any transaction."""
         return self.keyring.resume_index(code, pin)
+
+    def staff_pin_key(self, staff: str, pin: str) -> str:
+        """The key of a volunteer's staff PIN (Argon2id), outside any transaction."""
+        return self.keyring.resume_index(f"staff:{staff}", pin)
 
     @contextmanager
     def unit(self) -> Iterator[SqlUnit]:

@@ -2,11 +2,12 @@
 
 Each update is parsed here, alone: one the library cannot read is logged by its id and the
 error's class, marked done, and its private chat asked to use the buttons; the chat goes on.
-For each update: answer a button press at once (so the phone stops waiting), note the
-trainee's message in the ledger, hand the event to the service, and, inside the service's unit
-of work, queue the replies in the outbox and mark the update done. So the new state, what to
-send and "handled" are committed together: after a crash an update is either not yet handled
-(and is handled then) or handled once.
+For each update: answer a button press at once (so the phone stops waiting), note the trainee's
+message in the ledger, hand the event to the service (a private message goes to the staff
+step-up first, ``bot.service.staff``, which takes only a volunteer's), and, inside the
+service's unit of work, queue the replies in the outbox and mark the update done. So the new
+state, what to send and "handled" are committed together: after a crash an update is either not
+yet handled (and is handled then) or handled once.
 
 If the database is unreachable, the update stays waiting and the worker tries again; an update
 that fails three times for another reason is set aside and logged, so one bad update cannot
@@ -217,6 +218,11 @@ class Worker:
             failpoint("worker.before_commit")
 
         claim = _Claim(item.update_id, chat)
+        if self.desk is not None and arrival.chat_id > 0:  # a private chat: a volunteer's step?
+            staff = self.desk.rules.staff.private
+            if await asyncio.to_thread(staff, arrival.chat_id, chat, arrival.event, after, claim):
+                self.sent()
+                return claim.got
         await asyncio.to_thread(
             self.helpline.handle, chat, arrival.event, str(arrival.chat_id), after, claim=claim
         )

@@ -18,6 +18,7 @@ from bot.config import Secret, Settings
 from bot.desk.hours import JST
 from bot.storage import DatabaseError, Queued
 from bot.storage.models import AuditRow, ConversationRow, LedgerRow
+from bot.storage.unit_staff import new_enrolment
 from bot.telegram_adapter.checks import telegram_desk_checks
 from bot.telegram_adapter.jobs import wipe_idle
 from bot.telegram_adapter.limits import RateLimits
@@ -119,10 +120,9 @@ async def test_a_case_reaches_the_desk_and_the_volunteer_answers_anonymously(
         ((thread, name),) = topics(world).items()
         assert name.startswith("C-") and "賃金" in name and "vi" in name
         card = desk_texts(world, thread)[0]
-        assert card.startswith("相談 C-") and "言語：ベトナム語" in card
-        assert "愛知県" in card and "1,140円" in card  # the answers, in Japanese
-        assert "本人のメッセージ（未翻訳・ベトナム語）" in card and "600 yên" in card
-        assert "Sato" in card  # on duty and speaks Vietnamese
+        assert card.startswith("相談 C-") and "言語：ベトナム語" in card and "分野：賃金" in card
+        for content in ("愛知県", "1,140円", "本人の", "600 yên", "返信："):
+            assert content not in card  # the content: only in the holder's private chat (A2)
         assert desk_texts(world, thread)[1] == "通知：Sato"  # mentioned: Telegram tells them
 
         await staff_says(bot, SATO, "Xin chào. Chúng tôi đã đọc tin nhắn của bạn.", thread)
@@ -160,7 +160,8 @@ async def test_a_case_reaches_the_desk_and_the_volunteer_answers_anonymously(
         assert len(world.visible(DESK, thread)) == posted  # where and who never reach the desk
 
         await staff_says(bot, SATO, "/claim", thread)
-        assert desk_texts(world, thread)[-1] == "担当：Sato"
+        assert desk_texts(world, thread)[-2] == "担当：Sato"
+        assert desk_texts(world, thread)[-1].startswith("Satoさん：")  # how to enrol, no content
         await staff_says(bot, SATO, "/reply evidence", thread)
         assert world.bot_texts(TRAINEE)[-1].startswith("Tin nhắn mới:\nBạn hãy giữ lại mọi thứ")
         await staff_says(bot, LIN, "/close", thread)
@@ -297,12 +298,12 @@ async def test_replies_wait_for_the_trainees_safe_hours(tmp_path: Path) -> None:
         await say(bot, TRAINEE, "２０〜２２")  # full-width, as a Japanese keyboard types it
         await press(bot, TRAINEE, "dialog:skip")
         ((thread, name),) = topics(world).items()
-        assert "返信：本人が安全な時間帯だけ届く（20時〜22時）" in desk_texts(world, thread)[0]
+        assert "20時" not in desk_texts(world, thread)[0]  # the safe hours: the holder's card
 
         at_japan_hour(bot, 12)
         shown = len(world.bot_texts(TRAINEE))
         await staff_says(bot, SATO, "Tối nay chúng tôi sẽ nhắn lại.", thread)
-        assert desk_texts(world, thread)[-1] == "本人の安全な時間帯（20時〜22時）に届けます。"
+        assert desk_texts(world, thread)[-1].startswith("本人の安全な時間帯に届けます")
         assert await rounds(bot) == (0, 0)  # still noon: nothing goes out
         assert len(world.bot_texts(TRAINEE)) == shown
 
@@ -358,7 +359,7 @@ async def test_buttons_in_the_desk_are_checked_on_every_press(tmp_path: Path) ->
 
         world.staff_presses(DESK, LIN, "desk:claim")
         await bot.settle()
-        assert desk_texts(world, thread)[-1] == "担当：Lin"
+        assert desk_texts(world, thread)[-2] == "担当：Lin"
         world.staff_presses(DESK, LIN, "desk:unclaim")
         await bot.settle()
         assert desk_texts(world, thread)[-1] == "担当者なし（どなたか /claim してください）"
@@ -494,3 +495,43 @@ async def test_a_text_too_long_for_one_post_reaches_the_desk_whole(tmp_path: Pat
         posts = [t for t in desk_texts(bot.world, thread) if t.startswith("本人：\n")][-2:]
         assert "".join(post.removeprefix("本人：\n") for post in posts) == text
         assert bot.world.bot_texts(TRAINEE)[-1] == "Đã gửi."
+
+
+@pytest.mark.asyncio
+async def test_the_content_goes_to_the_holders_private_chat_protected_and_goes_away(
+    tmp_path: Path,
+) -> None:
+    """A2/A4 on Telegram: enrol, PIN, claim; the card is protected, then deleted."""
+    async with with_desk(tmp_path, desk_world()) as bot:
+        world = bot.world
+        thread = await case_replied_here(bot)
+        database = bot.parts.database
+        code, _ = new_enrolment(
+            database.engine, database.keys.keyring, timedelta(hours=1), lambda: datetime.now(UTC)
+        )
+        await say(bot, SATO, code, "ja")
+        await say(bot, SATO, "135790", "ja")
+        private = " ".join(m.text for m in world.visible(SATO))
+        assert code not in private and "135790" not in private  # deleted at once
+        assert "スタッフ登録が終わりました" in private
+
+        def cards(user: int) -> list[Any]:
+            return [m for m in world.visible(user) if "愛知県" in m.text]
+
+        await staff_says(bot, SATO, "/claim", thread)
+        (card,) = cards(SATO)
+        assert card.from_bot and card.protected  # no forwarding, no saving
+        assert "1,140円" in card.text and "600 yên" in card.text  # the answers and the note
+        assert (
+            desk_texts(world, thread)[-1]
+            == "Satoさん：相談の内容を、ボットとの個人チャットに送りました。"
+        )
+        assert cards(LIN) == [] and cards(STRANGER) == []
+        await idle_wipe_later(bot)  # unused for the idle time: the private chat is swept
+        assert cards(SATO) == []
+
+        await staff_says(bot, SATO, "/card", thread)  # the PIN is still fresh: the card again
+        assert len(cards(SATO)) == 1
+        await staff_says(bot, LIN, "/close", thread)
+        assert cards(SATO) == []  # deleted when the case closed
+        assert "case_read" in audit_actions(bot)

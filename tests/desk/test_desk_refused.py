@@ -59,7 +59,7 @@ async def test_a_refused_topic_keeps_the_case_and_tells_everyone(
         bot.parts.helpline.clock = lambda: later
         assert await rounds(bot) == (0, 1)
         ((thread, _),) = topics(world).items()
-        assert "返信：" in desk_texts(world, thread)[0]  # the card, at last
+        assert "受付から：" in desk_texts(world, thread)[0]  # the card, at last
         assert sum(text.startswith(WAITING) for text in world.bot_texts(TRAINEE)) == 1
 
 

@@ -179,7 +179,8 @@ class Drive:
                 who.code = found[0].group(0) if found else None
             if who.thread is None:
                 for thread, messages in cards.items():
-                    if any(who.canary("note") in (m.text or "") for m in messages):
+                    # The note is on the holder's private card only; later words are relayed.
+                    if any(f"{MARK}{who.number:04d}" in (m.text or "") for m in messages):
                         who.thread = thread
                         who.case_row = cases.get(topics(world)[thread].split()[0])
 

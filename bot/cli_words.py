@@ -1,0 +1,28 @@
+"""How each ``helpline`` action is worded: a summary, a sentence, an example and its docs.
+
+Shared by ``bot.cli_parser`` and ``bot.cli_parser_staff``. Builds parsers only; runs nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from typing import TypeAlias
+
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+"""What ``add_subparsers`` returns: where each sub-command is added."""
+
+
+def action(where: Commands, name: str, *words: str) -> argparse.ArgumentParser:
+    """Add one command or action, described by four ``words``.
+
+    They are its summary (in lists), the sentence and the example of its help, and the docs.
+    """
+    summary, text, example, docs = words
+    return where.add_parser(
+        name,
+        help=summary,
+        description=textwrap.fill(text, 79),
+        epilog=f"example:\n  {example}\n\nmore: {docs}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
