@@ -11,9 +11,11 @@ import argparse
 import json
 import sys
 import time
+from datetime import date
 from typing import TextIO
 
 from bot.assemble import japan_today
+from bot.calculators.minimum_wage import MinimumWageTable, next_revision
 from bot.config import Settings
 from bot.desk.roster import RosterError, read_roster
 from bot.flowdefs.folder import load_flowset
@@ -85,8 +87,9 @@ def operator_command(settings: Settings, args: argparse.Namespace, stdout: TextI
             return doctor(settings, stdout)
 
 
-_Check = tuple[bool, str]
-"""One line of ``doctor``: whether all is well, and what was found (with a fix if not)."""
+_Check = tuple[bool | None, str]
+"""One line of ``doctor``: whether all is well (None: a warning that does not fail it), and what
+was found (with a fix if not)."""
 
 
 def doctor(settings: Settings, stdout: TextIO, request: object = None) -> int:
@@ -101,8 +104,8 @@ def doctor(settings: Settings, stdout: TextIO, request: object = None) -> int:
         *telegram_desk_checks(settings, request),
     ]
     for ok, line in results:
-        print(f"{'ok ' if ok else 'FIX'}  {line}", file=stdout)
-    return 0 if all(ok for ok, _ in results) else 1
+        print(f"{'ok ' if ok else 'WARN' if ok is None else 'FIX'}  {line}", file=stdout)
+    return 0 if all(ok is not False for ok, _ in results) else 1
 
 
 def _load_keys(settings: Settings) -> KeySource | KeysError:
@@ -122,7 +125,9 @@ def _keys_checks(settings: Settings, keys: KeySource | KeysError) -> list[_Check
     """Where the keys come from, and whether that is fit for production."""
     if isinstance(keys, KeysError):
         return [(False, f"keys: {keys}")]
-    results = [(True, f"keys: from the {keys.origin}, active master key {keys.keyring.active}")]
+    results: list[_Check] = [
+        (True, f"keys: from the {keys.origin}, active master key {keys.keyring.active}")
+    ]
     if keys.origin == "key file" and not settings.require_keys:
         results.append(
             (
@@ -173,9 +178,11 @@ def _database_checks(settings: Settings, keys: KeySource | KeysError) -> list[_C
 
 def _content_checks(settings: Settings) -> list[_Check]:
     """The flows load without errors, and every text is translated."""
-    flows, problems = load_flowset(settings.flows_dir, japan_today())
+    today = japan_today()
+    flows, problems = load_flowset(settings.flows_dir, today)
     _, complete = i18n_tools.check(flows, settings.flows_dir, settings.locales_dir)
     return [
+        _minimum_wage_check(flows.data.minimum_wages, today),
         (
             not errors(problems),
             "flows: no errors"
@@ -189,6 +196,20 @@ def _content_checks(settings: Settings) -> list[_Check]:
             else "translations: incomplete; run 'helpline i18n check'",
         ),
     ]
+
+
+def _minimum_wage_check(table: MinimumWageTable, today: date) -> _Check:
+    """A warning once the next year's minimum wages may be in force and the table lacks them."""
+    newest = table.newest_year()
+    if not table.may_be_old(today) or newest is None:
+        return (True, f"minimum wages: the table has fiscal year {newest}, current today")
+    return (
+        None,
+        f"minimum wages: the table's newest rows are for fiscal year {newest}, and the next "
+        f"year's may be in force since {next_revision(newest)}; trainees are told the figure may "
+        "be old. Add the new rows to flows/data/minimum_wages.yaml from the MHLW list "
+        "(地域別最低賃金の全国一覧) or the labour bureau pages",
+    )
 
 
 def _telegram_check(settings: Settings) -> _Check:
@@ -211,7 +232,7 @@ def _desk_checks(settings: Settings) -> list[_Check]:
                 "person are given the help numbers",
             )
         ]
-    results = [(True, f"desk: {len(settings.staff_user_ids)} volunteers may answer")]
+    results: list[_Check] = [(True, f"desk: {len(settings.staff_user_ids)} volunteers may answer")]
     path = settings.roster_path
     if not path.exists():
         results.append(

@@ -182,7 +182,7 @@ def test_doctor_reports_each_check_with_a_fix(
     monkeypatch.setenv("HELPLINE_REQUIRE_KEYS", "1")
     code, out = run("doctor")
     assert code == 0, out
-    assert all(line.startswith("ok ") for line in out.splitlines())
+    assert all(line.startswith(("ok ", "WARN ")) for line in out.splitlines())
     assert "ok   database: schema is current" in out
 
 
