@@ -83,9 +83,7 @@ def _wage_row(
             )
         )
     if not (isinstance(row["fiscal_year"], int) and 2000 <= row["fiscal_year"] <= 2100):  # noqa: PLR2004
-        problems.append(
-            Problem(path, line, None, "'fiscal_year' should be a year like 2026 (令和8年度)")
-        )
+        problems.append(Problem(path, line, None, "'fiscal_year' should be a year like 2026"))
     if not isinstance(row["effective"], date):
         problems.append(Problem(path, line, None, "'effective' should be a date like 2025-10-01"))
     if not (isinstance(row["hourly"], int) and 500 <= row["hourly"] <= 5000):  # noqa: PLR2004
