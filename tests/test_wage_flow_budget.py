@@ -20,6 +20,7 @@ from bot.flowdefs import model as m
 from bot.flowdefs.model import FlowSet
 from bot.i18n.catalog import load_translations
 from bot.i18n.render import Renderer
+from bot.service.trainee import completed
 from bot.values import Choice, Day, Kind, Number, Prefecture, Value, Yen
 
 from .conftest import LOCALES
@@ -113,3 +114,9 @@ def test_every_wage_message_fits_700_characters_and_opens_neutrally(
             telling[nid] = text.splitlines()[0]
     assert too_long == {}
     assert telling == {}
+
+
+def test_the_wage_check_result_counts_the_topic_as_gone_through() -> None:
+    assert completed(("wages.check", "wages.verdict", "wages.next_step_short")) == {"wages"}
+    assert completed(("fines.next_step",)) == {"fines"}
+    assert completed(("wages.next_steps", "wages.more", "wages.last_step")) == set()
