@@ -69,6 +69,7 @@ SCRIPTS: list[list[engine.Event]] = [
             "2",
             "10",
             "8",
+            "8",
             "30000",
             "40000",
         ),

@@ -12,11 +12,12 @@ anything about a trainee.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from bot.assemble import japan_today
+from bot.calculators.minimum_wage import MinimumWageTable, next_revision
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.desk.roster import RosterError, read_roster
@@ -221,10 +222,12 @@ def age(seconds: float) -> str:
 
 
 def _content_checks(settings: Settings) -> list[Check]:
-    """The flows load without errors, and every text is translated."""
-    flows, problems = load_flowset(settings.flows_dir, japan_today())
+    """The flows load without errors, every text is translated, the minimum wages are current."""
+    today = japan_today()
+    flows, problems = load_flowset(settings.flows_dir, today)
     _, complete = i18n_tools.check(flows, settings.flows_dir, settings.locales_dir)
     return [
+        _minimum_wage_check(flows.data.minimum_wages, today),
         (
             not errors(problems),
             "flows: no errors"
@@ -238,6 +241,20 @@ def _content_checks(settings: Settings) -> list[Check]:
             else "translations: incomplete; run 'helpline i18n check'",
         ),
     ]
+
+
+def _minimum_wage_check(table: MinimumWageTable, today: date) -> Check:
+    """A note once the next year's minimum wages may be in force and the table lacks them."""
+    newest = table.newest_year()
+    if not table.may_be_old(today) or newest is None:
+        return (True, f"minimum wages: the table has fiscal year {newest}, current today")
+    return (
+        None,
+        f"minimum wages: the table's newest rows are for fiscal year {newest}, and the next "
+        f"year's may be in force since {next_revision(newest)}; trainees are told the figure may "
+        "be old. Add the new rows to flows/data/minimum_wages.yaml from the MHLW list "
+        "(地域別最低賃金の全国一覧) or the labour bureau pages",
+    )
 
 
 def _telegram_check(settings: Settings) -> Check:

@@ -55,14 +55,13 @@ def test_check_fails_on_errors_and_only_strictly_on_warnings(workspace: Path) ->
     assert f"flows/wages.yaml:{line}: warning: the content was last reviewed on 2024-01-01" in out
     assert run("flows", "check", "--strict")[0] == 1
     wages.write_text(
-        wages.read_text(encoding="utf-8").replace("next: law_minimum", "next: law_minimun"),
+        wages.read_text(encoding="utf-8").replace("next: extra_rule", "next: extra_rul"),
         encoding="utf-8",
     )
     code, out = run("flows", "check")
     assert code == 1
     assert (
-        "'next' goes to 'law_minimun', which is not a node in this flow. "
-        "Did you mean 'law_minimum'?"
+        "'next' goes to 'extra_rul', which is not a node in this flow. Did you mean 'extra_rule'?"
     ) in out
 
 
@@ -86,8 +85,8 @@ def test_graph_draws_mermaid_and_dot() -> None:
     code, out = run("flows", "graph", "wages")
     assert code == 0 and out.startswith("flowchart TD\n")
     assert (
-        'n_verdict -->|"check.below_minimum == yes and pay_kind == monthly"| n_below_monthly'
-        in out
+        'n_verdict -->|"check.below_minimum == yes and check.minimum_is_current == yes"| '
+        "n_below_now" in out
     )
     assert "n_to_menu" in out and "f_menu" in out
     code, out = run("flows", "graph", "menu", "--format", "dot")
@@ -117,7 +116,8 @@ def test_update_rewrites_replies_but_keeps_what_maintainers_assert(workspace: Pa
     transcript = workspace / "flows" / "tests" / "s1_monthly_63000_aichi.yaml"
     text = transcript.read_text(encoding="utf-8")
     transcript.write_text(
-        text.replace("Aichi is ¥1,140 an hour", "Aichi is ¥1 an hour"), encoding="utf-8"
+        text.replace("below ¥1,140, the minimum wage", "below ¥1, the minimum wage"),
+        encoding="utf-8",
     )
     assert run("flows", "test", str(transcript))[0] == 1
     code, _ = run("flows", "test", "--update", str(transcript))
@@ -131,7 +131,7 @@ def test_coverage_below_the_minimum_fails(workspace: Path) -> None:
         extra.unlink()
     code, out = run("flows", "test", "--min-coverage", "100")
     assert code == 1
-    assert "not reached:" in out and "wages.current_figure" in out
+    assert "not reached:" in out and "wages.fine_now" in out
 
 
 # pay, minimum, monthly, ¥63,000, 173 hours, Aichi, another industry, no overtime, no night
@@ -142,7 +142,7 @@ VIETNAMESE_WALK = "1\n1\n1\n63000\n173\nAichi\n3\n0\n1\n0\n"
 def test_a_newcomer_walks_the_wages_flow_in_vietnamese() -> None:
     code, out = run("chat", "--lang", "vi", stdin=VIETNAMESE_WALK)
     assert code == 0
-    assert "Lương tối thiểu ở Aichi là 1.140\xa0¥ một giờ" in out
+    assert "thấp hơn 1.140\xa0¥, là lương tối thiểu ở Aichi" in out
     assert "Luật Lương tối thiểu, Điều 4" in out
 
 
@@ -231,7 +231,10 @@ def test_pybabel_uses_the_registered_extractor(tmp_path: Path) -> None:
         capture_output=True,
     )
     text = pot.read_text(encoding="utf-8")
-    assert 'msgctxt "wages.pay_kind"\nmsgid "How are you paid?"' in text
+    assert (
+        'msgctxt "wages.prefecture"\nmsgid "In which prefecture do you work? For example: Aichi"'
+        in text
+    )
 
 
 def test_python_dash_m_bot_runs_the_same_command() -> None:

@@ -72,6 +72,20 @@ class MinimumWageTable:
                 found = row  # rows are sorted by effective date, so the last match is the newest
         return found
 
+    def newest_year(self) -> int | None:
+        """The newest fiscal year of the regional rows (None for an empty table)."""
+        years = [r.fiscal_year for r in self._rows if r.industry is None]
+        return max(years) if years else None
+
+    def may_be_old(self, day: date) -> bool:
+        """Whether on ``day`` a newer regional figure than the table's may be in force somewhere.
+
+        That is so from 1 October of the year after the newest fiscal year in the table (the
+        earliest day the next year's revision takes effect), until that year's rows are added.
+        """
+        newest = self.newest_year()
+        return newest is not None and day >= next_revision(newest)
+
     def _is_current(self, rate: MinimumWage, day: date) -> bool:
         newer_known = any(
             r.prefecture == rate.prefecture
@@ -81,4 +95,9 @@ class MinimumWageTable:
         )
         if newer_known:
             return True  # the table knows the next figure, and it is not yet in force on `day`
-        return day < date(rate.fiscal_year + 1, NEXT_REVISION_MONTH, 1)
+        return day < next_revision(rate.fiscal_year)
+
+
+def next_revision(fiscal_year: int) -> date:
+    """The earliest day the revision after ``fiscal_year``'s may take effect (1 October)."""
+    return date(fiscal_year + 1, NEXT_REVISION_MONTH, 1)

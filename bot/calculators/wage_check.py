@@ -1,69 +1,46 @@
 """The wage check: pay against the minimum wage, and what extra work must be paid.
 
-Pure arithmetic on exact decimals. Law behind it (``../shared/reference/rights-facts.md``):
+Law behind it (``../shared/reference/rights-facts.md``):
 
-* Minimum Wage Act Art. 4: pay below the minimum wage is void for that part. The hourly base is
-  the hourly pay; or monthly basic pay divided by the scheduled hours of the month; or, for
-  piece-rate pay, the month's piece-rate total divided by all hours worked. Where an industry
-  ("specific") minimum wage also applies, the higher one counts, but it does not cover everyone
-  (for example workers still learning the job), so it is reported beside the regional one.
+* Minimum Wage Act Art. 4: pay below the minimum wage is void for that part. How pay becomes an
+  hourly figure is in ``bot.calculators.pay``. Where an industry ("specific") minimum wage also
+  applies, the higher one counts, but it does not cover everyone (for example workers still
+  learning the job), so it is reported beside the regional one.
 * Labour Standards Act Art. 37: premiums for overtime, late-night and holiday work, reckoned on
   the hourly base, which can never be below the minimum wage (``bot.calculators.premiums``).
 * Deductions are reported as an amount and a share of the pay; whether they are lawful depends
   on a written agreement and on actual cost (LSA Art. 24), which the flow explains.
 
-Comparisons with the minimum use exact values, so a shortfall of a fraction of a yen counts;
-amounts owed to the trainee are rounded up to the yen, amounts shown half up.
+Every sum is an exact fraction of a yen until the figure shown, which is rounded once, to the
+nearest yen, half up. The facts file names no rule that rounds either way in anyone's favour, so
+none is applied; comparisons with the minimum use the exact values, so a shortfall of a fraction
+of a yen an hour still counts as below it.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
 from bot.calculators.base import CalcContext, Calculator, CalculatorError, Inputs, Outputs, Param
-from bot.calculators.premiums import ZERO, Rates
-from bot.values import Choice, Day, Flag, Kind, Number, Prefecture, Value, Yen
+from bot.calculators.minimum_wage import ApplicableWage
+from bot.calculators.pay import number, read_pay
+from bot.calculators.premiums import HOLIDAY, OVERTIME, ZERO, Hours, owed
+from bot.values import Choice, Day, Flag, Kind, Number, Prefecture, Yen
 
 
-def _shown(amount: Decimal) -> Yen:
-    return Yen(int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+def rounded(amount: Fraction) -> int:
+    """Round an exact amount to the nearest yen, half up (the one rounding of every figure)."""
+    whole, rest = divmod(amount.numerator, amount.denominator)
+    return whole + (1 if 2 * rest >= amount.denominator else 0)
 
 
-def _owed(amount: Decimal) -> Yen:
-    """Round an amount owed to the trainee up: the employer must pay at least this."""
-    return Yen(int(max(amount, ZERO).quantize(Decimal(1), rounding=ROUND_CEILING)))
+def _yen(amount: Fraction) -> Yen:
+    return Yen(rounded(max(amount, ZERO)))
 
 
-def _number(inputs: Inputs, name: str) -> Decimal | None:
-    value = inputs.get(name)
-    if isinstance(value, Yen):
-        return Decimal(value.amount)
-    if isinstance(value, Number):
-        return value.value
-    return None
-
-
-def _pay(inputs: Inputs) -> tuple[Decimal, Decimal | None, Decimal | None, bool]:
-    """Return (hourly base, hours the pay covers, the month's pay, piece-rate?)."""
-    piece_pay = _number(inputs, "piece_pay")
-    worked = _number(inputs, "hours_worked")
-    if piece_pay is not None and worked:
-        return piece_pay / worked, worked, piece_pay, True
-    hourly = _number(inputs, "hourly_pay")
-    if hourly is not None:
-        return hourly, None, None, False
-    monthly = _number(inputs, "monthly_pay")
-    scheduled = _number(inputs, "monthly_hours")
-    if monthly is not None and scheduled:
-        return monthly / scheduled, scheduled, monthly, False
-    raise CalculatorError(
-        "wage_check needs hourly_pay, monthly_pay with monthly_hours, "
-        "or piece_pay with hours_worked"
-    )
-
-
-def wage_check(inputs: Inputs, ctx: CalcContext) -> Outputs:
-    """Compare pay with the minimum wage in force today, and price the extra work owed."""
+def _minimums(inputs: Inputs, ctx: CalcContext) -> tuple[ApplicableWage, int]:
+    """Return the regional minimum in force today, and the industry one (0 if none)."""
     prefecture = inputs.get("prefecture")
     if not isinstance(prefecture, Prefecture):
         raise CalculatorError("wage_check needs a prefecture")
@@ -77,50 +54,64 @@ def wage_check(inputs: Inputs, ctx: CalcContext) -> Outputs:
         if isinstance(industry, Choice)
         else None
     )
-    industry_rate = specific.rate.hourly if specific and specific.rate.industry else 0
+    return regional, specific.rate.hourly if specific and specific.rate.industry else 0
 
-    base, hours, month_pay, piece_rate = _pay(inputs)
-    minimum = Decimal(regional.rate.hourly)
-    shortfall = max(minimum - base, ZERO)
-    rates = Rates.for_base(max(base, minimum), piece_rate)
-    overtime = _number(inputs, "overtime_hours") or ZERO
-    night = _number(inputs, "night_hours") or ZERO
-    holiday = _number(inputs, "holiday_hours") or ZERO
-    owed = rates.owed(overtime, holiday, night)
-    paid = _number(inputs, "extra_paid") or ZERO
-    deductions = _number(inputs, "deductions") or ZERO
 
-    outputs: dict[str, Value] = {
-        "hourly_base": _shown(base),
+def _hours(inputs: Inputs) -> Hours:
+    return Hours.sort(
+        overtime=number(inputs, "overtime_hours") or ZERO,
+        day_off=number(inputs, "day_off_hours"),
+        legal=number(inputs, "holiday_hours") or ZERO,
+        night=number(inputs, "night_hours") or ZERO,
+    )
+
+
+def wage_check(inputs: Inputs, ctx: CalcContext) -> Outputs:
+    """Compare pay with the minimum wage in force today, and price the extra work owed."""
+    regional, industry_rate = _minimums(inputs, ctx)
+    pay = read_pay(inputs)
+    minimum = Fraction(regional.rate.hourly)
+    hourly = pay.base.hourly
+    shortfall = max(minimum - hourly, ZERO)
+    reckoned = pay.floored(minimum)
+    hours = _hours(inputs)
+    extra = owed(reckoned, hours)
+    paid = number(inputs, "extra_paid") or ZERO
+    deductions = number(inputs, "deductions") or ZERO
+    month_pay = pay.month_pay
+    return {
+        "hourly_base": _yen(hourly),
         "minimum": Yen(regional.rate.hourly),
         "fiscal_year": Number(Decimal(regional.rate.fiscal_year)),
         "effective": Day(regional.rate.effective),
         "minimum_is_current": Flag(regional.is_current),
-        "below_minimum": Flag(base < minimum),
-        "shortfall_hourly": _owed(shortfall),
-        "shortfall_monthly": _owed(shortfall * hours) if hours else Yen(0),
+        "below_minimum": Flag(hourly < minimum),
+        "shortfall_hourly": _yen(shortfall),
+        "shortfall_monthly": _yen(shortfall * pay.hours) if pay.hours else Yen(0),
         "industry_minimum": Yen(industry_rate),
-        "below_industry_minimum": Flag(bool(industry_rate) and base < industry_rate),
-        "piece_rate": Flag(piece_rate),
-        "overtime_rate": Yen(int(rates.overtime)),
-        "night_premium": Yen(int(rates.late_night)),
-        "holiday_rate": Yen(int(rates.holiday)),
-        "overtime_hours": Number(overtime),
-        "night_hours": Number(night),
-        "holiday_hours": Number(holiday),
-        "has_extra": Flag(overtime + night + holiday > 0),
-        "extra_owed": _owed(owed),
-        "extra_paid": _shown(paid),
-        "extra_shortfall": _owed(owed - paid),
-        "deductions": _shown(deductions),
-        "deductions_share": Number(
-            (100 * deductions / month_pay).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-            if month_pay
-            else ZERO
-        ),
-        "pay_after_deductions": _shown(max(month_pay - deductions, ZERO)) if month_pay else Yen(0),
+        "below_industry_minimum": Flag(bool(industry_rate) and hourly < industry_rate),
+        "piece_rate": Flag(reckoned.piece > 0),
+        "overtime_rate": _yen(reckoned.per_hour(OVERTIME)),
+        "night_premium": _yen(reckoned.night()),
+        "holiday_rate": _yen(reckoned.per_hour(HOLIDAY)),
+        "overtime_hours": _number(hours.overtime),
+        "night_hours": _number(hours.night),
+        "holiday_hours": _number(hours.legal_holiday),
+        "has_extra": Flag(hours.overtime + hours.night + hours.legal_holiday > 0),
+        "extra_owed": _yen(extra),
+        "extra_paid": _yen(paid),
+        "extra_shortfall": _yen(extra - paid),
+        "deductions": _yen(deductions),
+        "deductions_share": _number(Fraction(rounded(100 * deductions / month_pay)))
+        if month_pay
+        else Number(Decimal(0)),
+        "pay_after_deductions": _yen(month_pay - deductions) if month_pay else Yen(0),
     }
-    return outputs
+
+
+def _number(value: Fraction) -> Number:
+    """Hours and shares as exact decimals (answers are decimals, so their sums are too)."""
+    return Number(Decimal(value.numerator) / Decimal(value.denominator))
 
 
 WAGE_CHECK = Calculator(
@@ -131,17 +122,32 @@ WAGE_CHECK = Calculator(
         "industry": Param(
             Kind.CHOICE, required=False, doc="an industry id of minimum_wages.yaml, e.g. steel"
         ),
+        "pay_kind": Param(
+            Kind.CHOICE, required=False, doc="monthly, hourly, piece or mixed (else guessed)"
+        ),
         "monthly_pay": Param(Kind.YEN, required=False, doc="monthly basic pay before deductions"),
-        "monthly_hours": Param(Kind.NUMBER, required=False, doc="scheduled hours in a month"),
+        "allowances": Param(
+            Kind.YEN,
+            required=False,
+            doc="mixed pay: monthly allowances that count (not commuting, family, attendance)",
+        ),
+        "monthly_hours": Param(
+            Kind.NUMBER, required=False, doc="normal (scheduled) hours in a month, no overtime"
+        ),
         "hourly_pay": Param(Kind.YEN, required=False, doc="pay per hour, if paid by the hour"),
         "piece_pay": Param(Kind.YEN, required=False, doc="the month's piece-rate pay"),
         "hours_worked": Param(
             Kind.NUMBER, required=False, doc="all hours worked in that month, overtime included"
         ),
-        "overtime_hours": Param(Kind.NUMBER, required=False, doc="overtime hours in the month"),
+        "overtime_hours": Param(
+            Kind.NUMBER, required=False, doc="overtime hours in the month on working days"
+        ),
+        "day_off_hours": Param(
+            Kind.NUMBER, required=False, doc="all hours worked on days off (legal one included)"
+        ),
         "night_hours": Param(Kind.NUMBER, required=False, doc="hours worked 22:00-05:00"),
         "holiday_hours": Param(
-            Kind.NUMBER, required=False, doc="hours worked on the legal weekly day off"
+            Kind.NUMBER, required=False, doc="hours worked on the legal weekly day off (法定休日)"
         ),
         "extra_paid": Param(
             Kind.YEN, required=False, doc="what was paid for overtime, night and holiday work"

@@ -12,6 +12,7 @@ from typing import Any
 from bot.calculators.minimum_wage import MinimumWage, MinimumWageTable
 from bot.contacts import Contact, ContactDirectory
 from bot.flowdefs.problems import Problem
+from bot.flowdefs.wage_table import table_problems
 from bot.flowdefs.yamlsafe import Document
 from bot.prefectures import PrefectureInfo, PrefectureTable
 
@@ -81,6 +82,8 @@ def _wage_row(
                 f"unknown prefecture '{row['prefecture']}' (use an id from prefectures.yaml)",
             )
         )
+    if not (isinstance(row["fiscal_year"], int) and 2000 <= row["fiscal_year"] <= 2100):  # noqa: PLR2004
+        problems.append(Problem(path, line, None, "'fiscal_year' should be a year like 2026"))
     if not isinstance(row["effective"], date):
         problems.append(Problem(path, line, None, "'effective' should be a date like 2025-10-01"))
     if not (isinstance(row["hourly"], int) and 500 <= row["hourly"] <= 5000):  # noqa: PLR2004
@@ -152,6 +155,7 @@ def read_minimum_wages(
         for (pref, industry, fy), count in seen.items()
         if count > 1
     )
+    problems.extend(table_problems(path, rows, set(prefectures.ids)))
     table = MinimumWageTable(rows)
     problems.extend(
         Problem(

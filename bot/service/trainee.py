@@ -30,13 +30,18 @@ THEN, RESUME, DELETE = "then", "resume", "delete"
 """A first /resume (or /delete on a chat that holds no case) shows the picker first, then asks
 for the code in the chosen language."""
 COMPLETED_AT = "next_step"
-"""The node every topic flow ends on ("What would you like to do next?"): reaching it counts
-the flow as gone through, for the advocacy reports."""
+"""The node every topic flow ends on ("What would you like to do next?"): reaching it, or a
+node named ``next_step_<something>`` (a flow with several endings, like the wage check's result
+for extra work), counts the flow as gone through, for the advocacy reports."""
 
 
 def completed(path: tuple[str, ...]) -> set[str]:
     """The flows whose end a turn reached."""
-    return {node.split(".")[0] for node in path if node.endswith("." + COMPLETED_AT)}
+    return {
+        flow
+        for flow, _, node in (step.partition(".") for step in path)
+        if node == COMPLETED_AT or node.startswith(COMPLETED_AT + "_")
+    }
 
 
 def run(call: Call, event: Incoming) -> None:

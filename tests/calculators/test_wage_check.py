@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
 from bot.calculators import CALCULATORS, CalcContext, CalculatorError
 from bot.calculators.minimum_wage import MinimumWage, MinimumWageTable
-from bot.calculators.premiums import Rates
+from bot.calculators.premiums import Base, Hours, owed
 from bot.flowdefs.model import FlowSet
 from bot.values import Choice, Day, Flag, Number, Prefecture, Value, Yen
 
@@ -105,9 +106,9 @@ CASES = {
         {"hourly_pay": Yen(1_200), "overtime_hours": n(0)},
         {"extra_owed": Yen(0), "has_extra": Flag(False)},
     ),
-    "rates rounded to the yen, totals follow them": (
+    "the rate shown is rounded, the total is exact and rounded once": (
         {"monthly_pay": Yen(250_000), "monthly_hours": n(160), "overtime_hours": n(10)},
-        {"overtime_rate": Yen(1_953), "extra_owed": Yen(19_530)},
+        {"overtime_rate": Yen(1_953), "extra_owed": Yen(19_531)},  # 1,953.125 x 10
     ),
     "piece rate: base = pay ÷ all hours, only the premium is owed": (
         {"piece_pay": Yen(200_000), "hours_worked": n(200), "overtime_hours": n(40)},
@@ -228,19 +229,11 @@ def test_the_higher_of_industry_and_regional_minimum_applies() -> None:
 
 
 def test_premium_rates_for_time_and_piece_rate_pay() -> None:
-    time_rate = Rates.for_base(Decimal(1_000), piece_rate=False)
-    piece = Rates.for_base(Decimal(1_000), piece_rate=True)
-    assert (
-        time_rate.overtime,
-        time_rate.overtime_over_60,
-        time_rate.holiday,
-        time_rate.late_night,
-    ) == (1_250, 1_500, 1_350, 250)
-    assert (piece.overtime, piece.overtime_over_60, piece.holiday, piece.late_night) == (
-        250,
-        500,
-        350,
-        250,
-    )
-    assert time_rate.owed(Decimal("60.5"), Decimal(0), Decimal(0)) == Decimal(75_750)
-    assert time_rate.owed(Decimal("7.5"), Decimal(0), Decimal(0)) == Decimal("9375.0")
+    time_rate = Base(Fraction(1_000), Fraction(0))
+    piece = Base(Fraction(0), Fraction(1_000))
+    rates = (Fraction(25, 100), Fraction(50, 100), Fraction(35, 100))
+    assert [time_rate.per_hour(r) for r in rates] == [1_250, 1_500, 1_350]
+    assert [piece.per_hour(r) for r in rates] == [250, 500, 350]
+    assert time_rate.night() == piece.night() == 250
+    assert owed(time_rate, Hours(Fraction("60.5"), Fraction(0), Fraction(0))) == 75_750
+    assert owed(time_rate, Hours(Fraction("7.5"), Fraction(0), Fraction(0))) == Fraction(9_375)

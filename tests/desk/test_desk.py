@@ -77,7 +77,7 @@ async def open_case(bot: Running, user: int, replies: str, lang: str = "vi") -> 
     """A wage check, then a person: consent, a note, how replies reach them."""
     await say(bot, user, "/start", lang)
     await press(bot, user, f"lang:{lang}")
-    for typed in ("1", "1", "2", "600", "Aichi", "3", "0", "1", "0"):
+    for typed in ("1", "1", "2", "600", "176", "Aichi", "3", "0", "1", "0"):
         await say(bot, user, typed, lang)
     await say(bot, user, "/talk", lang)
     await press(bot, user, "dialog:yes")

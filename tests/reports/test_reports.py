@@ -177,7 +177,7 @@ def test_a_topic_flow_gone_through_is_counted_without_a_case(tmp_path: Path) -> 
     helpline = build_helpline(FLOWS, LOCALES, records, today=lambda: TODAY)
     helpline.handle("chat", Opened("vi"))
     helpline.handle("chat", flow_engine.ButtonPressed("lang:vi"))
-    for typed in ("1", "1", "2", "600", "Aichi", "3", "0", "1", "0"):
+    for typed in ("1", "1", "2", "600", "176", "Aichi", "3", "0", "1", "0"):
         helpline.handle("chat", flow_engine.TextEntered(typed))
     counts = read_tallies(engine, keyring, "2026-03", "2026-03")
     assert counts == {

@@ -142,8 +142,8 @@ def test_anything_else_at_the_consent_question_asks_again(world: World) -> None:
 
 def test_only_answers_marked_for_the_case_are_kept(world: World) -> None:
     world.start()
-    # Pay → below the minimum? → by the hour → ¥600 → Aichi → another industry → …
-    for typed in ("1", "1", "2", "600", "Aichi", "3", "0", "1", "0"):
+    # Pay → below the minimum? → by the hour → ¥600 → 176 hours → Aichi → another industry → …
+    for typed in ("1", "1", "2", "600", "176", "Aichi", "3", "0", "1", "0"):
         world.type(typed)
     world.send(engine.CommandGiven(engine.Command.PERSON))
     world.press(YES)

@@ -119,9 +119,9 @@ def test_amounts_and_names_are_formatted_for_the_language(helpline: Helpline) ->
     for lang in ("vi", "zh_Hans", "ja", "en"):
         chat = f"chat-{lang}"
         helpline.start_in(chat, lang)
-        # pay → minimum → by the hour → ¥600 → Aichi → another industry → no overtime →
-        # no night work → nothing deducted
-        for typed in ("1", "1", "2", "600", "愛知", "3", "0", "1", "0"):
+        # pay → minimum → by the hour → ¥600 → 176 hours → Aichi → another industry →
+        # no overtime → no night work → nothing deducted
+        for typed in ("1", "1", "2", "600", "176", "愛知", "3", "0", "1", "0"):
             turn = helpline.handle(chat, engine.TextEntered(typed))
         texts[lang] = replies(turn)[0].text
     assert "1.140\xa0¥" in texts["vi"] and "Aichi" in texts["vi"]

@@ -86,7 +86,7 @@ def scenario(folder: Path, keyring: Keyring) -> dict[str, list[int]]:
     def open_case(index: int, lang: str) -> None:
         say(index, Opened(lang))
         say(index, flow_engine.ButtonPressed(f"lang:{lang}"))
-        for typed in ("1", "1", "2", "600", "Aichi", CANARIES[index], "3", "0", "1", "0"):
+        for typed in ("1", "1", "2", "600", "176", "Aichi", CANARIES[index], "3", "0", "1", "0"):
             say(index, flow_engine.TextEntered(typed), typed)
         say(index, flow_engine.CommandGiven(flow_engine.Command.PERSON))
         say(index, flow_engine.ButtonPressed(YES))

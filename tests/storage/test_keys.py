@@ -183,7 +183,9 @@ def test_doctor_reports_each_check_with_a_fix(
     monkeypatch.setenv("HELPLINE_REQUIRE_KEYS", "1")
     code, out = run("doctor")
     assert code == 0, out
-    assert all(line.startswith(("ok ", "note jobs:")) for line in out.splitlines()), out
+    assert all(
+        line.startswith(("ok ", "note jobs:", "note minimum wages:")) for line in out.splitlines()
+    ), out
     assert "ok   database: schema is current" in out
 
 

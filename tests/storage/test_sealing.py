@@ -114,7 +114,7 @@ def test_canaries_and_telegram_ids_never_reach_the_disk(
         say(index, Opened(lang))
         say(index, flow_engine.ButtonPressed(f"lang:{lang}"))
         say(index, flow_engine.TextEntered(CANARIES[index]))
-        for typed in ("1", "1", "2", "600", "Aichi", CANARIES[index], "3", "0", "1", "0"):
+        for typed in ("1", "1", "2", "600", "176", "Aichi", CANARIES[index], "3", "0", "1", "0"):
             say(index, flow_engine.TextEntered(typed))
         say(index, flow_engine.CommandGiven(flow_engine.Command.PERSON))
         say(index, flow_engine.TextEntered(CANARIES[index]))  # not an answer to consent

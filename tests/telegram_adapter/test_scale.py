@@ -30,7 +30,7 @@ from ..harness import Running, running
 SECRET = "two-workers-secret"
 HOOK = "https://helpline.example.org/telegram/hook"
 USERS = [600_000 + n for n in range(24)]
-TYPED = ("1", "1", "2", "600", "Aichi", "3", "0", "1", "0")  # a wage check, hourly, Aichi
+TYPED = ("1", "1", "2", "600", "176", "Aichi", "3", "0", "1", "0")  # a wage check, hourly, Aichi
 
 
 def webhook(folder: Path, key_file: Path, url: str) -> dict[str, object]:

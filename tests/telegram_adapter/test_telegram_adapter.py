@@ -84,7 +84,7 @@ async def test_a_trainee_walks_to_an_answer_and_exit_wipes_both_sides(tmp_path: 
         await press_nth(bot, 0)  # pay
         await press_nth(bot, 0)  # below the minimum?
         await press_nth(bot, 1)  # by the hour
-        for typed in ("900", "Aichi"):
+        for typed in ("900", "176", "Aichi"):
             await say(bot, typed)
         await press_nth(bot, 2)  # another industry
         await say(bot, "0")  # no overtime

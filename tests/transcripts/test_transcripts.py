@@ -47,7 +47,7 @@ turns:
 - press: 1
   note: the first button, in both languages
   contains:
-    en: [question about pay]
+    en: [like to know]
     vi: [lương]
   not_contains: [Traceback]
   path: [menu.to_wages, wages.topics]
@@ -91,7 +91,7 @@ def test_a_turn_is_written_once_and_read_in_each_language(tmp_path: Path) -> Non
     assert (en.lang, vi.lang) == ("en", "vi")
     assert [step.value for step in en.steps] == ["en", "English", "1", "menu"]
     assert [step.value for step in vi.steps] == ["vi", "Tiếng Việt", "1", "menu"]
-    assert en.steps[2].contains == ("question about pay",) and vi.steps[2].contains == ("lương",)
+    assert en.steps[2].contains == ("like to know",) and vi.steps[2].contains == ("lương",)
     assert en.steps[2].not_contains == vi.steps[2].not_contains == ("Traceback",)
     assert en.steps[2].note == vi.steps[2].note == "the first button, in both languages"
     assert en.steps[2].path == vi.steps[2].path == ("menu.to_wages", "wages.topics")
@@ -136,7 +136,7 @@ def test_update_writes_the_replies_and_keeps_what_the_maintainer_wrote(
     again = read(path)
     assert run(factory, again).problems() == []
     text = path.read_text(encoding="utf-8")
-    assert "  contains:\n    en:\n    - question about pay\n    vi:\n    - lương\n" in text
+    assert "  contains:\n    en:\n    - like to know\n    vi:\n    - lương\n" in text
     assert "  not_contains:\n  - Traceback\n" in text
     assert "- press: '1'\n  note: the first button, in both languages\n" in text
     assert "- press:\n    en: English\n    vi: Tiếng Việt\n" in text
