@@ -32,6 +32,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/engine_bench.py
+	$(BIN)/python bench/matching_bench.py
 	$(BIN)/python bench/storage_bench.py
 	$(BIN)/python bench/load/run.py
 	$(BIN)/python bench/example_report.py

@@ -7,6 +7,7 @@
     helpline flows check [--strict]      check flows, data and translations
     helpline flows graph FLOW [--format mermaid|dot]
     helpline flows test [--update] [--min-coverage PCT] [FILE ...]
+    helpline flows evaluate [--misses]   how well typed text finds its target
     helpline i18n extract | update | compile | check
     helpline db upgrade                  migrate the database to the newest version
     helpline keys new [--file PATH] | rotate | retire KEY_ID
@@ -84,7 +85,7 @@ def _chat_commands(commands: _Commands) -> None:
 
 
 def _flows_commands(commands: _Commands) -> None:
-    """``flows check | graph | test``."""
+    """``flows check | graph | test | evaluate``."""
     flows = commands.add_parser("flows", help="check, draw and test the flow files")
     flow_commands = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
     check = flow_commands.add_parser("check", help="check flows, data and translations")
@@ -102,6 +103,11 @@ def _flows_commands(commands: _Commands) -> None:
         metavar="PCT",
         help="fail if any language reaches fewer than PCT%% of the nodes",
     )
+    evaluate = flow_commands.add_parser(
+        "evaluate", help="score the trigger phrases on the labelled corpus (bench/matching/)"
+    )
+    evaluate.add_argument("--corpus", type=Path, default=Path("bench/matching"), metavar="DIR")
+    evaluate.add_argument("--misses", action="store_true", help="list what was not offered")
 
 
 def _i18n_commands(commands: _Commands) -> None:

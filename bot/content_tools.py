@@ -1,4 +1,4 @@
-"""The maintainers' commands: ``helpline flows check|graph|test`` and ``helpline i18n ...``.
+"""The maintainers' commands: ``helpline flows check|graph|test|evaluate``, ``helpline i18n``.
 
 Called by ``bot.cli`` with parsed arguments; prints to the given stream and returns the exit
 status. Transcripts run on in-memory records: they test the conversation, not the database.
@@ -19,13 +19,14 @@ from bot.flowdefs.graph import dot, mermaid
 from bot.flowdefs.problems import errors, summary
 from bot.i18n import tools as i18n_tools
 from bot.i18n.locales import TRAINEE_LANGUAGES
+from bot.matching_tools import evaluate_command
 from bot.service import Helpline
 from bot.storage.memory import MemoryRecords
 from bot.transcripts import Outcome, TranscriptError, coverage, dump, read, run
 
 
 def flows_command(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
-    """Run ``helpline flows check|graph|test``."""
+    """Run ``helpline flows check|graph|test|evaluate``."""
     today = japan_today()
     flows, problems = load_flowset(settings.flows_dir, today)
     match args.flows_command:
@@ -50,6 +51,11 @@ def flows_command(settings: Settings, args: argparse.Namespace, stdout: TextIO) 
             draw = dot if args.format == "dot" else mermaid
             print(draw(flows.flows[args.flow]), end="", file=stdout)
             return 0
+        case "evaluate":
+            if errors(problems):
+                print("The flows have errors; run 'helpline flows check' first.", file=stdout)
+                return 1
+            return evaluate_command(flows, args.corpus, args.misses, stdout)
         case _:
             if errors(problems):
                 for problem in errors(problems):

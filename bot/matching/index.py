@@ -1,11 +1,12 @@
 """Nearest examples by character n-grams: which targets a typed text is most like.
 
 Every example phrase (``flows/data/triggers.yaml``) becomes a TF-IDF vector of its character
-n-grams: words, 3- and 4-grams across spaces for Latin letters (so "ho chieu" and a typo like
-"ho chiue" still share most of them), 1- to 3-grams for Chinese and Japanese. A typed text gets
-the same vector; its score for a target is the cosine with the nearest example of that target.
-Chosen by the evaluation in ``bench/matching/`` (docs/benchmarks.md): on that corpus nearest
-examples did better than one vector per target.
+n-grams: words and 2- to 4-grams across spaces for Latin letters (so "ho chieu" and a typo like
+"ho chiue" still share most of them), single characters and pairs for Chinese and Japanese. A
+typed text gets the same vector; its score for a target is the cosine with the nearest example
+of that target.
+Chosen by the evaluation in ``bench/matching/`` (docs/benchmarks.md, which has the numbers of
+the other n-gram lengths and scorings tried).
 
 The index is built in memory from the examples when the flows load (well under a second), so
 nothing is downloaded or shipped besides the phrases. Pure: no I/O, no logging, no clock; a
@@ -20,6 +21,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.matching.normalize import is_cjk, normalize
+
+UNLIKELY = {"ja": "zh", "vi": "en"}
+"""For a text whose letters prove a language, the examples' language it is least likely in."""
+OTHER_LANGUAGE = 0.7
+"""How much an example of that language counts (tuned on bench/matching/)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +51,14 @@ def features(key: str) -> Counter[str]:
     found: Counter[str] = Counter()
     for cjk, run in _runs(key):
         if cjk:
-            for n in (1, 2, 3):
+            for n in (1, 2):
                 found.update(run[i : i + n] for i in range(len(run) - n + 1))
             continue
         found.update("w" + word for word in run.split() if len(word) > 1)
         if not run.strip():
             continue
         padded = f" {run.strip()} "
-        for n in (3, 4):
+        for n in (2, 3, 4):
             found.update(padded[i : i + n] for i in range(len(padded) - n + 1))
     return found
 
@@ -91,17 +97,24 @@ class Index:
             for gram, weight in _weigh(counts, self.idf).items():
                 self.postings[gram].append((number, weight))
 
-    def rank(self, text: str) -> Ranked:
-        """Score every target against ``text`` (the nearest example of each), best first."""
+    def rank(self, text: str, hint: str | None = None) -> Ranked:
+        """Score every target against ``text`` (the nearest example of each), best first.
+
+        ``hint`` is the language the text's letters prove (``normalize.script_hint``): examples
+        of the language it could be confused with (Chinese for Japanese, English for
+        Vietnamese) then count a little less, as kanji and loanwords are shared.
+        """
         query = _weigh(features(normalize(text)), self.idf)
+        unlikely = UNLIKELY.get(hint or "", "")
         sims: dict[int, float] = defaultdict(float)
         for gram, weight in query.items():
             for number, other in self.postings[gram]:
                 sims[number] += weight * other
         best: dict[str, float] = {}
         lang, top = None, 0.0
-        for number, sim in sims.items():
+        for number, found in sims.items():
             example = self.examples[number]
+            sim = found * OTHER_LANGUAGE if example.lang == unlikely else found
             if sim > best.get(example.target, 0.0):
                 best[example.target] = sim
             if sim > top:
