@@ -81,6 +81,11 @@ SYSTEM_KEYS: Mapping[str, str] = {
     "case_closed": "the desk closed the case",
     "desk_reply_intro": "the neutral first line above what the desk sends to a trainee",
     "desk_later": "the desk could not be reached yet: the request waits, an answer comes later",
+    "suggest_ask": "typed text: the topics it may be about follow as buttons",
+    "suggest_other": "button under the typed-text suggestions: none of these, show the menu",
+    "suggest_unsure": "typed text that matched no topic: the menu follows",
+    "danger_typed": "typed words of danger: the emergency numbers, before the danger check",
+    "switch_offer": "typed text in another language: offer to switch (shown in that language)",
 }
 """Texts the code itself needs, kept in ``flows/system.yaml`` so maintainers can edit them."""
 

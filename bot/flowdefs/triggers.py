@@ -19,9 +19,11 @@ from bot.flowdefs.problems import Problem, did_you_mean
 from bot.flowdefs.yamlsafe import Document
 from bot.matching.normalize import normalize
 
-COMMANDS = {"exit": "exit", "delete": "delete"}
-"""The commands a target may stand for (the same as /exit and /delete)."""
-COMMAND_LABELS = {"delete": "command_delete"}
+COMMANDS = {"exit": "exit", "delete": "delete", "menu": "menu"}
+"""The commands a target may stand for (the same as /exit, /delete and /menu). A ``menu``
+target catches small talk ("hello", "thanks"): text most like it is treated as matching
+nothing, so it gets the menu rather than a wrong guess."""
+COMMAND_LABELS = {"delete": "command_delete", "menu": "suggest_other"}
 """The system text that labels a command's suggestion; exit uses the menu's exit button."""
 TARGET_KEYS = ("go", "command", "phrases")
 

@@ -19,11 +19,13 @@ from enum import StrEnum
 from bot.flowdefs.model import TRIGGER_LANGUAGES, Triggers
 from bot.matching.danger import DangerWords
 from bot.matching.index import Example, Index
-from bot.matching.normalize import script_hint
+from bot.matching.normalize import han_only, script_hint
 
 MAX_TEXT = 600
 """Only the first this many characters of a text are matched (a trainee's point comes early;
 a 4,096-character message would otherwise take ten times longer)."""
+SMALL_TALK = "small_talk"
+"""The target of greetings and thanks: text most like it matches no topic."""
 DANGER_TARGET = "danger"
 """The target whose phrases are about danger (it leads to the danger check)."""
 OFFERED = 3
@@ -76,18 +78,19 @@ class Matcher:
         """Return what ``text`` seems to be about (its first ``MAX_TEXT`` characters)."""
         text = text[:MAX_TEXT]
         hint = script_hint(text)
-        ranked = self.index.rank(text, hint)
+        ranked = self.index.rank(text, hint or han_only(text))
         best = ranked.best
         danger = self.danger_words.found(text) or (
             bool(ranked.scores) and ranked.scores[0][0] == DANGER_TARGET and best >= DANGER_FROM
         )
         lang = hint or ranked.lang
         helpline_lang = TRIGGER_LANGUAGES.get(lang) if lang else None
-        offered = tuple(name for name, score in ranked.scores[:OFFERED] if score >= best * NEAR)
+        topics = [(name, score) for name, score in ranked.scores if name != SMALL_TALK]
+        offered = tuple(name for name, score in topics[:OFFERED] if score >= best * NEAR)
         if danger:  # the danger check comes first, whatever else the text is about
             others = tuple(name for name in offered if name != DANGER_TARGET)
             return Match((DANGER_TARGET, *others)[:OFFERED], Confidence.HIGH, True, helpline_lang)
-        if best < LOW_BELOW:
+        if best < LOW_BELOW or not ranked.grounded or ranked.scores[0][0] == SMALL_TALK:
             return Match((), Confidence.LOW, False, helpline_lang)
         # Not danger by its words: the danger check is still offered, after the others.
         offered = tuple(sorted(offered, key=lambda name: name == DANGER_TARGET))

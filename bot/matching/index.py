@@ -22,7 +22,9 @@ from dataclasses import dataclass
 
 from bot.matching.normalize import is_cjk, normalize
 
-UNLIKELY = {"ja": "zh", "vi": "en"}
+WORD = "#"
+"""Marks a whole word among the n-grams (``#`` never survives normalising, so never clashes)."""
+UNLIKELY = {"ja": "zh", "zh": "ja", "vi": "en"}
 """For a text whose letters prove a language, the examples' language it is least likely in."""
 OTHER_LANGUAGE = 0.7
 """How much an example of that language counts (tuned on bench/matching/)."""
@@ -54,7 +56,7 @@ def features(key: str) -> Counter[str]:
             for n in (1, 2):
                 found.update(run[i : i + n] for i in range(len(run) - n + 1))
             continue
-        found.update("w" + word for word in run.split() if len(word) > 1)
+        found.update(WORD + word for word in run.split() if len(word) > 1)
         if not run.strip():
             continue
         padded = f" {run.strip()} "
@@ -76,6 +78,9 @@ class Ranked:
 
     scores: tuple[tuple[str, float], ...]
     lang: str | None
+    grounded: bool = True
+    """The text has a Chinese or Japanese character, or a whole word, that some example has:
+    without one, a few shared letters ("zzz", "a") are not taken for a match."""
 
     @property
     def best(self) -> float:
@@ -105,6 +110,7 @@ class Index:
         Vietnamese) then count a little less, as kanji and loanwords are shared.
         """
         query = _weigh(features(normalize(text)), self.idf)
+        grounded = any(gram.startswith(WORD) or is_cjk(gram[0]) for gram in query)
         unlikely = UNLIKELY.get(hint or "", "")
         sims: dict[int, float] = defaultdict(float)
         for gram, weight in query.items():
@@ -120,4 +126,4 @@ class Index:
             if sim > top:
                 lang, top = example.lang, sim
         scores = sorted(best.items(), key=lambda item: (-item[1], item[0]))
-        return Ranked(tuple(scores), lang)
+        return Ranked(tuple(scores), lang, grounded)

@@ -51,6 +51,18 @@ def is_cjk(ch: str) -> bool:
     return code in _KANA or any(code in block for block in _HAN)
 
 
+def han_only(text: str) -> str | None:
+    """``zh`` for a text of Han characters with no kana and no letters: most likely Chinese.
+
+    Not proof (Japanese can be written in kanji alone), so only the ranking leans on it.
+    """
+    if any(ch.isascii() and ch.isalpha() for ch in text):
+        return None
+    if any(is_cjk(ch) for ch in text) and not any(ord(ch) in _KANA for ch in text):
+        return "zh"
+    return None
+
+
 def script_hint(text: str) -> str | None:
     """The language a text's letters prove: kana is Japanese, Vietnamese letters Vietnamese.
 

@@ -28,6 +28,7 @@ from bot.events import DeleteAsked, Incoming
 from bot.flowdefs.model import FlowSet, Msg
 from bot.i18n.locales import LANGUAGES, SOURCE, guess
 from bot.i18n.render import Renderer
+from bot.matching import Matcher
 from bot.records import Records, Unit
 from bot.service import rounds, trainee
 from bot.service.call import Call
@@ -158,6 +159,7 @@ class Helpline:
         What depends on them alone is worked out here once, not on every message.
         """
         self.flows, self.renderer = flows, renderer
+        self.matcher = Matcher(flows.triggers)
         msg = flows.system.get("exit_word", Msg("system.exit_word", "exit"))
         self._exit_words = {lang: renderer.text(msg, lang) for lang in LANGUAGES}
         self._folded_exit_words = {fold(w).casefold() for w in self._exit_words.values()}
