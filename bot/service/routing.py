@@ -134,4 +134,6 @@ def pressed(call: Call, conversation: Conversation, data: str) -> engine.Event |
         return engine.CommandGiven(engine.Command.EXIT)
     flow, _, nid = target.go.partition(".")
     call.unit.count_routed(flow)
+    if isinstance(call.flows.node(flow, nid), m.HandoffNode):  # a person: as /talk, from here
+        return engine.CommandGiven(engine.Command.PERSON)
     return engine.GoTo(flow, nid)
