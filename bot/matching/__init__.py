@@ -21,7 +21,7 @@ from bot.matching.danger import DangerWords
 from bot.matching.index import Example, Index
 from bot.matching.normalize import han_only, script_hint
 
-MAX_TEXT = 600
+MAX_TEXT = 400
 """Only the first this many characters of a text are matched (a trainee's point comes early;
 a 4,096-character message would otherwise take ten times longer)."""
 SMALL_TALK = "small_talk"
