@@ -96,7 +96,7 @@ def test_graph_draws_mermaid_and_dot() -> None:
 def test_transcripts_pass_and_a_wrong_expectation_fails(workspace: Path) -> None:
     code, out = run("flows", "test", "--min-coverage", "100")
     assert code == 0, out
-    assert "17 transcripts (68 runs), 0 failed" in out
+    assert "18 transcripts (72 runs), 0 failed" in out
     transcript = workspace / "flows" / "tests" / "s1_monthly_63000_aichi.yaml"
     text = transcript.read_text(encoding="utf-8")
     assert text.count("    - 134,220\n") == 3  # en, zh_Hans and ja; vi writes 134.220
