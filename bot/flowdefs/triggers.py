@@ -11,6 +11,7 @@ reads like the menu and is translated already. Pure: no I/O, no logging.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +27,8 @@ nothing, so it gets the menu rather than a wrong guess."""
 COMMAND_LABELS = {"delete": "command_delete", "menu": "suggest_other"}
 """The system text that labels a command's suggestion; exit uses the menu's exit button."""
 TARGET_KEYS = ("go", "command", "phrases")
+TARGET_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+"""A target's name goes into a suggestion button's data (Telegram allows 64 bytes)."""
 
 
 Phrases = tuple[dict[str, tuple[str, ...]], dict[str, int]]
@@ -137,6 +140,9 @@ def label_for(flows: m.FlowSet, target: m.Target) -> m.Msg | None:
 def _check_target(flows: m.FlowSet, triggers: m.Triggers, target: m.Target) -> list[Problem]:
     path, line, name = triggers.path, target.line, target.name
     problems: list[Problem] = []
+    if not TARGET_NAME.match(name):
+        message = f"target '{name}': use lower-case letters, digits and _ (at most 40)"
+        problems.append(Problem(path, line, None, message))
     if target.command and target.command not in COMMANDS:
         problems.append(
             Problem(

@@ -49,7 +49,10 @@ class Host(Protocol):
     timer: Callable[[], float]
     desk_connected: bool
     office: OfficeHours | None
-    matcher: Matcher
+
+    @property
+    def matcher(self) -> Matcher:
+        """What typed text may be about (``bot.matching``), built from the flows' triggers."""
 
     def exit_words(self) -> dict[str, str]:
         """The word that clears the chat, by language."""

@@ -88,6 +88,11 @@ def test_a_good_small_file_passes(tmp_path: Path) -> None:
             "'documents.card_duty', so its suggestion would have no label",
         ),
         (
+            PASSPORT.replace("passport:", "Passport-Held:"),
+            "data/triggers.yaml:3: target 'Passport-Held': use lower-case letters, digits and _ "
+            "(at most 40)",
+        ),
+        (
             PASSPORT.replace("    go: documents.passport_law\n", ""),
             "data/triggers.yaml:3: target 'passport' needs either 'go: <flow>.<node>' "
             "or 'command'",
