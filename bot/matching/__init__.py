@@ -26,6 +26,9 @@ MAX_TEXT = 400
 a 4,096-character message would otherwise take ten times longer)."""
 SMALL_TALK = "small_talk"
 """The target of greetings and thanks: text most like it matches no topic."""
+SMALL_TALK_MARGIN = 0.8
+"""Small talk wins only when the best topic is well behind it ("きのう首になりました" ends like
+"わかりました" but is about a dismissal)."""
 DANGER_TARGET = "danger"
 """The target whose phrases are about danger (it leads to the danger check)."""
 OFFERED = 3
@@ -79,20 +82,21 @@ class Matcher:
         text = text[:MAX_TEXT]
         hint = script_hint(text)
         ranked = self.index.rank(text, hint or han_only(text))
+        first = ranked.scores[0][0] if ranked.scores else None
         best = ranked.best
-        danger = self.danger_words.found(text) or (
-            bool(ranked.scores) and ranked.scores[0][0] == DANGER_TARGET and best >= DANGER_FROM
-        )
+        danger = self.danger_words.found(text) or (first == DANGER_TARGET and best >= DANGER_FROM)
         lang = hint or ranked.lang
         helpline_lang = TRIGGER_LANGUAGES.get(lang) if lang else None
         topics = [(name, score) for name, score in ranked.scores if name != SMALL_TALK]
-        offered = tuple(name for name, score in topics[:OFFERED] if score >= best * NEAR)
+        top = topics[0][1] if topics else 0.0
+        offered = tuple(name for name, score in topics[:OFFERED] if score >= top * NEAR)
         if danger:  # the danger check comes first, whatever else the text is about
             others = tuple(name for name in offered if name != DANGER_TARGET)
             return Match((DANGER_TARGET, *others)[:OFFERED], Confidence.HIGH, True, helpline_lang)
-        if best < LOW_BELOW or not ranked.grounded or ranked.scores[0][0] == SMALL_TALK:
+        small_talk = first == SMALL_TALK and top < best * SMALL_TALK_MARGIN
+        if best < LOW_BELOW or not ranked.grounded or small_talk or not offered:
             return Match((), Confidence.LOW, False, helpline_lang)
         # Not danger by its words: the danger check is still offered, after the others.
         offered = tuple(sorted(offered, key=lambda name: name == DANGER_TARGET))
-        confidence = Confidence.HIGH if best >= HIGH_FROM else Confidence.MEDIUM
+        confidence = Confidence.HIGH if top >= HIGH_FROM else Confidence.MEDIUM
         return Match(offered, confidence, False, helpline_lang)
