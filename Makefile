@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/message_bench.py
+	$(BIN)/python bench/matching_bench.py
 	$(BIN)/python bench/storage_bench.py
 	$(BIN)/python bench/load/run.py
 	$(BIN)/python bench/example_report.py

@@ -10,6 +10,7 @@
     helpline flows graph [FLOW] [--format mermaid|dot] [--lang LANG]
     helpline flows schema                write the JSON Schemas editors use
     helpline flows test [--update] [--min-coverage PCT] [FILE ...]
+    helpline flows evaluate [--misses]   how well typed text finds its target
     helpline i18n extract | update | compile | check | review LANG
     helpline db upgrade                  migrate the database to the newest version
     helpline keys new [--file PATH] | rotate | retire KEY_ID

@@ -76,7 +76,7 @@ def _chat_commands(commands: Commands) -> None:
 
 
 def _flows_commands(commands: Commands) -> None:
-    """``flows check | schema | graph | test``."""
+    """``flows check | schema | graph | test | evaluate``."""
     flows = commands.add_parser(
         "flows",
         help="check, draw and test the flow files",
@@ -108,6 +108,7 @@ def _flows_commands(commands: Commands) -> None:
         "docs/flows.md (Editors that check as you type)",
     )
     _graph_command(each)
+    _evaluate_command(each)
     test = action(
         each,
         "test",
@@ -160,6 +161,22 @@ I18N = {
         "helpline i18n review vi",
     ),
 }
+
+
+def _evaluate_command(each: Commands) -> None:
+    """``flows evaluate``: how well typed text finds its target (``bot.matching_tools``)."""
+    evaluate = action(
+        each,
+        "evaluate",
+        "score the trigger phrases on the labelled corpus (bench/matching/)",
+        "Match every labelled utterance of the evaluation corpus and report, per language, how "
+        "often the right topic is offered first and among the buttons, danger recall and false "
+        "danger; --misses lists what was not offered.",
+        "helpline flows evaluate --misses",
+        "docs/flows.md (Typed text)",
+    )
+    evaluate.add_argument("--corpus", type=Path, default=Path("bench/matching"), metavar="DIR")
+    evaluate.add_argument("--misses", action="store_true", help="list what was not offered")
 
 
 def _graph_command(each: Commands) -> None:

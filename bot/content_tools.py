@@ -1,4 +1,4 @@
-"""The maintainers' commands: ``helpline flows check|graph|test`` and ``helpline i18n ...``.
+"""The maintainers' commands: ``helpline flows check|graph|test|evaluate``, ``helpline i18n``.
 
 Called by ``bot.cli`` with parsed arguments; prints to the given stream and returns the exit
 status. Transcripts run on in-memory records: they test the conversation, not the database.
@@ -34,6 +34,7 @@ from bot.i18n.budget import WorstCase, longest_steps
 from bot.i18n.catalog import load_translations
 from bot.i18n.locales import TRAINEE_LANGUAGES
 from bot.i18n.render import Renderer
+from bot.matching_tools import evaluate_command
 from bot.service import Helpline
 from bot.storage.memory import MemoryRecords
 from bot.transcripts import (
@@ -48,7 +49,7 @@ from bot.transcripts import (
 
 
 def flows_command(settings: Settings, args: argparse.Namespace, stdout: TextIO) -> int:
-    """Run ``helpline flows check|graph|test``."""
+    """Run ``helpline flows check|graph|test|evaluate``."""
     today = japan_today()
     flows, problems = load_flowset(settings.flows_dir, today)
     match args.flows_command:
@@ -75,6 +76,11 @@ def flows_command(settings: Settings, args: argparse.Namespace, stdout: TextIO) 
                 print("The flows have errors; run 'helpline flows check' first.", file=stdout)
                 return 1
             return _graph(settings, flows, args, stdout)
+        case "evaluate":
+            if errors(problems):
+                print("The flows have errors; run 'helpline flows check' first.", file=stdout)
+                return 1
+            return evaluate_command(flows, args.corpus, args.misses, stdout)
         case _:
             if errors(problems):
                 for problem in errors(problems):

@@ -167,6 +167,9 @@ class TraineeUnit(Protocol):
     def count_completed(self, flow: str, lang: str) -> None:
         """Count a topic flow gone through to its end, for the reports (a count, nobody's)."""
 
+    def count_routed(self, topic: str) -> None:
+        """Count a tap on a suggestion made from typed text: its topic, never the text."""
+
     def claim_update(self, update_id: int, chat: str) -> bool:
         """Hold the chat for this unit, then say whether the update is still its oldest waiting.
 

@@ -37,6 +37,7 @@ PURE = [
     *modules("prefectures"),
     *modules("desk"),
     *modules("reports"),
+    *modules("matching"),
 ]
 
 
@@ -175,6 +176,14 @@ ENGINE_MAY_USE += ("bot.calculators", "bot.textnorm", "bot.prefectures")
 def test_the_engine_reaches_nothing_with_io(name: str) -> None:
     assert not imports(MODULES[name]) & (IO_MODULES | HEAVY)
     assert {each for each in GRAPH[name] if not under(each, *ENGINE_MAY_USE)} == set()
+
+
+@pytest.mark.parametrize("name", [n for n in MODULES if under(n, "bot.matching")])
+def test_the_matcher_reaches_nothing_with_io(name: str) -> None:
+    """Typed text goes in and is forgotten: no logging, no files, no clock (issue 16)."""
+    assert not imports(MODULES[name]) & (IO_MODULES | HEAVY)
+    may_use = ("bot.matching", "bot.flowdefs.model", "bot.textnorm")
+    assert {each for each in GRAPH[name] if not under(each, *may_use)} == set()
 
 
 @pytest.mark.parametrize("name", [n for n in MODULES if under(n, "bot.service")])

@@ -304,3 +304,18 @@ def test_today_decides_which_minimum_wage_applies(flows: FlowSet) -> None:
 
     assert minimum_on(date(2026, 9, 30)).value is True  # type: ignore[attr-defined]
     assert minimum_on(date(2026, 11, 27)).value is False  # type: ignore[attr-defined]
+
+
+def test_go_to_runs_from_the_named_node_and_back_returns(flows: FlowSet) -> None:
+    step = to_pay_kind(flows)
+    step = advance(flows, step.state, engine.GoTo("documents", "passport_law"), TODAY)
+    assert step.path[0] == "documents.passport_law"
+    assert at(step) == ("documents", "next_step")
+    assert step.state is not None and ("wages", "pay_kind") in step.state.trail
+    fresh = advance(flows, None, engine.GoTo("firing", "notice_given"), TODAY)
+    assert at(fresh) == ("firing", "notice_given")
+
+
+def test_go_to_a_node_that_is_gone_is_a_stale_button(flows: FlowSet) -> None:
+    step = advance(flows, walk(flows).state, engine.GoTo("documents", "removed"), TODAY)
+    assert says(step) == ["system.stale_button", "menu.topics"]

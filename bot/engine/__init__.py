@@ -9,7 +9,8 @@ The package has two modules, and this one re-exports their public names, so call
 ``from bot import engine; engine.Say`` or ``from bot.engine import advance``:
 
 * ``bot.engine.types``: events in (``Started``, ``TextEntered``, ``ButtonPressed``,
-  ``CommandGiven``, ``Repeat``, ``MediaSent``), effects out, ``State`` and ``Step``. Data only.
+  ``CommandGiven``, ``Repeat``, ``MediaSent``, ``GoTo``), effects out, ``State`` and ``Step``.
+  Data only.
 * ``bot.engine.run``: ``advance`` and the runner that walks the nodes. Logic, but pure.
 
 Every module here is pure: no I/O, no clock (``today`` is passed in), no randomness, no logging,
@@ -28,6 +29,7 @@ from bot.engine.types import (
     Effect,
     End,
     Event,
+    GoTo,
     Handoff,
     LogEvent,
     MediaSent,
@@ -50,6 +52,7 @@ __all__ = [
     "Effect",
     "End",
     "Event",
+    "GoTo",
     "Handoff",
     "LogEvent",
     "MediaSent",

@@ -32,6 +32,7 @@ from bot.engine.types import (
     Effect,
     End,
     Event,
+    GoTo,
     Handoff,
     LogEvent,
     MediaSent,
@@ -285,6 +286,18 @@ def _back(run: _Run, state: State) -> State | None:
     return State(state.flow, state.node, state.answers, ())
 
 
+def _go_to(run: _Run, state: State | None, event: GoTo) -> State | None:
+    """Go on from a node a suggestion named; /back returns to the question the trainee left."""
+    if run.flows.node(event.flow, event.node) is None:  # the flows changed since the offer
+        run.effects.append(LogEvent("engine.stale_button"))
+        run.system("stale_button")
+        return run.start(m.MENU_FLOW, state.answers if state else {}, ())
+    if state is None:
+        return run.go(event.flow, event.node, {}, ())
+    trail = (*state.trail, (state.flow, state.node))
+    return run.go(event.flow, event.node, state.answers, trail)
+
+
 def advance(flows: m.FlowSet, state: State | None, event: Event, today: date) -> Step:
     """Return the next state and the effects of ``event`` in a conversation at ``state``."""
     run = _Run(flows, today)
@@ -292,6 +305,8 @@ def advance(flows: m.FlowSet, state: State | None, event: Event, today: date) ->
     if isinstance(event, CommandGiven) and event.command is Command.EXIT:
         run.effects += [Wipe(), End()]
         return run.step(None)
+    if isinstance(event, GoTo):
+        return run.step(_go_to(run, state, event))
     if state is None or isinstance(event, Started):
         if isinstance(event, ButtonPressed):
             run.system("stale_button")

@@ -77,7 +77,19 @@ class MediaSent:
     """The union desk may receive a copy of it (a photo or file: never a contact or location)."""
 
 
-Event: TypeAlias = Started | TextEntered | ButtonPressed | CommandGiven | Repeat | MediaSent
+@dataclass(frozen=True, slots=True)
+class GoTo:
+    """The trainee tapped a suggestion made from what they typed: go on from ``flow.node``.
+
+    The service makes these from ``flows/data/triggers.yaml``, only after a tap: the engine
+    never jumps on typed text by itself.
+    """
+
+    flow: str
+    node: str
+
+
+Event: TypeAlias = Started | TextEntered | ButtonPressed | CommandGiven | Repeat | MediaSent | GoTo
 
 # Effects: what should happen.
 

@@ -17,9 +17,10 @@ from bot.flowdefs.check import check
 from bot.flowdefs.check.first_lines import FIRST_LINES_FILE, FirstLineRules, read_rules
 from bot.flowdefs.data import read_contacts, read_minimum_wages, read_prefectures
 from bot.flowdefs.load import read_desk_texts, read_flow, read_replies, read_system
-from bot.flowdefs.model import Flow, FlowSet, Msg
+from bot.flowdefs.model import Flow, FlowSet, Msg, Triggers
 from bot.flowdefs.problems import Problem, errors
 from bot.flowdefs.texts_needed import DESK_FILE, SYSTEM_KEYS
+from bot.flowdefs.triggers import check_triggers, read_triggers
 from bot.flowdefs.yamlsafe import Document, YamlRefused, load
 from bot.prefectures import PrefectureTable
 
@@ -27,7 +28,15 @@ SYSTEM_FILE = "system.yaml"
 PREFECTURES_FILE = "data/prefectures.yaml"
 MINIMUM_WAGES_FILE = "data/minimum_wages.yaml"
 CONTACTS_FILE = "data/contacts.yaml"
-DATA_FILES = (PREFECTURES_FILE, MINIMUM_WAGES_FILE, CONTACTS_FILE, DESK_FILE, FIRST_LINES_FILE)
+TRIGGERS_FILE = "data/triggers.yaml"
+DATA_FILES = (
+    PREFECTURES_FILE,
+    MINIMUM_WAGES_FILE,
+    CONTACTS_FILE,
+    DESK_FILE,
+    FIRST_LINES_FILE,
+    TRIGGERS_FILE,
+)
 
 
 class FlowError(ValueError):
@@ -121,6 +130,18 @@ def _read_desk_file(flows_dir: Path) -> tuple[dict[str, Msg], list[Problem]]:
     return desk, problems + found
 
 
+def _read_triggers_file(flows_dir: Path) -> tuple[Triggers, list[Problem]]:
+    """Read what typed text may lead to (``data/triggers.yaml``); none without the file."""
+    path = flows_dir / TRIGGERS_FILE
+    if not path.exists():
+        return Triggers(), []
+    doc, problems = _read(path)
+    if doc is None:
+        return Triggers(path=display_path(path)), problems
+    triggers, found = read_triggers(display_path(path), doc)
+    return triggers, problems + found
+
+
 def _read_flows(flows_dir: Path) -> tuple[dict[str, Flow], set[str], list[Problem]]:
     """Read every flow file; return the flows read, the names of those that could not be."""
     problems: list[Problem] = []
@@ -149,6 +170,8 @@ def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
     problems += found
     desk, found = _read_desk_file(flows_dir)
     problems += found
+    triggers, found = _read_triggers_file(flows_dir)
+    problems += found
     flowset = FlowSet(
         flows,
         system,
@@ -157,8 +180,10 @@ def load_flowset(flows_dir: Path, today: date) -> tuple[FlowSet, list[Problem]]:
         frozenset(unreadable),
         replies,
         desk,
+        triggers,
     )
     problems += check(flowset, today, display_path(flows_dir))
+    problems += check_triggers(flowset)
     return flowset, sorted(set(problems))
 
 

@@ -253,6 +253,36 @@ class Flow:
     reviewed_line: int = 1
 
 
+TRIGGER_LANGUAGES = {"vi": "vi", "zh": "zh_Hans", "ja": "ja", "en": "en"}
+"""The languages of ``flows/data/triggers.yaml`` (Chinese in any script), and each one's
+helpline language."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a typed text may lead (``flows/data/triggers.yaml``): a node, or a command."""
+
+    name: str
+    go: str = ""
+    """``<flow>.<node>`` a tap on the suggestion runs from; empty for a command."""
+    command: str = ""
+    """``exit`` or ``delete``: the suggestion works as that command."""
+    phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Example phrases by trigger language (``TRIGGER_LANGUAGES``)."""
+    line: int = 1
+    phrase_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+    """The line of each phrase, by ``<language>:<phrase>``, for the checker's messages."""
+
+
+@dataclass(frozen=True, slots=True)
+class Triggers:
+    """The targets typed text can lead to, and the words of danger."""
+
+    targets: Mapping[str, Target] = field(default_factory=dict)
+    danger_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    path: str = "flows/data/triggers.yaml"
+
+
 @dataclass(frozen=True, slots=True)
 class FlowSet:
     """Everything the engine runs on: the flows, the system texts and the reference data."""
@@ -267,6 +297,8 @@ class FlowSet:
     """The union desk's canned replies (``/reply NAME``), by name."""
     desk: Mapping[str, Msg] = field(default_factory=dict)
     """The union desk's own texts (``texts_needed.DESK_KEYS``), in the desk's language."""
+    triggers: Triggers = field(default_factory=Triggers)
+    """What typed text may lead to (``flows/data/triggers.yaml``); empty without that file."""
 
     def desk_text(self, key: str, **params: str) -> str:
         """One of the desk's own texts, its placeholders filled in."""

@@ -19,9 +19,10 @@ from typing import Any
 
 from bot.flowdefs.data import CONTACT_KEYS, INDUSTRY_ROW_KEYS, WAGE_ROW_KEYS
 from bot.flowdefs.load import FLOW_KEYS
-from bot.flowdefs.model import Store
+from bot.flowdefs.model import TRIGGER_LANGUAGES, Store
 from bot.flowdefs.nodes import ACTION_KEYS, ASK_KINDS, BRANCH_ITEM_KEYS, BUTTON_KEYS, KEYS_BY_KIND
 from bot.flowdefs.texts_needed import DESK_KEYS, SYSTEM_KEYS
+from bot.flowdefs.triggers import COMMANDS, TARGET_KEYS
 
 Schema = dict[str, Any]
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -194,6 +195,29 @@ def _first_lines_schema() -> Schema:
     return {"$schema": DRAFT, "title": "What a message's first line may not say", **top}
 
 
+def _triggers_schema() -> Schema:
+    phrases = {"type": "array", "minItems": 1, "items": TEXT}
+    by_language = {
+        "type": "object",
+        "properties": dict.fromkeys(TRIGGER_LANGUAGES, phrases),
+        "required": list(TRIGGER_LANGUAGES),
+        "additionalProperties": False,
+    }
+    target_types: dict[str, Schema] = {
+        "go": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"},
+        "command": {"enum": sorted(COMMANDS)},
+        "phrases": by_language,
+    }
+    target = _object(target_types, TARGET_KEYS, ("phrases",))
+    types: dict[str, Schema] = {
+        "version": {"const": 1},
+        "targets": {"type": "object", "additionalProperties": target},
+        "danger_words": by_language,
+    }
+    top = _object(types, types, ("version", "targets"))
+    return {"$schema": DRAFT, "title": "What trainees type, and where it should lead", **top}
+
+
 def schemas() -> dict[str, Schema]:
     """Every schema, by the file name it is written to in ``flows/schema/``."""
     return {
@@ -206,6 +230,7 @@ def schemas() -> dict[str, Schema]:
             "The help directory", {"contacts": _object(CONTACT_TYPES, CONTACT_KEYS, CONTACT_KEYS)}
         ),
         "first_lines.schema.json": _first_lines_schema(),
+        "triggers.schema.json": _triggers_schema(),
         "prefectures.schema.json": _rows_schema(
             "The 47 prefectures and their names",
             {"prefectures": _object(PREFECTURE_TYPES, PREFECTURE_KEYS, ("id", "code", "names"))},
@@ -234,5 +259,6 @@ SCHEMA_OF = {
     "data/minimum_wages.yaml": "minimum_wages.schema.json",
     "data/prefectures.yaml": "prefectures.schema.json",
     "data/first_lines.yaml": "first_lines.schema.json",
+    "data/triggers.yaml": "triggers.schema.json",
 }
 """Which schema each non-flow file follows (paths inside ``flows/``); flow files: flow.schema."""

@@ -91,6 +91,11 @@ SYSTEM_KEYS: Mapping[str, str] = {
     "console_wiped": "terminal chat only: what Telegram does with the whole chat at /exit",
     "console_desk": "terminal chat only, no desk played: a person would now be asked",
     "console_desk_urgent": "terminal chat only, no desk played: a person would be asked at once",
+    "suggest_ask": "typed text: the topics it may be about follow as buttons",
+    "suggest_other": "button under the typed-text suggestions: none of these, show the menu",
+    "suggest_unsure": "typed text that matched no topic: the menu follows",
+    "danger_typed": "typed words of danger: the emergency numbers, before the danger check",
+    "switch_offer": "typed text in another language: offer to switch (shown in that language)",
 }
 """Texts the code itself needs, kept in ``flows/system.yaml`` so maintainers can edit them."""
 

@@ -40,6 +40,7 @@ SECTIONS: tuple[tuple[str, bool, Sequence[str]], ...] = (
     ("first_reply", True, tally.FIRST_REPLY_NAMES),
     ("completed", True, TOPICS),
     ("completed_language", True, LANGUAGES),
+    ("routed", True, TOPICS),
 )
 """Each table: its dimension, whether each case has one value only, the order of its rows."""
 CHARTED = ("cases", "topic", "finding", "language")
@@ -72,6 +73,7 @@ WORDS: dict[str, dict[str, str]] = {
         "first_reply": "Time to a volunteer's first reply",
         "completed": "Topic flows gone through (with or without a case)",
         "completed_language": "Topic flows gone through, by language",
+        "routed": "Routed by typed text, by topic (a suggestion tapped)",
         "all": "all cases",
         "wages": "Wages",
         "documents": "Passports, documents, private life",
@@ -128,6 +130,7 @@ WORDS: dict[str, dict[str, str]] = {
         "first_reply": "ボランティアの最初の返信までの時間",
         "completed": "質問フローの完了数（相談登録の有無を問わない）",
         "completed_language": "質問フローの完了数（言語別）",
+        "routed": "入力文から案内した件数（分野別、候補が押されたもの）",
         "all": "全相談",
         **TOPIC_JA,  # the same words as the desk's case cards
         **LANGUAGE_JA,

@@ -25,6 +25,7 @@ from bot.events import DeleteAsked
 from bot.flowdefs.model import FlowSet, Msg
 from bot.i18n.locales import LANGUAGES, NATIVE_NAMES
 from bot.i18n.render import Renderer
+from bot.matching import Matcher
 from bot.records import Unit
 from bot.service.check import Prepared
 from bot.textnorm import fold
@@ -50,6 +51,10 @@ class Host(Protocol):
     timer: Callable[[], float]
     desk_connected: bool
     office: OfficeHours | None
+
+    @property
+    def matcher(self) -> Matcher:
+        """What typed text may be about (``bot.matching``), built from the flows' triggers."""
 
     def exit_words(self) -> dict[str, str]:
         """The word that clears the chat, by language."""

@@ -28,6 +28,7 @@ from bot.events import DeleteAsked, Incoming
 from bot.flowdefs.model import FlowSet, Msg
 from bot.i18n.locales import LANGUAGES, SOURCE, guess
 from bot.i18n.render import Renderer
+from bot.matching import Matcher
 from bot.records import Records, Unit
 from bot.service import rounds, trainee
 from bot.service.call import Call
@@ -158,6 +159,7 @@ class Helpline:
         What depends on them alone is worked out here once, not on every message.
         """
         self.flows, self.renderer = flows, renderer
+        self._matcher: Matcher | None = None  # built when text is first typed
         msg = flows.system.get("exit_word", Msg("system.exit_word", "exit"))
         self._exit_words = {lang: renderer.text(msg, lang) for lang in LANGUAGES}
         self._folded_exit_words = {fold(w).casefold() for w in self._exit_words.values()}
@@ -165,6 +167,13 @@ class Helpline:
         self._folded_delete_words = {
             fold(renderer.text(msg, lang)).casefold() for lang in LANGUAGES
         }
+
+    @property
+    def matcher(self) -> Matcher:
+        """What typed text may be about, indexed from ``flows/data/triggers.yaml`` once."""
+        if self._matcher is None:
+            self._matcher = Matcher(self.flows.triggers)
+        return self._matcher
 
     def exit_words(self) -> dict[str, str]:
         """The word that clears the chat, by language."""

@@ -20,7 +20,7 @@ from bot.conversation import Conversation, Mode
 from bot.effects import Wipe
 from bot.events import DeleteAsked, HelpAsked, Incoming, Opened, ResumeAsked
 from bot.i18n.locales import LANGUAGES, SOURCE, guess
-from bot.service import consent, deletion, dialogs, handoff, pin, resume
+from bot.service import consent, deletion, dialogs, handoff, pin, resume, routing
 from bot.service.call import LANGUAGE_DATA, PIN_ASK, Back, Call, picker_order
 from bot.textnorm import fold
 
@@ -72,6 +72,10 @@ def run(call: Call, event: Incoming) -> None:
             settle(call, dialogs.continue_dialog(call, conversation, event))
         case engine.ButtonPressed(data=data) if data.startswith(LANGUAGE_DATA):
             pick_language(call, conversation, event)
+        case engine.ButtonPressed(data=data) if data.startswith(routing.SUGGEST_DATA):
+            suggested(call, conversation, routing.pressed(call, conversation, data))
+        case engine.TextEntered(text=text):
+            suggested(call, conversation, routing.typed(call, conversation, text) or event)
         case _:
             advance(call, conversation, event)
 
@@ -79,6 +83,19 @@ def run(call: Call, event: Incoming) -> None:
 def _handed(conversation: Conversation) -> bool:
     """Whether the chat's case is with the desk and no dialog waits (a PIN may be offered)."""
     return conversation.case is not None and conversation.mode in (Mode.CHAT, Mode.DESK)
+
+
+def suggested(
+    call: Call, conversation: Conversation, then: engine.Event | DeleteAsked | routing.Shown
+) -> None:
+    """Carry out what typed text (or a tapped suggestion) leads to (``bot.service.routing``)."""
+    match then:
+        case routing.Shown():
+            call.save(conversation)
+        case DeleteAsked():
+            settle(call, deletion.asked(call, conversation))
+        case _:
+            advance(call, conversation, then)
 
 
 def _chatting(conversation: Conversation) -> Conversation:

@@ -60,6 +60,7 @@ class MemoryRecords(StaffMemory):
     outbox: list[tuple[str, Action]] = field(default_factory=list)
     finished: set[int] = field(default_factory=set)
     completed: list[tuple[str, str]] = field(default_factory=list)
+    routed: list[str] = field(default_factory=list)
 
     @contextmanager
     def unit(self) -> Iterator[Unit]:
@@ -324,6 +325,10 @@ class MemoryRecords(StaffMemory):
     def count_completed(self, flow: str, lang: str) -> None:
         """Count a completed topic flow."""
         self.completed.append((flow, lang))
+
+    def count_routed(self, topic: str) -> None:
+        """Count a suggestion tapped, by topic."""
+        self.routed.append(topic)
 
     def claim_update(self, update_id: int, chat: str) -> bool:
         """One process only: an update is claimable until it is handled."""

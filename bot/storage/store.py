@@ -49,6 +49,10 @@ class SqlUnit(ConversationPart, CasePart, DeskPart, StaffPart):
             [("completed", flow), ("completed_language", lang)],
         )
 
+    def count_routed(self, topic: str) -> None:
+        """Count a suggestion made from typed text and tapped: its topic, never the text."""
+        add_tallies(self.session, self.keyring, month(self.clock()), [("routed", topic)])
+
     # The adapter's queues.
 
     def pseudonym(self, kind: str, value: int) -> str:

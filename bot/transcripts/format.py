@@ -20,7 +20,7 @@ from bot.i18n.locales import LANGUAGES
 
 ACTIONS = ("start", "type", "press", "command", "media")
 CHECKS = ("note", "contains", "not_contains", "path", "reply")
-HEADER = ("title", "today", "languages", "turns")
+HEADER = ("title", "today", "languages", "desk", "turns")
 
 V = TypeVar("V")
 
@@ -67,6 +67,8 @@ class Transcript:
     lang: str
     today: date
     steps: tuple[Exchange, ...]
+    desk: bool = False
+    """The union desk is connected, so a handoff puts the chat at the desk."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +109,13 @@ class Scenario:
     today: date
     languages: tuple[str, ...]
     steps: tuple[Step, ...]
+    desk: bool = False
+    """``desk: true``: the union desk is connected (a handoff puts the chat at the desk)."""
 
     def in_language(self, lang: str) -> Transcript:
         """Return the conversation as it goes in ``lang``."""
         steps = tuple(step.in_language(lang) for step in self.steps)
-        return Transcript(self.path, self.title, lang, self.today, steps)
+        return Transcript(self.path, self.title, lang, self.today, steps, self.desk)
 
 
 class TranscriptError(ValueError):
@@ -241,7 +245,7 @@ def read(path: Path) -> Scenario:
     title, today, languages = _Reader(path, doc).header()
     reader = _Reader(path, doc, languages)
     steps = tuple(reader.step(index, raw) for index, raw in enumerate(doc.data["turns"]))
-    return Scenario(path, title, today, languages, steps)
+    return Scenario(path, title, today, languages, steps, doc.data.get("desk") is True)
 
 
 def scenario_of(
@@ -312,6 +316,7 @@ def dump(scenario: Scenario) -> str:
         "title": scenario.title,
         "today": scenario.today,
         "languages": _Flow(scenario.languages),
+        **({"desk": True} if scenario.desk else {}),
         "turns": [_turn(step) for step in scenario.steps],
     }
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=99)

@@ -88,6 +88,7 @@ def _event(step: Exchange, last_buttons: tuple[tuple[str, str], ...]) -> Incomin
 def replay(helpline_factory: Callable[[date], Helpline], transcript: Transcript) -> Outcome:
     """Run a transcript through a fresh service and compare every turn."""
     helpline = helpline_factory(transcript.today)
+    helpline.desk_connected = helpline.desk_connected or transcript.desk
     outcome = Outcome(transcript)
     last_buttons: tuple[tuple[str, str], ...] = ()
     for number, step in enumerate(transcript.steps, start=1):

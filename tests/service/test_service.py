@@ -236,6 +236,7 @@ def test_logs_carry_event_names_only(helpline: Helpline, caplog: pytest.LogCaptu
     assert identity not in logged and CHAT not in logged
     assert {r.getMessage() for r in caplog.records} == {
         "conversation.opened",
+        "text.matched",  # the identity typed at the menu: matched, never logged
         "engine.danger_answer",
         "handoff.requested",
         "conversation.erased",

@@ -155,6 +155,7 @@ def test_two_units_counting_the_same_tally_at_once_lose_nothing(engine: Engine) 
             for _ in range(each):
                 with records.unit() as unit:
                     unit.count_completed("wages", "vi")
+                    unit.count_routed("documents")
         except BaseException as error:
             errors.append(error)
 
@@ -168,6 +169,7 @@ def test_two_units_counting_the_same_tally_at_once_lose_nothing(engine: Engine) 
     assert counts == {
         ("completed", "wages", "2026-03"): 2 * each,
         ("completed_language", "vi", "2026-03"): 2 * each,
+        ("routed", "documents", "2026-03"): 2 * each,  # a topic, never what was typed
     }
 
 
