@@ -81,6 +81,34 @@ def test_check_reports_a_missing_translation_at_its_line(workspace: Path) -> Non
     ) in out
 
 
+def test_evaluate_scores_the_corpus_and_lists_what_a_new_phrase_changes(workspace: Path) -> None:
+    corpus = str(ROOT / "bench" / "matching")
+    code, before = run("flows", "evaluate", "--corpus", corpus, "--misses")
+    assert code == 0
+    assert before.splitlines()[0].startswith("language  utterances  top-1   top-3")
+    assert [line.split()[0] for line in before.splitlines()[1:6]] == [
+        "vi",
+        "zh",
+        "ja",
+        "en",
+        "all",
+    ]
+    triggers = workspace / "flows" / "data" / "triggers.yaml"
+    text = triggers.read_text(encoding="utf-8")
+    start = text.index("      vi: [công ty giữ hộ chiếu")  # the Vietnamese passport phrases
+    end = text.index("\n", start)
+    triggers.write_text(text[:start] + "      vi: [giấy thông hành]" + text[end:], "utf-8")
+    code, after = run("flows", "evaluate", "--corpus", corpus, "--misses")
+    assert code == 0
+    missed = "vi: passport not offered for 'ho chieu bi cong ty giu'"
+    assert missed in after and missed not in before
+    (workspace / "corpus").mkdir()
+    for lang in ("vi", "zh", "ja", "en"):
+        (workspace / "corpus" / f"corpus_{lang}.yaml").write_text("nope:\n  - x\n")
+    code, out = run("flows", "evaluate", "--corpus", str(workspace / "corpus"))
+    assert (code, out) == (1, "The corpus names unknown targets: nope\n")
+
+
 def test_graph_draws_mermaid_and_dot() -> None:
     code, out = run("flows", "graph", "wages")
     assert code == 0 and out.startswith("flowchart TD\n")

@@ -9,6 +9,7 @@ service owns the unit of work and decides everything in between. Its parts, from
   ``consent``, ``reach`` (the note and how replies reach the trainee), ``pin``, ``handoff``,
   ``resume`` (the code and PIN dialog of ``/resume``, and of ``/delete`` from a new phone) and
   ``deletion`` (``/delete``: the case found from any state, then destroyed);
+* ``routing``: typed text where a button is expected: suggestions, danger at once (issue 16);
 * ``check``: the code-and-PIN check, run before the unit of work (never in a transaction);
 * ``call``: one event being handled (the unit, the chat, the replies) and rendering;
 * ``rounds``: the clock's jobs go row by row, so one row that fails is reported and skipped.
