@@ -7,6 +7,7 @@ code that many deployments exercise; this module adds only what the helpline nee
 
 * ``POST`` to the configured path, with the secret token header Telegram sends (compared in
   constant time), else 404, 405 or 403; the secret is checked before any of the body is read;
+* one framing of the body: ``Content-Length`` or chunked, not both (400);
 * a body of at most 1 MiB (``MAX_BODY``): a larger ``Content-Length`` is refused with 413
   before the body is read, and a chunked body is counted as it comes and refused with 413 as
   soon as it passes the limit; the connection is then closed, so nothing past it is read;
@@ -171,9 +172,12 @@ async def read_body(scope: Scope, receive: Receive) -> bytes | Answer:
 
     A ``Content-Length`` over ``MAX_BODY`` is refused before anything is read; a body without
     one (chunked) is counted as it comes, and refused once it passes the limit. h11 has
-    already refused a ``Content-Length`` that is not a number, or two that differ.
+    already refused a ``Content-Length`` that is not a number, or two that differ; one beside
+    ``Transfer-Encoding`` (which h11 would let win) is refused here, as RFC 9112 allows.
     """
     declared = header(scope, b"content-length")
+    if declared and header(scope, b"transfer-encoding"):  # two framings: a smuggling attempt
+        return Answer(HTTPStatus.BAD_REQUEST, close=True)
     if declared.isdigit() and int(declared) > MAX_BODY:
         return Answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, close=True)
     chunks: list[bytes] = []
