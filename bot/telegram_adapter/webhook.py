@@ -256,6 +256,7 @@ class WebhookServer:
         self.app = WebhookApp(intake, path, secret, gauges)
         self.server: _Server | None = None
         self.task: asyncio.Task[None] | None = None
+        self.sock: socket.socket | None = None
 
     async def start(self, host: str, port: int) -> int:
         """Listen; return the port (useful when ``port`` is 0). Raises ``OSError`` if taken."""
@@ -274,6 +275,7 @@ class WebhookServer:
             timeout_graceful_shutdown=STOP_TIMEOUT,
             limit_concurrency=CONNECTIONS,
         )
+        self.sock = sock
         self.server = _Server(config)
         self.task = asyncio.create_task(self.server.serve(sockets=[sock]))
         while not self.server.started:
@@ -288,8 +290,8 @@ class WebhookServer:
 
         def done(task: asyncio.Task[None]) -> None:
             if self.server is not None and not self.server.should_exit:
-                failure = None if task.cancelled() else task.exception()
-                log.error("webhook.stopped", extra={"error": type(failure).__name__})
+                failure = "CancelledError" if task.cancelled() else type(task.exception()).__name__
+                log.error("webhook.stopped", extra={"error": failure})
             then()
 
         if self.task is not None:
@@ -300,5 +302,6 @@ class WebhookServer:
         if self.server is None or self.task is None:
             return
         self.server.should_exit = True
-        with contextlib.suppress(Exception):  # a server that failed has nothing left to stop
-            await self.task
+        await asyncio.wait({self.task})  # never raises: a server that failed has nothing to stop
+        if self.sock is not None:
+            self.sock.close()  # uvicorn closes it, unless its task died first
