@@ -179,6 +179,7 @@ async def read_body(scope: Scope, receive: Receive) -> bytes | Answer:
     if declared and header(scope, b"transfer-encoding"):  # two framings: a smuggling attempt
         return Answer(HTTPStatus.BAD_REQUEST, close=True)
     if declared.isdigit() and int(declared) > MAX_BODY:
+        log.warning("webhook.too_large")
         return Answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, close=True)
     chunks: list[bytes] = []
     size = 0
@@ -191,6 +192,7 @@ async def read_body(scope: Scope, receive: Receive) -> bytes | Answer:
                 chunk = bytes(message.get("body", b""))
                 size += len(chunk)
                 if size > MAX_BODY:
+                    log.warning("webhook.too_large")
                     return Answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, close=True)
                 chunks.append(chunk)
                 if not message.get("more_body", False):
