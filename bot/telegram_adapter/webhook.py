@@ -29,6 +29,7 @@ The server runs inside the helpline's own event loop, and leaves the signals to 
 (``runtime``): on stop it takes no new connection, lets requests in flight finish (at most
 ``STOP_TIMEOUT`` seconds) and closes idle connections. Nothing here logs an update, a header
 or an address; uvicorn's access log is off, and its own records pass the helpline's filter.
+It decides nothing about an update and reads no storage itself: the intake does both.
 """
 
 from __future__ import annotations
@@ -115,6 +116,8 @@ class WebhookApp:
         """Act on one request; a request whose body was not read closes its connection."""
         target = bytes(scope.get("raw_path") or b"").decode("latin-1")
         if target in ("/healthz", "/metrics") and target != self.path:
+            if scope["method"] not in ("GET", "HEAD"):  # a body to these is never read
+                return Answer(HTTPStatus.METHOD_NOT_ALLOWED, close=True)
             return await self.operator(target)
         if target != self.path:
             return Answer(HTTPStatus.NOT_FOUND, close=True)

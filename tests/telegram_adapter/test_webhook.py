@@ -439,6 +439,11 @@ async def test_health_and_metrics_are_served_beside_the_webhook(tmp_path: Path) 
         async with connect(bot) as client:  # GET on the webhook's path
             await client.send(f"GET {HOOK} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             assert await client.status() == 405
+            assert await client.closed(1.0)
+        async with connect(bot) as client:  # a body posted to /healthz is not read
+            await client.send(b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\n")
+            assert await client.status() == 405
+            assert await client.closed(1.0)
 
 
 def free_port() -> int:
