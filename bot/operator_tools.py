@@ -26,7 +26,7 @@ from bot.storage.counts import open_cases, read_tallies
 from bot.storage.database import open_database
 from bot.storage.keys import KeysError, KeySource, load_keys
 from bot.storage.maintenance import master_keys_in_use, purge
-from bot.telegram_adapter.checks import telegram_desk_checks
+from bot.telegram_adapter.checks import telegram_desk_checks, telegram_webhook_checks
 
 BEAT_STALE = 30.0
 """Seconds: the heartbeat is written every 10 s; three missed ones is a stuck process."""
@@ -99,6 +99,7 @@ def doctor(settings: Settings, stdout: TextIO, request: object = None) -> int:
         _telegram_check(settings),
         *_desk_checks(settings),
         *telegram_desk_checks(settings, request),
+        *telegram_webhook_checks(settings, request),
     ]
     for ok, line in results:
         print(f"{'ok ' if ok else 'FIX'}  {line}", file=stdout)

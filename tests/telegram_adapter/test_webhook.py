@@ -27,14 +27,16 @@ from typing import Any
 
 import pytest
 
+from bot.config import Secret
 from bot.storage import DatabaseError
 from bot.telegram_adapter import webhook
+from bot.telegram_adapter.checks import telegram_webhook_checks
 from bot.telegram_adapter.webhook import MAX_BODY, read_body
 
 from ..conftest import ROOT
 from ..fakes.telegram_server import FakeTelegramServer, post_update
-from ..fakes.telegram_world import FakeTelegram
-from ..harness import TOKEN, Running
+from ..fakes.telegram_world import FakeRequest, FakeTelegram
+from ..harness import TOKEN, Running, settings_for
 from .test_e2e import SECRET, fetch, on_webhook
 
 USER = 818181
@@ -503,3 +505,31 @@ def test_helpline_run_takes_updates_on_its_webhook_and_stops_on_sigterm(tmp_path
     assert "telegram.stopped" in text and "Traceback" not in text
     for secret in ("Canary", "Nguyễn", "090-1234-5678", str(USER), SECRET, TOKEN):
         assert secret not in text
+
+
+def test_doctor_says_whether_telegram_posts_to_the_webhook_and_how_it_went(
+    tmp_path: Path,
+) -> None:
+    world = FakeTelegram()
+    url = "https://helpline.example.org/telegram/hook"
+    settings = settings_for(tmp_path, webhook_url=url, webhook_secret=Secret(SECRET))
+
+    def lines() -> list[tuple[bool, str]]:
+        return telegram_webhook_checks(settings, FakeRequest(world))
+
+    ((ok, line),) = lines()
+    assert not ok and "to no address" in line
+    world.webhook_url = "https://elsewhere.example.org/hook"
+    ((ok, line),) = lines()
+    assert not ok and "to another address" in line and "elsewhere" not in line
+    world.webhook_url = url
+    world.user_sends(USER, "/start")
+    assert lines() == [(True, "webhook: Telegram posts updates to it; updates waiting: 1")]
+    error = "Wrong response from the webhook: 503 Service Unavailable"
+    world.webhook_last_error = (int(time.time()) - 120, error)
+    ((ok, line),) = lines()
+    assert not ok and "last post failed 2 min ago" in line and error in line
+    world.webhook_last_error = (int(time.time()) - 7200, error)  # long ago: fixed since
+    assert lines()[0][0]
+    polling = settings_for(tmp_path)
+    assert telegram_webhook_checks(polling, FakeRequest(world)) == []
