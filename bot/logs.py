@@ -8,8 +8,8 @@ a message with arguments, like python-telegram-bot's "Error while parsing update
 data was …", never reaches the log); extra fields that are numbers, booleans or short words;
 an exception's class and where it was raised (file and line), never its message or traceback,
 which may quote what a user sent. The filter sits in the formatters, on the root handler, so
-it covers every logger, the libraries' (telegram, httpx, httpcore, asyncio) at every level,
-CRITICAL included.
+it covers every logger, the libraries' (telegram, httpx, httpcore, asyncio, uvicorn) at every
+level, CRITICAL included.
 
 Only ``configure`` touches the logging setup; ``bot.cli`` calls it once.
 """

@@ -28,7 +28,7 @@ from bot.storage.connection import NoDatabase, default_url, sqlite_path
 from bot.storage.counts import DeskLoad
 from bot.storage.inspection import Inspection, inspect_database
 from bot.storage.keys import KeysError, KeySource, load_keys
-from bot.telegram_adapter.checks import telegram_desk_checks
+from bot.telegram_adapter.checks import telegram_desk_checks, telegram_webhook_checks
 
 Check = tuple[bool | None, str]
 """One line: True (ok), False (FIX: a fault, with its fix) or None (a note), and the text."""
@@ -57,6 +57,7 @@ def doctor(settings: Settings, stdout: TextIO, request: object = None) -> int:
         _telegram_check(settings),
         *_desk_checks(settings),
         *telegram_desk_checks(settings, request),
+        *telegram_webhook_checks(settings, request),
     ]
     for ok, line in results:
         print(f"{MARK[ok]} {line}", file=stdout)

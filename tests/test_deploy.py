@@ -128,6 +128,8 @@ def test_the_proxy_forwards_only_telegrams_posts_with_the_secret() -> None:
     assert "header X-Telegram-Bot-Api-Secret-Token {$HELPLINE_WEBHOOK_SECRET}" in caddy
     assert "remote_ip 149.154.160.0/20 91.108.4.0/22" in caddy
     assert "respond 404" in caddy and "output discard" in caddy
+    assert "max_size 1MiB" in caddy  # the bot's own limit (webhook.MAX_BODY)
+    assert "read_header 10s" in caddy and "read_body 10s" in caddy  # webhook.READ_TIMEOUT
 
 
 @pytest.mark.skipif(shutil.which("caddy") is None, reason="no caddy here")

@@ -1,12 +1,17 @@
-"""Checks over the Bot API for ``helpline doctor``: is the desk's group set up as it must be?
+"""Checks over the Bot API for ``helpline doctor``: the desk's group, and the webhook.
 
 The bot must be an administrator of a supergroup with topics enabled, allowed to manage topics
-(create, close and delete one per case) and to delete messages. Asks Telegram; changes nothing.
+(create, close and delete one per case) and to delete messages. In webhook mode, Telegram must
+post to the configured address, and its last posts should have been answered (Telegram keeps
+the last error it got: docs/telegram.md, "What the webhook answers"). Asks Telegram; changes
+nothing; prints no address.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Awaitable, Callable
 
 from telegram import Bot, ChatMemberAdministrator
 from telegram.error import TelegramError
@@ -62,6 +67,36 @@ async def desk_checks(bot: Bot, chat_id: int) -> list[tuple[bool, str]]:
     return results
 
 
+RECENT = 3600.0
+"""Seconds: a webhook error Telegram reports from within the last hour is a problem to fix."""
+
+
+async def webhook_checks(bot: Bot, url: str, now: float) -> list[tuple[bool, str]]:
+    """Whether Telegram posts to ``url``, and whether its last post failed lately."""
+    info = await bot.get_webhook_info()
+    if info.url != url:
+        where = "another address" if info.url else "no address"
+        return [
+            (
+                False,
+                f"webhook: Telegram posts updates to {where}; 'helpline run' sets "
+                "HELPLINE_WEBHOOK_URL when it starts",
+            )
+        ]
+    pending = info.pending_update_count
+    failed = info.last_error_date
+    if info.last_error_message and failed is not None and now - failed.timestamp() < RECENT:
+        return [
+            (
+                False,
+                f"webhook: Telegram's last post failed {(now - failed.timestamp()) / 60:.0f} min "
+                f"ago ({info.last_error_message}); updates waiting: {pending}; see 'What the "
+                "webhook answers' in docs/telegram.md",
+            )
+        ]
+    return [(True, f"webhook: Telegram posts updates to it; updates waiting: {pending}")]
+
+
 def telegram_desk_checks(settings: Settings, request: object = None) -> list[tuple[bool, str]]:
     """Ask Telegram about the desk's group, when a token and a group are configured.
 
@@ -70,11 +105,27 @@ def telegram_desk_checks(settings: Settings, request: object = None) -> list[tup
     if settings.telegram_token is None or settings.staff_chat_id is None:
         return []
     chat_id = settings.staff_chat_id
+    return _ask(settings, request, lambda bot: desk_checks(bot, chat_id))
+
+
+def telegram_webhook_checks(settings: Settings, request: object = None) -> list[tuple[bool, str]]:
+    """Ask Telegram about the webhook, in webhook mode (``request`` as above)."""
+    if settings.telegram_token is None or settings.webhook_url is None:
+        return []
+    url = settings.webhook_url
+    return _ask(settings, request, lambda bot: webhook_checks(bot, url, time.time()))
+
+
+def _ask(
+    settings: Settings,
+    request: object,
+    checks: Callable[[Bot], Awaitable[list[tuple[bool, str]]]],
+) -> list[tuple[bool, str]]:
     transport = request if isinstance(request, BaseRequest) else None
 
     async def ask() -> list[tuple[bool, str]]:
         async with make_bot(settings, transport) as bot:
-            return await desk_checks(bot, chat_id)
+            return await checks(bot)
 
     try:
         return asyncio.run(ask())

@@ -50,7 +50,7 @@ async def polling(settings: Settings, parts: Parts, stop: asyncio.Event) -> None
     """Poll Telegram; with ``HELPLINE_METRICS_LISTEN`` set, serve the operator's endpoints."""
     server = None
     if settings.metrics_listen is not None:
-        server = WebhookServer(parts.intake, parts.bot, None, "", lambda: gauges(parts))
+        server = WebhookServer(parts.intake, None, "", lambda: gauges(parts))
         parts.metrics_port = await server.start(*settings.metrics_listen)
     try:
         await parts.intake.poll(stop)

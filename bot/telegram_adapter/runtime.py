@@ -82,9 +82,9 @@ def quiet_libraries() -> None:
     """Keep the libraries' own logs out, even at DEBUG: they hold texts, ids and the token.
 
     python-telegram-bot logs every update and every call's parameters at DEBUG; httpx logs
-    each request's URL, which holds the bot token, at INFO.
+    each request's URL, which holds the bot token, at INFO; uvicorn its start at INFO.
     """
-    for name in ("telegram", "httpx", "httpcore"):
+    for name in ("telegram", "httpx", "httpcore", "uvicorn"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
@@ -365,8 +365,9 @@ async def _start_intake(
         return asyncio.create_task(polling(settings, parts, stop))
     secret = settings.webhook_secret.reveal() if settings.webhook_secret else ""
     path = "/" + settings.webhook_url.split("://", 1)[-1].partition("/")[2]
-    server = WebhookServer(parts.intake, parts.bot, path, secret, lambda: gauges(parts))
+    server = WebhookServer(parts.intake, path, secret, lambda: gauges(parts))
     parts.webhook_port = await server.start(*settings.webhook_listen)
+    server.ended(lambda: setattr(parts, "webhook_port", None))  # health: no longer turning
     await parts.bot.set_webhook(
         settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
     )

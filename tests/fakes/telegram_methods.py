@@ -379,6 +379,8 @@ class TelegramMethods(WorldState):
             info["max_connections"] = self.webhook_max_connections
             if self.webhook_allowed_updates is not None:
                 info["allowed_updates"] = self.webhook_allowed_updates
+            if self.webhook_last_error is not None:
+                info["last_error_date"], info["last_error_message"] = self.webhook_last_error
         return info
 
     # Forum topics of a staff supergroup.

@@ -213,6 +213,8 @@ class WorldState:
     webhook_max_connections: int = 40
     webhook_allowed_updates: list[str] | None = None
     webhook_certificate: UploadedFile | None = None
+    webhook_last_error: tuple[int, str] | None = None
+    """When (Unix time) and why Telegram's last post to the webhook failed (getWebhookInfo)."""
     pending_updates: list[dict[str, Any]] = field(default_factory=list)
     confirmed_offset: int = 0
     send_times: dict[int, list[float]] = field(default_factory=dict)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import time
 from pathlib import Path
@@ -12,11 +13,12 @@ from typing import Any
 import pytest
 
 from bot import operator_tools
+from bot.config import Settings
 from bot.storage import Arrived
 from bot.telegram_adapter import jobs
 
 from ..fakes.telegram_world import FakeTelegram
-from ..harness import Running, running
+from ..harness import Running, running, settings_for
 from .test_e2e import SECRET, on_webhook, post_update
 
 USER = 424242
@@ -187,3 +189,61 @@ async def test_the_webhook_takes_an_update_the_library_cannot_read(tmp_path: Pat
         texts = bot.world.bot_texts(USER)
         assert texts[0].startswith("Chọn ngôn ngữ")
         assert texts[-1] == bot.parts.helpline.text_for("use_buttons", "vi")
+
+
+def test_at_the_real_thresholds_a_deaf_intake_shows_within_60_s_and_a_recovered_one_at_once(
+    tmp_path: Path,
+) -> None:
+    """The heartbeat's own numbers (no test values): stalled at 0 s, seen by 60 s."""
+    settings = settings_for(tmp_path)
+    out = io.StringIO()
+    stalled = 1_800_000_000.0  # the last poll that came back
+    # The last heartbeat before the check is at most BEAT_EVERY old; it carries the stall.
+    checked = stalled + operator_tools.LOOPS_STALE["intake"] + jobs.BEAT_EVERY
+    assert checked - stalled <= 60
+    moving = {"clock": checked - 5, "intake": stalled, "worker": checked - 1, "sender": checked}
+    beat_at(settings, checked - jobs.BEAT_EVERY + 0.1, moving)
+    assert operator_tools.health(settings, out, now=checked) == 1
+    assert out.getvalue().startswith("unhealthy: the intake has not turned for")
+    out = io.StringIO()  # a poll completes; the next heartbeat (within 10 s) says so
+    beat_at(settings, checked + 5, {**moving, "intake": checked + 4})
+    assert operator_tools.health(settings, out, now=checked + 5) == 0
+    assert out.getvalue().startswith("healthy")
+
+
+def beat_at(settings: Settings, when: float, moving: dict[str, float]) -> None:
+    """Write the heartbeat as ``jobs.beat`` does, dated ``when``."""
+    jobs.beat(settings.heartbeat_file, True, moving)
+    data = json.loads(settings.heartbeat_file.read_text())
+    settings.heartbeat_file.write_text(json.dumps({**data, "at": when}))
+
+
+@pytest.mark.asyncio
+async def test_a_webhook_server_that_stops_serving_turns_health_unhealthy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(jobs, "BEAT_EVERY", 0.05)
+    monkeypatch.setitem(operator_tools.LOOPS_STALE, "intake", 1.0)
+
+    def check() -> str:
+        out = io.StringIO()
+        operator_tools.health(bot.settings, out)
+        return out.getvalue()
+
+    async with on_webhook(tmp_path) as bot:
+        url = f"http://127.0.0.1:{bot.parts.webhook_port}/telegram/hook"
+        update = bot.world.user_sends(USER, "/start", language_code="vi")
+        assert await asyncio.to_thread(post_update, url, update, SECRET) == 200
+        await bot.settle()
+        await asyncio.sleep(1.5)  # no call for longer than the intake may rest: still listening
+        assert check().startswith("healthy")
+        (serving,) = [
+            task
+            for task in asyncio.all_tasks()
+            if getattr(task.get_coro(), "__qualname__", "") == "Server.serve"
+        ]
+        serving.cancel()  # the server dies (a bug), the rest of the helpline goes on
+        await asyncio.sleep(1.5)
+        assert check().startswith("unhealthy: the intake has not turned for")
+        assert bot.parts.webhook_port is None
+    assert "webhook.stopped" in caplog.text
