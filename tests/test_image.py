@@ -41,6 +41,8 @@ from .harness import TOKEN
 
 IMAGE = f"trainee-helpline-test:{hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]}"
 """One tag per checkout: several checkouts may share the machine's Docker daemon."""
+TITLE = "org.opencontainers.image.title=trainee-helpline"
+"""The label of deploy/Dockerfile's final stage."""
 TRAINEE = 424242
 CONTAINER_TMP = "/tmp"  # noqa: S108 (the container's own: a tmpfs, as in deploy/compose.yaml)
 
@@ -84,6 +86,8 @@ def build_image() -> str:
         timeout=900,
     )
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    # The image this tag named before (untagged now); the build stage's cache stays.
+    docker("image", "prune", "--force", "--filter", f"label={TITLE}")
     return IMAGE
 
 
