@@ -6,12 +6,12 @@
 #   deploy/local-base-image.sh            # makes the tag deploy/Dockerfile's FROM names, if missing
 #   deploy/local-base-image.sh TAG        # the same, for another tag
 #
-# When the tag exists (pulled, or made by an earlier run: Docker keeps it), nothing is done.
-# Otherwise: a Debian bookworm root filesystem (its python3 is 3.11) made with debootstrap from
-# this machine's own Debian mirror, given this machine's CA bundle (the one its pip trusts; PIP_CERT
-# and SSL_CERT_FILE point at it inside the image, so pip reaches the same package index through
-# `docker build --network host`), a `python` command, and imported under the tag. About 45 s.
-# Needs root (debootstrap), debootstrap, and a running Docker daemon.
+# When the tag exists (pulled, or made by an earlier run: Docker keeps it), nothing is done; when
+# it can be pulled, it is. Otherwise: a Debian bookworm root filesystem (its python3 is 3.11)
+# made with debootstrap from this machine's own Debian mirror, given this machine's CA bundle (the
+# one its pip trusts; PIP_CERT and SSL_CERT_FILE point at it inside the image, so pip reaches the
+# same package index through `docker build --network host`), a `python` command, and imported
+# under the tag: 45 s to 2 minutes. Needs root, debootstrap, and a running Docker daemon.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,10 @@ suite="bookworm"
 
 if docker image inspect "$tag" >/dev/null 2>&1; then
   echo "local-base-image: $tag is already here"
+  exit 0
+fi
+if timeout 300 docker pull --quiet "$tag" >/dev/null 2>&1; then
+  echo "local-base-image: $tag pulled (the real one: no stand-in needed)"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -54,7 +58,7 @@ case "$index" in
 esac
 
 rootfs="$(mktemp -d /var/tmp/helpline-base.XXXXXX)"
-trap 'rm -rf "$rootfs"' EXIT
+trap 'rm -rf "$rootfs" "$rootfs.log"' EXIT
 echo "local-base-image: making $tag from $mirror ($suite)"
 debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates \
   "$suite" "$rootfs" "$mirror" >"$rootfs.log" 2>&1 || {
