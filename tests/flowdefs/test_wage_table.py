@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.calculators.minimum_wage import MinimumWage, MinimumWageTable
 from bot.flowdefs.folder import load_flowset
-from bot.operator_tools import _minimum_wage_check
+from bot.operator_doctor import _minimum_wage_check
 
 from ..conftest import FLOWS
 
