@@ -9,7 +9,7 @@
     helpline flows test [--update] [--min-coverage PCT] [FILE ...]
     helpline i18n extract | update | compile | check
     helpline db upgrade                  migrate the database to the newest version
-    helpline keys new [--file PATH] | rotate | retire KEY_ID
+    helpline keys new [--file PATH] | rotate [--index] | retire KEY_ID | retire --index
                                          add a master key (or a new key file); re-wrap every
                                          data key with it; remove an old one nothing needs
     helpline purge                       remove cases and conversations past retention
@@ -115,10 +115,18 @@ def _operator_commands(commands: _Commands) -> None:
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",))
     keys = commands.add_parser(
-        "keys", help="master keys: add a new one, re-wrap data keys, retire an old one"
+        "keys",
+        help="master keys: add a new one, re-wrap data keys, retire an old one; "
+        "--index: rotate or retire the index key",
     )
     keys.add_argument("action", choices=("new", "rotate", "retire"))
     keys.add_argument("key_id", nargs="?", help="with 'retire': the old master key's id")
+    keys.add_argument(
+        "--index",
+        action="store_true",
+        help="the index key (pseudonyms, resume index): 'rotate --index' adds a new one and "
+        "re-indexes, 'retire --index' removes the old one once nothing needs it",
+    )
     keys.add_argument(
         "--file",
         type=Path,

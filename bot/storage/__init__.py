@@ -37,7 +37,7 @@ from bot.storage.crypto import Keyring
 from bot.storage.database import Database, open_database
 from bot.storage.inbox import Arrived, Inbox, Waiting
 from bot.storage.keys import KeysError, reload_keys
-from bot.storage.keyuse import KeyUse
+from bot.storage.keyuse import KeyUse, index_marker
 from bot.storage.ledger import Ledger
 from bot.storage.locks import LEADER, Held, Locks, listen
 from bot.storage.maintenance import Purged, purge
@@ -62,6 +62,7 @@ __all__ = [
     "SqlRecords",
     "SqlUnit",
     "Waiting",
+    "index_marker",
     "listen",
     "open_database",
     "purge",

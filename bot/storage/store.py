@@ -14,6 +14,7 @@ update, sending later), the audit and the flow counts.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -29,6 +30,7 @@ from bot.storage.connection import checkpoint, reachable
 from bot.storage.crypto import Keyring
 from bot.storage.locks import DOORBELL, lock_id
 from bot.storage.models import AuditRow, InboxRow, OutboxRow
+from bot.storage.resumekey import has_legacy_indexes, resume_key
 from bot.storage.sealing import seal_row
 from bot.storage.tallies import add_tallies
 from bot.storage.unit_cases import CasePart
@@ -104,6 +106,10 @@ class SqlUnit(ConversationPart, CasePart, DeskPart):
         )
 
 
+LEGACY_RECHECK = 600.0
+"""Seconds between two looks for ``v1`` resume indexes, while there are some."""
+
+
 class SqlRecords:
     """The ``Records`` of the helpline: a unit of work is a database transaction."""
 
@@ -113,10 +119,20 @@ class SqlRecords:
         self.engine = engine
         self.keyring = keyring
         self.clock = clock
+        self._legacy: tuple[bool, float] | None = None
 
     def resume_key(self, code: str, pin: str) -> str:
-        """The resume index of a code and PIN (Argon2id), outside any transaction."""
-        return self.keyring.resume_index(code, pin)
+        """The resume indexes of a code and PIN (Argon2id), outside any transaction.
+
+        Also the ``v1`` indexes while cases made before seeds were kept remain: one more
+        Argon2id per index key until then. A short read says whether any does, at the first
+        check and every ten minutes while some do (none is ever made again).
+        """
+        now = time.monotonic()
+        if self._legacy is None or (self._legacy[0] and now - self._legacy[1] > LEGACY_RECHECK):
+            with reachable():
+                self._legacy = (has_legacy_indexes(self.engine), now)
+        return resume_key(self.keyring, code, pin, self._legacy[0])
 
     @contextmanager
     def unit(self) -> Iterator[SqlUnit]:

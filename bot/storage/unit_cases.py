@@ -28,6 +28,7 @@ from bot.storage.models import (
     MailRow,
     ResumeFailureRow,
 )
+from bot.storage.resumekey import resume_key
 from bot.storage.sealing import to_json
 from bot.storage.unit_base import UnitBase
 from bot.values import Value
@@ -79,8 +80,9 @@ class CasePart(UnitBase):
             code = new_code(secrets.randbelow)
             try:
                 with self.session.begin_nested():
-                    row.resume_index = self.keyring.resume_index(code, pin)
-                    self._bind_case(row)
+                    seed = self.keyring.resume_seed(code, pin)
+                    row.resume_index = self.keyring.resume_from_seed(seed)
+                    self._bind_case(row, seed)
                     self.session.flush()
             except IntegrityError:  # this code and PIN already open another case
                 continue
@@ -93,18 +95,26 @@ class CasePart(UnitBase):
         The KDF runs inside this unit; the service uses ``SqlRecords.resume_key`` outside any
         transaction and ``case_by_resume_key`` inside instead.
         """
-        return self.case_by_resume_key(self.keyring.resume_index(code, pin))
+        return self.case_by_resume_key(resume_key(self.keyring, code, pin, legacy=True))
 
     def case_by_resume_key(self, key: str) -> str | None:
         """Return the case a resume key (``SqlRecords.resume_key``) opens, or None.
 
-        The case must repeat the key in its seal (``bot.storage.binding``): a resume index
-        swapped into another row opens nothing.
+        The key holds the code and PIN's seed and every index their case may be stored under
+        (the current index key's first). The case must repeat the index in its seal
+        (``bot.storage.binding``): a resume index swapped into another row opens nothing. A
+        case found under a retiring index key, or under a ``v1`` index, is moved to the current
+        key's index now (with its seed: a later re-index needs no code and PIN).
         """
-        row = self.session.scalars(
-            select(CaseRow).where(CaseRow.resume_index == key)
-        ).one_or_none()
-        return row.public_id if row is not None and self._case_bound(row) else None
+        seed_hex, *candidates = key.split(";")
+        rows = self.session.scalars(select(CaseRow).where(CaseRow.resume_index.in_(candidates)))
+        row = min(rows, key=lambda found: candidates.index(found.resume_index or ""), default=None)
+        if row is None or not self._case_bound(row):
+            return None
+        if row.resume_index != candidates[0]:
+            row.resume_index = candidates[0]
+            self._bind_case(row, bytes.fromhex(seed_hex))
+        return row.public_id
 
     def hold_case(self, case: str, chat: str) -> str | None:
         """Make ``chat`` the one chat that holds a case; return the chat that held it before.
