@@ -1,8 +1,9 @@
 """Re-indexing: moving every value made with a retiring index key to the current one.
 
 The index key makes the chat pseudonyms (``chat_key`` of conversations, the queues, the wipe
-ledger and resume failures; ``cases.holder``), the volunteers' pseudonyms (``claimed_by``,
-audit actors), the tallies' ``lookup`` and, through an HMAC over a kept seed, the resume index.
+ledger and resume failures; ``cases.holder``), the volunteers' pseudonyms (``claimed_by``;
+audit actors too, but audit rows are append-only and keep theirs until the audit purge), the
+tallies' ``lookup`` and, through an HMAC over a kept seed, the resume index.
 During a rotation (``helpline keys rotate --index``) the keyring holds the new key and the
 retiring ones; new values are made with the new key, and:
 
@@ -39,7 +40,6 @@ from bot.storage.action_codec import decode
 from bot.storage.binding import Binding
 from bot.storage.crypto import Keyring
 from bot.storage.models import (
-    AuditRow,
     CaseRow,
     ConversationRow,
     InboxRow,
@@ -170,7 +170,7 @@ def reindex(
     progress: Callable[[int], None] = lambda _: None,
 ) -> Reindexed:
     """Move every value that can be worked out again to the current index key (see module)."""
-    with Session(engine) as session:
+    with Session(engine, expire_on_commit=False) as session:
         with session.begin():
             chats = known_chats(session, keyring)
         items = sorted(chats.moves.items())
@@ -251,11 +251,15 @@ def staff_moves(keyring: Keyring, staff_ids: Iterable[int]) -> tuple[dict[str, s
 
 
 def _staff(session: Session, keyring: Keyring, staff_ids: Iterable[int]) -> int:
-    """Move volunteers' pseudonyms in claims and audit rows; a former one's becomes generic."""
+    """Move volunteers' pseudonyms in claims; a former volunteer's becomes generic.
+
+    Audit rows are append-only (``bot.storage.audit``): their actors keep the pseudonym they
+    were written with until the audit purge; once the old key is retired nobody can link it.
+    """
     moves, current = staff_moves(keyring, staff_ids)
     moved = 0
     with session.begin():
-        for model, column in ((CaseRow, CaseRow.claimed_by), (AuditRow, AuditRow.actor)):
+        for model, column in ((CaseRow, CaseRow.claimed_by),):
             query = select(column).where(column.like("staff:%")).distinct()
             names = {name for name in session.scalars(query) if name is not None}
             for name in names - current - {FORMER_STAFF}:
@@ -309,7 +313,7 @@ def still_needed(
             for row in session.scalars(select(TallyRow))
         )
         _, staff = staff_moves(keyring, staff_ids)
-        for column in (CaseRow.claimed_by, AuditRow.actor):
+        for column in (CaseRow.claimed_by,):
             names = session.scalars(select(column).where(column.like("staff:%"))).all()
             needed["staff"] = needed.get("staff", 0) + sum(
                 name not in staff | {FORMER_STAFF} for name in names
