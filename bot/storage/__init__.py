@@ -12,7 +12,8 @@ What it offers (this module is its face; adapters import from here, not from its
 * ``Locks`` between processes sharing a database (``LEADER``, ``Held``) and ``listen`` for the
   outbox's doorbell; ``purge`` for the retention job; ``Keyring`` for chat pseudonyms;
   ``reload_keys`` (learn the key file's keys while running) and ``KeyUse`` (this process's
-  marker on the master key it wraps with, so ``helpline keys retire`` never retires it early);
+  marker on the master key it wraps with, so ``helpline keys retire`` never retires it early;
+  ``index_marker`` names its marker on the index key);
 * ``DatabaseError``: the database is unreachable, try again later.
 
 What it may do: it is the only package that imports SQLAlchemy, Alembic and cryptography, and
@@ -25,7 +26,8 @@ The modules, in short: ``connection`` (engine, SQLite settings, migrations), ``d
 ``unit_conversations``, ``unit_cases`` and ``unit_desk`` on ``unit_base``), ``sealing`` (row
 data keys and sealed columns), ``crypto``, ``keys`` and ``keyuse``, ``models`` and
 ``migrations`` (the schema), ``inbox``, ``outbox`` (with ``action_codec``), ``ledger``,
-``locks``, ``maintenance`` (purge, key rotation), ``audit`` (audit rows are append-only),
+``locks``, ``maintenance`` (purge, key rotation), ``reindex`` and ``resumekey`` (the index
+key's rotation, lookups under every index key), ``audit`` (audit rows are append-only),
 ``tallies`` and ``counts`` (the advocacy counts, written and read), ``memory``.
 """
 

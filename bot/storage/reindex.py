@@ -27,11 +27,14 @@ Reads and writes lookup columns and the ``bound`` seals; never logs an id.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.actions import DESK_QUEUE
@@ -151,8 +154,8 @@ def follow_chat(engine: Engine, keyring: Keyring, chat_ids: Collection[int]) -> 
     chats = Chats()
     for chat_id in chat_ids:
         chats.add(keyring, chat_id)
-    with Session(engine) as session, session.begin():
-        move_chats(session, keyring, chats.moves)
+    with Session(engine, expire_on_commit=False) as session:
+        _again(session, partial(move_chats, session, keyring, chats.moves))
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,72 +172,108 @@ def reindex(
     staff_ids: Iterable[int] = (),
     progress: Callable[[int], None] = lambda _: None,
 ) -> Reindexed:
-    """Move every value that can be worked out again to the current index key (see module)."""
+    """Move every value that can be worked out again to the current index key (see module).
+
+    Each chat moves in a transaction of its own, and resume indexes in batches of 100: short
+    transactions beside the running bot's. One that PostgreSQL picks as a deadlock's victim is
+    run again (the bot's side, if picked, retries its update as after any database error).
+    """
     with Session(engine, expire_on_commit=False) as session:
         with session.begin():
             chats = known_chats(session, keyring)
-        items = sorted(chats.moves.items())
-        moved = 0
-        for start in range(0, len(items), BATCH):
-            with session.begin():  # one batch, one transaction: killed, it is simply not done
-                moved += move_chats(session, keyring, dict(items[start : start + BATCH]))
+        per_chat: dict[str, dict[str, str]] = {}
+        for old, new in sorted(chats.moves.items()):
+            per_chat.setdefault(new, {})[old] = new
+        groups, moved = list(per_chat.values()), 0
+        for start in range(0, len(groups), BATCH):
+            for moves in groups[start : start + BATCH]:
+                moved += _again(session, partial(move_chats, session, keyring, moves))
             failpoint("reindex.batch")
-            progress(len(items[start : start + BATCH]))
+            progress(len(groups[start : start + BATCH]))
         moved += _cases(session, keyring, progress)
-        moved += _tallies(session, keyring)
-        moved += _staff(session, keyring, staff_ids)
-        with session.begin():  # known afresh: a chat that came in meanwhile is kept
-            dropped = _unknown_chats(session, known_chats(session, keyring))
+        moved += _again(session, partial(_tallies, session, keyring))
+        moved += _again(session, partial(_staff, session, keyring, staff_ids))
+        # known afresh: a chat that came in meanwhile is kept
+        dropped = _again(session, lambda: _unknown_chats(session, known_chats(session, keyring)))
     log.info("keys.reindexed", extra={"moved": moved, "dropped": dropped})
     return Reindexed(moved, dropped)
 
 
+def _again(session: Session, work: Callable[[], int], tries: int = 8) -> int:
+    """Run ``work`` in one transaction; run it again if it lost a deadlock or a serialization."""
+    for attempt in range(tries):
+        try:
+            with session.begin():
+                return work()
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) not in CONFLICTS or attempt == tries - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+CONFLICTS = {"40P01", "40001"}
+"""PostgreSQL's deadlock and serialization failures: the transaction is simply run again."""
+
+
+CASE_BATCH = 100
+
+
+def _move_cases(session: Session, keyring: Keyring, after: int, found: list[CaseRow]) -> int:
+    """Move the resume indexes of the next cases after ``after`` (into ``found``)."""
+    rows, done = _Rows(keyring), 0
+    query = select(CaseRow).where(CaseRow.id > after).order_by(CaseRow.id).limit(CASE_BATCH)
+    found[:] = session.scalars(query)
+    for case in found:
+        seal = rows.case_seal(case) or {}
+        if case.resume_index is None or not seal.get("seed"):
+            continue
+        if seal.get("rx") == keyring.index_id or not rows._case_bound(case):
+            continue
+        seed = bytes.fromhex(str(seal["seed"]))
+        case.resume_index = keyring.resume_from_seed(seed)
+        rows._bind_case(case, seed)
+        done += 1
+    return done
+
+
 def _cases(session: Session, keyring: Keyring, progress: Callable[[int], None]) -> int:
     """Move every resume index that has a seed, in batches."""
-    rows, moved, last_id = _Rows(keyring), 0, 0
+    moved, last_id, hits = 0, 0, 0
     while True:
-        with session.begin():
-            batch = session.scalars(
-                select(CaseRow).where(CaseRow.id > last_id).order_by(CaseRow.id).limit(BATCH)
-            ).all()
-            for case in batch:
-                seal = rows.case_seal(case) or {}
-                if case.resume_index is None or not seal.get("seed"):
-                    continue
-                if seal.get("rx") == keyring.index_id or not rows._case_bound(case):
-                    continue
-                seed = bytes.fromhex(str(seal["seed"]))
-                case.resume_index = keyring.resume_from_seed(seed)
-                rows._bind_case(case, seed)
-                moved += 1
-        if not batch:
+        found: list[CaseRow] = []
+        moved += _again(session, partial(_move_cases, session, keyring, last_id, found))
+        if not found:
             return moved
-        failpoint("reindex.batch")
-        last_id = batch[-1].id
-        progress(len(batch))
+        last_id = found[-1].id
+        hits += len(found)
+        if hits >= BATCH:  # the failpoint's batches are of 500, as the chats'
+            hits = 0
+            failpoint("reindex.batch")
+        progress(len(found))
 
 
 def _tallies(session: Session, keyring: Keyring) -> int:
     """Give every tally the lookup of its sealed words under the current key (merging)."""
     moved = 0
-    with session.begin():
-        rows = list(session.scalars(select(TallyRow).order_by(TallyRow.id)))
-        by_lookup = {row.lookup: row for row in rows}
-        for row in rows:
-            labels, count = open_tally(keyring, row)
-            lookup = keyring.pseudonym("tally", "|".join(labels))
-            if row.lookup == lookup:
-                continue
-            twin = by_lookup.get(lookup)
-            if twin is not None:  # counted into under the new key meanwhile: add up
-                _, more = open_tally(keyring, twin)
-                reseal(keyring, twin, labels, count + more)
-                session.delete(row)
-            else:
-                row.lookup = lookup
-                by_lookup[lookup] = row
-            session.flush()
-            moved += 1
+    query = select(TallyRow).order_by(TallyRow.id).with_for_update()  # none counted meanwhile
+    rows = list(session.scalars(query.execution_options(populate_existing=True)))
+    by_lookup = {row.lookup: row for row in rows}
+    for row in rows:
+        labels, count = open_tally(keyring, row)
+        lookup = keyring.pseudonym("tally", "|".join(labels))
+        if row.lookup == lookup:
+            continue
+        twin = by_lookup.get(lookup)
+        if twin is not None:  # counted into under the new key meanwhile: add up
+            _, more = open_tally(keyring, twin)
+            reseal(keyring, twin, labels, count + more)
+            session.delete(row)
+        else:
+            row.lookup = lookup
+            by_lookup[lookup] = row
+        session.flush()
+        moved += 1
     return moved
 
 
@@ -258,16 +297,13 @@ def _staff(session: Session, keyring: Keyring, staff_ids: Iterable[int]) -> int:
     """
     moves, current = staff_moves(keyring, staff_ids)
     moved = 0
-    with session.begin():
-        for model, column in ((CaseRow, CaseRow.claimed_by),):
-            query = select(column).where(column.like("staff:%")).distinct()
-            names = {name for name in session.scalars(query) if name is not None}
-            for name in names - current - {FORMER_STAFF}:
-                after = moves.get(name, FORMER_STAFF)
-                result = session.execute(
-                    update(model).where(column == name).values({column: after})
-                )
-                moved += int(getattr(result, "rowcount", 0) or 0)
+    query = select(CaseRow.claimed_by).where(CaseRow.claimed_by.like("staff:%")).distinct()
+    names = {name for name in session.scalars(query) if name is not None}
+    for name in names - current - {FORMER_STAFF}:
+        after = moves.get(name, FORMER_STAFF)
+        change = update(CaseRow).where(CaseRow.claimed_by == name).values(claimed_by=after)
+        result = session.execute(change)
+        moved += int(getattr(result, "rowcount", 0) or 0)
     return moved
 
 

@@ -33,7 +33,7 @@ from bot.storage.models import AuditRow, InboxRow, OutboxRow
 from bot.storage.resumekey import has_legacy_indexes, resume_key
 from bot.storage.sealing import seal_row
 from bot.storage.tallies import add_tallies
-from bot.storage.unit_cases import CasePart
+from bot.storage.unit_cases import CasePart, forget_gone_names
 from bot.storage.unit_conversations import ConversationPart
 from bot.storage.unit_desk import DeskPart
 
@@ -145,17 +145,25 @@ class SqlRecords:
         with reachable():
             session = Session(self.engine, expire_on_commit=False)
             unit = SqlUnit(session, self.keyring, self.clock)
+            names: set[str | None] = set()
             try:
                 yield unit
+                names = {row.case_public_id for row in unit.pending_audit} - {None}
                 session.add_all(unit.pending_audit)
                 session.commit()
             except BaseException:
                 session.rollback()
                 if unit.pending_audit:
+                    names = {row.case_public_id for row in unit.pending_audit} - {None}
                     with Session(self.engine) as audit_session, audit_session.begin():
                         audit_session.add_all(unit.pending_audit)
+                        audit_session.flush()
+                        forget_gone_names(audit_session, [n for n in names if n])
                 raise
             finally:
                 session.close()
+            if names:  # a case deleted meanwhile by another unit (PostgreSQL): not named
+                with Session(self.engine) as audit_session, audit_session.begin():
+                    forget_gone_names(audit_session, [n for n in names if n])
         if unit.shredded:
             checkpoint(self.engine)
