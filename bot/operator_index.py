@@ -6,8 +6,9 @@ each safe to run again:
 
 1. ``keys rotate --index`` adds a new index key (the key file keeps the old one as
    ``retiring_index``; with keys from the environment it prints ``HELPLINE_INDEX_KEY=new,old``
-   to set and restart with, then is run again) and re-indexes every value it can work out
-   again (``bot.storage.reindex``), in committed batches; killed, it is run again;
+   to set and restart with, then is run again), waits until every running process has learned
+   it (one that does not know it could not find a moved row), and re-indexes every value it
+   can work out again (``bot.storage.reindex``), in committed batches; killed, it is run again;
 2. ``keys retire --index`` removes the retiring key, but refuses while a running process still
    makes values with it (it has not reloaded) or any row still needs it; it re-indexes first
    what late processes wrote.
@@ -18,6 +19,7 @@ prints a key except a new one for the environment, and nothing about a trainee.
 
 from __future__ import annotations
 
+import time
 from typing import TextIO
 
 from bot import failpoints
@@ -38,6 +40,8 @@ def keys_rotate_index(settings: Settings, stdout: TextIO) -> int:
     try:
         if len(database.keys.keyring.index_ids) == 1 and not _new_index_key(database, stdout):
             return 0
+        if not _everyone_reloaded(database, stdout):
+            return 1
         return _reindex(database, settings, stdout)
     finally:
         database.engine.dispose()
@@ -64,6 +68,36 @@ def _new_index_key(database: Database, stdout: TextIO) -> bool:
         "within a minute (at once with 'systemctl reload helpline').",
         file=stdout,
     )
+    return True
+
+
+RELOAD_WAIT = 150.0
+"""Seconds to wait for every running process to learn the new index key (each re-reads the
+key file every minute)."""
+
+
+def _everyone_reloaded(database: Database, stdout: TextIO) -> bool:
+    """Wait until no running process makes values with a retiring index key any more.
+
+    A process that does not know the new key cannot find a row moved to it: the re-index waits
+    for each one to have reloaded (its marker moved to the new key), and moves nothing before.
+    """
+    keyring, engine = database.keys.keyring, database.engine
+    deadline = time.monotonic() + RELOAD_WAIT
+    told = False
+    while any(in_use_by_a_process(engine, index_marker(old)) for old in keyring.index_ids[1:]):
+        if time.monotonic() > deadline:
+            print(
+                "A running helpline has not learned the new index key yet: reload it "
+                "('systemctl reload helpline', or restart it with the new setting), then run "
+                "'helpline keys rotate --index' again. Nothing was re-indexed.",
+                file=stdout,
+            )
+            return False
+        if not told:
+            print("Waiting for every running helpline to learn the new index key…", file=stdout)
+            told = True
+        time.sleep(0.5)
     return True
 
 

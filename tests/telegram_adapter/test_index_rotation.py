@@ -59,6 +59,22 @@ async def reloaded(bot: Running, index_id: str) -> None:
     raise AssertionError("the running helpline did not learn the new index key")
 
 
+def operator_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: Store
+) -> dict[str, object]:
+    """The drive's settings; the operator's commands see the same database and volunteers."""
+    monkeypatch.setattr(runtime, "open_database", lambda s: open_database(s, TEST_KDF))
+    monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path))
+    url = store.changes.get("database_url")
+    if isinstance(url, Secret):
+        monkeypatch.setenv("HELPLINE_DATABASE_URL", url.reveal())
+    settings = drive_settings(tmp_path, store)
+    staff = settings["staff_user_ids"]
+    assert isinstance(staff, frozenset)
+    monkeypatch.setenv("HELPLINE_STAFF_USER_IDS", ",".join(map(str, sorted(staff))))
+    return settings
+
+
 @pytest.mark.asyncio
 async def test_an_index_rotation_while_trainees_continue_resume_and_delete(
     tmp_path: Path,
@@ -67,15 +83,7 @@ async def test_an_index_rotation_while_trainees_continue_resume_and_delete(
     store: Store,
 ) -> None:
     caplog.set_level(logging.INFO)
-    monkeypatch.setattr(runtime, "open_database", lambda s: open_database(s, TEST_KDF))
-    monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path))  # the operator's commands' settings
-    url = store.changes.get("database_url")
-    if isinstance(url, Secret):
-        monkeypatch.setenv("HELPLINE_DATABASE_URL", url.reveal())
-    settings = drive_settings(tmp_path, store)
-    staff = settings["staff_user_ids"]
-    assert isinstance(staff, frozenset)
-    monkeypatch.setenv("HELPLINE_STAFF_USER_IDS", ",".join(map(str, sorted(staff))))
+    settings = operator_settings(tmp_path, monkeypatch, store)
     seed = f"seed {SEED} ({TRAINEES} trainees; HELPLINE_DRIVE_SEED={SEED} replays it)"
     key_file = tmp_path / "keys.json"
     world = desk_world()
@@ -85,9 +93,13 @@ async def test_an_index_rotation_while_trainees_continue_resume_and_delete(
         async def rotate_in_round(rounds: int) -> None:
             if rounds != 2:  # cases are open and chats are busy by now
                 return
-            code, out = await operator("keys", "rotate", "--index")  # the bot keeps serving
-            assert code == 0, out
+            before = key_file.read_bytes()
+            rotation = asyncio.create_task(operator("keys", "rotate", "--index"))
+            while key_file.read_bytes() == before:  # the new key is written; the re-index
+                await asyncio.sleep(0.02)  # waits for the bot to learn it, which serves on
             await reloaded(bot, read_key_file(key_file).index_id)
+            code, out = await rotation
+            assert code == 0 and "Waiting for every running helpline" in out, out
 
         drive = Drive(bot, random.Random(SEED), TRAINEES, rotate_in_round)
         await drive.run()
