@@ -148,7 +148,7 @@ class SqlRecords:
             names: set[str | None] = set()
             try:
                 yield unit
-                names = {row.case_public_id for row in unit.pending_audit} - {None}
+                names = {row.case_public_id for row in unit.pending_audit} | set(unit.deleted)
                 session.add_all(unit.pending_audit)
                 session.commit()
             except BaseException:
@@ -162,7 +162,8 @@ class SqlRecords:
                 raise
             finally:
                 session.close()
-            if names:  # a case deleted meanwhile by another unit (PostgreSQL): not named
+            if names and self.engine.dialect.name != "sqlite":  # SQLite: one unit at a time
+                # a case this unit deleted, or another unit deleted meanwhile: not named
                 with Session(self.engine) as audit_session, audit_session.begin():
                     forget_gone_names(audit_session, [n for n in names if n])
         if unit.shredded:

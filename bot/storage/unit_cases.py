@@ -213,6 +213,7 @@ class CasePart(UnitBase):
             return
         shred_cases(self.session, [row.id])
         self.shredded = True
+        self.deleted.append(case)
         for pending in self.pending_audit:
             if pending.case_public_id == case:
                 pending.case_public_id = None
