@@ -13,7 +13,7 @@
     helpline flows evaluate [--misses]   how well typed text finds its target
     helpline i18n extract | update | compile | check | review LANG
     helpline db upgrade                  migrate the database to the newest version
-    helpline keys new [--file PATH] | rotate | retire KEY_ID
+    helpline keys new [--file PATH] | rotate [--index] | retire KEY_ID | retire --index
                                          add a master key (or a new key file); re-wrap every
                                          data key with it; remove an old one nothing needs
     helpline purge                       remove cases and conversations past retention

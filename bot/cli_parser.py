@@ -281,24 +281,29 @@ def _keys_commands(commands: Commands) -> None:
         metavar="PATH",
         help="on a new installation: write a new key file there (kept apart from the database)",
     )
-    action(
+    rotate = action(
         each,
         "rotate",
-        "re-wrap every data key with the active master key",
+        "re-wrap every data key with the active master key (--index: re-index)",
         "Re-wrap every data key with the active master key, in small batches; safe to kill and "
-        "run again, and it removes nothing.",
-        "helpline keys rotate",
-        "docs/storage.md (Keys)",
+        "run again, and it removes nothing. With --index: add a new index key, wait until every "
+        "running process knows it, and move every pseudonym and lookup to it.",
+        "helpline keys rotate --index",
+        "docs/storage.md (Keys; The index key)",
     )
+    rotate.add_argument("--index", action="store_true", help="rotate the index key instead")
     retire = action(
         each,
         "retire",
-        "remove an old master key nothing needs any more",
-        "Remove an old master key; refused while a running process or any row still needs it.",
+        "remove an old master key (or, with --index, the old index key) nothing needs any more",
+        "Remove an old master key; refused while a running process or any row still needs it. "
+        "With --index (and no KEY_ID): remove the retiring index key, refused while a process "
+        "or a row needs it.",
         "helpline keys retire k7Q2XM4A",
-        "docs/storage.md (Keys)",
+        "docs/storage.md (Keys; The index key)",
     )
-    retire.add_argument("key_id", metavar="KEY_ID", help="the old master key's id")
+    retire.add_argument("key_id", metavar="KEY_ID", nargs="?", help="the old master key's id")
+    retire.add_argument("--index", action="store_true", help="retire the old index key")
 
 
 def _report_command(commands: Commands) -> None:

@@ -28,6 +28,7 @@ POINTS = (
     "worker.before_commit",  # state, replies and "done" written, not yet committed
     "worker.committed",  # committed, replies not yet sent
     "sender.sent",  # a reply sent on Telegram, not yet marked done
+    "reindex.batch",  # ``keys rotate --index``: a batch of the re-index committed
 )
 
 

@@ -23,7 +23,7 @@ from typing import TextIO
 from bot.config import Settings
 from bot.storage.crypto import new_key
 from bot.storage.database import Database, open_database
-from bot.storage.keys import encode, index_key_of, new_key_id, read_key_file, write_key_file
+from bot.storage.keys import encode, new_key_id, read_key_file, write_key_file
 from bot.storage.keyuse import in_use_by_a_process
 from bot.storage.maintenance import count_keys, rotate, rows_wrapped_with
 
@@ -82,7 +82,8 @@ def keys_new(settings: Settings, stdout: TextIO) -> int:
         return 0
     keyring = read_key_file(settings.key_file)
     masters = {key_id: key, **keyring.masters}
-    write_key_file(settings.key_file, masters, key_id, index_key_of(settings.key_file))
+    current, *retiring = keyring.index_keys
+    write_key_file(settings.key_file, masters, key_id, current, retiring)
     print(
         f"Added the master key {key_id} to {settings.key_file} as the active key. Running "
         "helpline processes use it within a minute (at once with 'systemctl reload "
@@ -144,7 +145,8 @@ def _retire(database: Database, key_id: str, stdout: TextIO) -> int:
     if database.keys.path is not None:
         path = database.keys.path
         masters = {kid: key for kid, key in keyring.masters.items() if kid != key_id}
-        write_key_file(path, masters, keyring.active, index_key_of(path))
+        current, *retiring = read_key_file(path).index_keys
+        write_key_file(path, masters, keyring.active, current, retiring)
         print(f"Retired the master key {key_id}: it is gone from {path}.", file=stdout)
         return 0
     kept = ",".join(

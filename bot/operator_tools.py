@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.flowdefs.folder import load_flowset
 from bot.operator_backup import backup_command
 from bot.operator_doctor import doctor, url_of
+from bot.operator_index import keys_retire_index, keys_rotate_index
 from bot.operator_keys import key_file_new, keys_new, keys_retire, keys_rotate
 from bot.operator_staff import staff_command
 from bot.reports.report import make_report, to_csv, to_html, to_markdown
@@ -48,6 +49,10 @@ def operator_command(settings: Settings, args: argparse.Namespace, stdout: TextI
             return key_file_new(args.file, stdout)
         case "keys", "new":
             return keys_new(settings, stdout)
+        case "keys", "rotate" if getattr(args, "index", False):
+            return keys_rotate_index(settings, stdout)
+        case "keys", "retire" if getattr(args, "index", False):
+            return keys_retire_index(settings, stdout)
         case "keys", "rotate":
             return keys_rotate(settings, stdout)
         case "keys", "retire" if getattr(args, "key_id", None):

@@ -12,9 +12,9 @@ What it offers (this module is its face; adapters import from here, not from its
 * ``Locks`` between processes sharing a database (``LEADER``, ``Held``) and ``listen`` for the
   outbox's doorbell; ``purge`` for the retention job; ``Keyring`` for chat pseudonyms;
   ``reload_keys`` (learn the key file's keys while running) and ``KeyUse`` (this process's
-  marker on the master key it wraps with, so ``helpline keys retire`` never retires it early);
-  ``note_job`` (when a clock job last completed) and ``desk_waiting`` (open and unclaimed cases,
-  for the desk's gauges);
+  marker on the master key it wraps with, so ``helpline keys retire`` never retires it early;
+  ``index_marker`` names its marker on the index key); ``note_job`` (when a clock job last
+  completed) and ``desk_waiting`` (open and unclaimed cases, for the desk's gauges);
 * ``DatabaseError``: the database is unreachable, try again later.
 
 What it may do: it is the only package that imports SQLAlchemy, Alembic and cryptography, and
@@ -27,7 +27,8 @@ The modules, in short: ``connection`` (engine, SQLite settings, migrations), ``d
 ``unit_conversations``, ``unit_cases``, ``unit_desk`` and ``unit_staff`` on ``unit_base``),
 ``sealing`` (row data keys and sealed columns), ``crypto``, ``keys`` and ``keyuse``, ``models``
 and ``migrations`` (the schema), ``inbox``, ``outbox`` (with ``action_codec``), ``ledger``,
-``locks``, ``maintenance`` (purge, key rotation), ``audit`` (audit rows are append-only),
+``locks``, ``maintenance`` (purge, key rotation), ``reindex`` and ``resumekey`` (the index
+key's rotation, lookups under every index key), ``audit`` (audit rows are append-only),
 ``tallies`` and ``counts`` (the advocacy counts, written and read), ``memory`` (with
 ``memory_staff``).
 """
@@ -41,7 +42,7 @@ from bot.storage.crypto import Keyring
 from bot.storage.database import Database, open_database
 from bot.storage.inbox import Arrived, Inbox, Waiting
 from bot.storage.keys import KeysError, reload_keys
-from bot.storage.keyuse import KeyUse
+from bot.storage.keyuse import KeyUse, index_marker
 from bot.storage.ledger import Ledger
 from bot.storage.locks import LEADER, Held, Locks, listen
 from bot.storage.maintenance import Purged, purge
@@ -68,6 +69,7 @@ __all__ = [
     "SqlUnit",
     "Waiting",
     "desk_waiting",
+    "index_marker",
     "listen",
     "note_job",
     "open_database",

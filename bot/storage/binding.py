@@ -9,6 +9,11 @@ seal is missing or says otherwise is not found: the lookup answers as for a row 
 exist, and the log says ``storage.lookup_mismatch`` with the table only (a seal that does not
 open at all raises ``CryptoError``, as every sealed value moved or tampered with does).
 
+The seal also says which index key made each lookup value (``hx`` for the holder, ``rx`` for
+the resume index, ``cx`` for a chat key) and keeps the resume index's seed: a re-index
+(``bot.storage.reindex``) moves a case to a new index key without its code and PIN, and
+``helpline keys retire --index`` knows which rows still need an old key.
+
 Rows from before the seal existed are sealed once, as they stand, right after the migration that
 added the column (``bind_existing``, called by ``open_database``); after that, a row without a
 seal is refused like a swapped one. May read and write the ``bound`` columns only.
@@ -56,16 +61,38 @@ def _conversation_lookups(row: ConversationRow) -> dict[str, Any]:
 class Binding(RowKeys):
     """Seal and check the lookup columns of case and conversation rows."""
 
-    def _bind_case(self, row: CaseRow) -> None:
-        """Seal the columns a case is found by, as they are now."""
+    def _bind_case(self, row: CaseRow, seed: bytes | None = None) -> None:
+        """Seal the columns a case is found by, as they are now, made with the current index key.
+
+        A value that did not change keeps its seed and the id of the index key that made it;
+        a new resume index comes with its ``seed``.
+        """
+        before = self.case_seal(row) or {}
+        lookups: dict[str, Any] = {**before, **_case_lookups(row)}
+        current = self.keyring.index_id
+        if row.holder != before.get("holder") or "hx" not in before:
+            lookups["hx"] = current if row.holder is not None else None
+        if seed is not None:
+            lookups |= {"seed": seed.hex(), "rx": current}
+        elif row.resume_index != before.get("resume_index"):
+            lookups |= {"seed": None, "rx": None}
+        self.seal_case(row, lookups)
+
+    def seal_case(self, row: CaseRow, lookups: dict[str, Any]) -> None:
+        """Write a case's seal as given (the lookups, seed and key ids)."""
         dek = self._dek("cases", row.id, row.dek)
-        row.bound = self._seal(dek, "cases", row.id, "bound", to_json(_case_lookups(row)))
+        row.bound = self._seal(dek, "cases", row.id, "bound", to_json(lookups))
+
+    def case_seal(self, row: CaseRow) -> dict[str, Any] | None:
+        """What a case's seal holds, or None if it has none (or not a mapping)."""
+        sealed = self._sealed_lookups("cases", row.id, row.dek, row.bound)
+        return sealed if isinstance(sealed, dict) else None
 
     def _bind_conversation(self, row: ConversationRow) -> None:
         """Seal the columns a conversation is found by, as they are now."""
         dek = self._dek("conversations", row.id, row.dek)
-        lookups = to_json(_conversation_lookups(row))
-        row.bound = self._seal(dek, "conversations", row.id, "bound", lookups)
+        lookups = {**_conversation_lookups(row), "cx": self.keyring.index_id}
+        row.bound = self._seal(dek, "conversations", row.id, "bound", to_json(lookups))
 
     def _sealed_lookups(self, table: str, row_id: int, wrapped: bytes, blob: bytes | None) -> Any:
         """The sealed lookups of a row, or None if it has none.
@@ -80,7 +107,8 @@ class Binding(RowKeys):
     def _case_bound(self, row: CaseRow) -> bool:
         """Whether a case row's seal repeats the columns it was found by."""
         sealed = self._sealed_lookups("cases", row.id, row.dek, row.bound)
-        if sealed == _case_lookups(row):
+        lookups = _case_lookups(row)
+        if isinstance(sealed, dict) and {name: sealed.get(name) for name in lookups} == lookups:
             return True
         log.warning("storage.lookup_mismatch", extra={"table": "cases"})
         return False

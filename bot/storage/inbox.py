@@ -8,7 +8,7 @@ to drop redeliveries. Updates the helpline ignores, or drops in a flood, keep on
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +20,7 @@ from bot.clock import utcnow
 from bot.storage.connection import reachable
 from bot.storage.crypto import Keyring
 from bot.storage.models import InboxRow
+from bot.storage.reindex import follow_chat
 from bot.storage.sealing import open_row, seal_row
 
 
@@ -90,6 +91,11 @@ class Inbox:
                 session.add(row)
                 new.append(arrival.update_id)
         return new
+
+    def follow(self, chat_ids: Collection[int]) -> None:
+        """During an index-key rotation, move these chats' rows to the new key first."""
+        with reachable():
+            follow_chat(self.engine, self.keyring, chat_ids)
 
     def waiting(self, limit: int = 200) -> list[Waiting]:
         """Return the oldest updates not yet handled."""

@@ -2,9 +2,11 @@
 
 Keys never live in the database. They come from the environment (``HELPLINE_MASTER_KEYS`` as
 ``id:base64,id:base64`` with the active key first, and ``HELPLINE_INDEX_KEY``), or from a key
-file (JSON, mode 0600). The embedded default writes a key file into the data folder on the
-first run and says so; ``HELPLINE_REQUIRE_KEYS=1`` (set by the deploy files) refuses to start
-without configured keys instead.
+file (JSON, mode 0600). During an index-key rotation the index key is a list, the new key
+first: ``HELPLINE_INDEX_KEY=new,old``, or the key file's ``retiring_index`` beside ``index``.
+The embedded default writes a key file into the data folder on the first run and says so;
+``HELPLINE_REQUIRE_KEYS=1`` (set by the deploy files) refuses to start without configured keys
+instead.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import binascii
 import json
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,7 +80,11 @@ def read_key_file(path: Path, kdf: KdfCost = PRODUCTION_KDF) -> Keyring:
         masters = {
             kid: _decode(value, f"master key '{kid}'") for kid, value in data["masters"].items()
         }
-        keyring = Keyring(masters, data["active"], _decode(data["index"], "the index key"), kdf)
+        retiring = [
+            _decode(value, "a retiring index key") for value in data.get("retiring_index", [])
+        ]
+        index = _decode(data["index"], "the index key")
+        keyring = Keyring(masters, data["active"], index, kdf, retiring)
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise KeysError(f"cannot read the key file {path}: {error}") from None
     keyring.reload = lambda: read_key_file(path, kdf)
@@ -96,15 +103,21 @@ def reload_keys(source: KeySource) -> bool:
 
 
 def write_key_file(
-    path: Path, keyring_masters: dict[str, bytes], active: str, index_key: bytes
+    path: Path,
+    keyring_masters: dict[str, bytes],
+    active: str,
+    index_key: bytes,
+    retiring_index: Sequence[bytes] = (),
 ) -> None:
     """Write (or replace) a key file readable by its owner only."""
-    data = {
+    data: dict[str, object] = {
         "version": KEY_FILE_VERSION,
         "active": active,
         "masters": {kid: encode(key) for kid, key in keyring_masters.items()},
         "index": encode(index_key),
     }
+    if retiring_index:
+        data["retiring_index"] = [encode(key) for key in retiring_index]
     private_folder(path.parent)
     temporary = path.with_suffix(".tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -113,10 +126,20 @@ def write_key_file(
     temporary.replace(path)  # atomic: a crash never leaves half a key file
 
 
-def index_key_of(path: Path) -> bytes:
-    """Return the index key stored in a key file."""
+def index_keys_of(path: Path) -> tuple[bytes, ...]:
+    """Return the index keys stored in a key file: the current one first, then retiring ones."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    return _decode(data["index"], "the index key")
+    retiring = [_decode(value, "a retiring index key") for value in data.get("retiring_index", [])]
+    return (_decode(data["index"], "the index key"), *retiring)
+
+
+def parse_index_keys(text: str) -> tuple[bytes, list[bytes]]:
+    """Read ``HELPLINE_INDEX_KEY``: one key, or ``new,old`` during an index-key rotation."""
+    parts = [part for part in text.split(",") if part.strip()]
+    if not parts:
+        raise KeysError("HELPLINE_INDEX_KEY is empty")
+    keys = [_decode(part, "HELPLINE_INDEX_KEY") for part in parts]
+    return keys[0], keys[1:]
 
 
 def load_keys(
@@ -131,9 +154,8 @@ def load_keys(
         if not (master_keys and index_key):
             raise KeysError("set both HELPLINE_MASTER_KEYS and HELPLINE_INDEX_KEY, or neither")
         masters, active = parse_master_keys(master_keys)
-        return KeySource(
-            Keyring(masters, active, _decode(index_key, "HELPLINE_INDEX_KEY"), kdf), "environment"
-        )
+        current, retiring = parse_index_keys(index_key)
+        return KeySource(Keyring(masters, active, current, kdf, retiring), "environment")
     if key_file.exists():
         return KeySource(read_key_file(key_file, kdf), "key file", key_file)
     if require:

@@ -11,7 +11,9 @@ new data keys with it:
 ``in_use_by_a_process`` tries the marker exclusively, for a moment: while any process holds it,
 some process may still wrap with that key, and ``helpline keys retire`` refuses. The marker
 moves to the new active key when the process learns it (SIGHUP, the clock's round, or a row it
-could not open). Names no one and holds nothing but lock numbers.
+could not open). Each process holds a second marker, on the index key it makes pseudonyms and
+resume indexes with (``index_marker``), so ``helpline keys retire --index`` waits for every
+process to have learned a new one. Names no one and holds nothing but lock numbers.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.storage.connection import reachable
 from bot.storage.locks import lock_id
+
+
+def index_marker(index_id: str) -> str:
+    """The marker name of an index key: held by each process that makes values with it."""
+    return f"index-{index_id}"
 
 
 def _file(engine: Engine, key_id: str) -> Path:

@@ -40,7 +40,7 @@ from bot.storage.models import (
     TallyRow,
 )
 from bot.storage.tallies import tally_case
-from bot.storage.unit_cases import shred_cases
+from bot.storage.unit_cases import forget_gone_names, shred_cases
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ def purge(
                 break
             cases += len(ids)
         with session.begin():
+            _forget_gone_names(session)
             idle = ConversationRow.updated_at < now - CONVERSATION_IDLE
             session.execute(
                 delete(ConversationKeyRow).where(
@@ -126,6 +127,12 @@ def purge(
     checkpoint(engine)
     note_job(engine, "purge", now)
     return Purged(cases, conversations, other, tuple(threads))
+
+
+def _forget_gone_names(session: Session) -> None:
+    """Names of cases deleted while another unit named them (PostgreSQL): out of the audit."""
+    named = select(AuditRow.case_public_id).where(AuditRow.case_public_id.is_not(None))
+    forget_gone_names(session, {name for name in session.scalars(named.distinct()) if name})
 
 
 def _tally_each(session: Session, keyring: Keyring, ids: Sequence[int], now: datetime) -> None:

@@ -14,6 +14,7 @@ queues (claiming and finishing an update, sending later), the audit and the flow
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -29,9 +30,10 @@ from bot.storage.connection import checkpoint, reachable
 from bot.storage.crypto import Keyring
 from bot.storage.locks import DOORBELL, lock_id
 from bot.storage.models import AuditRow, InboxRow, OutboxRow
+from bot.storage.resumekey import has_legacy_indexes, resume_key
 from bot.storage.sealing import seal_row
 from bot.storage.tallies import add_tallies
-from bot.storage.unit_cases import CasePart
+from bot.storage.unit_cases import CasePart, forget_gone_names
 from bot.storage.unit_conversations import ConversationPart
 from bot.storage.unit_desk import DeskPart
 from bot.storage.unit_staff import StaffPart
@@ -109,6 +111,10 @@ class SqlUnit(ConversationPart, CasePart, DeskPart, StaffPart):
         )
 
 
+LEGACY_RECHECK = 600.0
+"""Seconds between two looks for ``v1`` resume indexes, while there are some."""
+
+
 class SqlRecords:
     """The ``Records`` of the helpline: a unit of work is a database transaction."""
 
@@ -118,10 +124,20 @@ class SqlRecords:
         self.engine = engine
         self.keyring = keyring
         self.clock = clock
+        self._legacy: tuple[bool, float] | None = None
 
     def resume_key(self, code: str, pin: str) -> str:
-        """The resume index of a code and PIN (Argon2id), outside any transaction."""
-        return self.keyring.resume_index(code, pin)
+        """The resume indexes of a code and PIN (Argon2id), outside any transaction.
+
+        Also the ``v1`` indexes while cases made before seeds were kept remain: one more
+        Argon2id per index key until then. A short read says whether any does, at the first
+        check and every ten minutes while some do (none is ever made again).
+        """
+        now = time.monotonic()
+        if self._legacy is None or (self._legacy[0] and now - self._legacy[1] > LEGACY_RECHECK):
+            with reachable():
+                self._legacy = (has_legacy_indexes(self.engine), now)
+        return resume_key(self.keyring, code, pin, self._legacy[0])
 
     def staff_pin_key(self, staff: str, pin: str) -> str:
         """The key of a volunteer's staff PIN (Argon2id), outside any transaction."""
@@ -138,17 +154,26 @@ class SqlRecords:
         with reachable():
             session = Session(self.engine, expire_on_commit=False)
             unit = SqlUnit(session, self.keyring, self.clock)
+            names: set[str | None] = set()
             try:
                 yield unit
+                names = {row.case_public_id for row in unit.pending_audit} | set(unit.deleted)
                 session.add_all(unit.pending_audit)
                 session.commit()
             except BaseException:
                 session.rollback()
                 if unit.pending_audit:
+                    names = {row.case_public_id for row in unit.pending_audit} - {None}
                     with Session(self.engine) as audit_session, audit_session.begin():
                         audit_session.add_all(unit.pending_audit)
+                        audit_session.flush()
+                        forget_gone_names(audit_session, [n for n in names if n])
                 raise
             finally:
                 session.close()
+            if names and self.engine.dialect.name != "sqlite":  # SQLite: one unit at a time
+                # a case this unit deleted, or another unit deleted meanwhile: not named
+                with Session(self.engine) as audit_session, audit_session.begin():
+                    forget_gone_names(audit_session, [n for n in names if n])
         if unit.shredded:
             checkpoint(self.engine)

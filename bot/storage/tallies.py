@@ -42,21 +42,29 @@ def open_tally(keyring: Keyring, row: TallyRow) -> tuple[Labels, int]:
     return (str(in_month), str(dimension), str(value)), int(count)
 
 
-def _seal(keyring: Keyring, row: TallyRow, labels: Labels, count: int) -> None:
+def reseal(keyring: Keyring, row: TallyRow, labels: Labels, count: int) -> None:
+    """Seal a tally's words and count again (a count added, or two rows merged)."""
     dek = keyring.unwrap(row.dek, f"tallies|{row.id}")
     row.sealed = seal(dek, DEK_ID, to_json([*labels, count]), f"tallies|{row.id}|sealed")
+
+
+def _pick(rows: Sequence[TallyRow], lookup: str) -> TallyRow | None:
+    """The row under the current key's lookup, else one under a retiring key's (to move)."""
+    return next((row for row in rows if row.lookup == lookup), rows[0] if rows else None)
 
 
 def _add(session: Session, keyring: Keyring, labels: Labels, by: int) -> None:
     """Add ``by`` to one tally, creating it if it is new (see the module's docstring)."""
     lookup = keyring.pseudonym("tally", "|".join(labels))
+    lookups = [keyring.pseudonym("tally", "|".join(labels), kid) for kid in keyring.index_ids]
     query = (
         select(TallyRow)
-        .where(TallyRow.lookup == lookup)
+        .where(TallyRow.lookup.in_(lookups))
+        .order_by(TallyRow.id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    row = session.scalars(query).one_or_none()
+    row = _pick(session.scalars(query).all(), lookup)
     if row is None:
         try:
             with session.begin_nested():
@@ -64,15 +72,19 @@ def _add(session: Session, keyring: Keyring, labels: Labels, by: int) -> None:
                 session.add(row)
                 session.flush()
                 row.dek, _ = keyring.wrap(new_key(), f"tallies|{row.id}")
-                _seal(keyring, row, labels, by)
+                reseal(keyring, row, labels, by)
             return
         except IntegrityError:  # another process created it first: count into theirs
-            row = session.scalars(query).one()
+            found = _pick(session.scalars(query).all(), lookup)
+            if found is None:
+                raise
+            row = found
     sealed_labels, count = open_tally(keyring, row)
     if sealed_labels != labels:
         log.warning("storage.lookup_mismatch", extra={"table": "tallies"})
         raise CryptoError("a tally's seal does not match its lookup")
-    _seal(keyring, row, labels, count + by)
+    row.lookup = lookup  # during an index-key rotation: under the current key from now on
+    reseal(keyring, row, labels, count + by)
 
 
 def add_tallies(

@@ -31,6 +31,9 @@ class UnitBase(Binding):
         self.clock = clock
         self.pending_audit: list[AuditRow] = []
         self.shredded = False
+        self.deleted: list[str] = []
+        """The public ids of the cases this unit deleted (their names leave the audit after
+        the commit too: a unit that named one meanwhile may have committed in between)."""
         """Whether this unit deleted a case or a conversation (then SQLite's log is
         checkpointed after the commit)."""
 

@@ -106,6 +106,7 @@ class Intake:
         arrivals: list[Arrived] = []
         dropped: dict[int, list[int]] = {}
         foreign: dict[int, int] = {}  # updates from groups other than the desk's, by group
+        following: set[int] = set()
         for update in updates:
             found = facts(update)
             if found.update_id is None:  # nothing to store it under (see ``ids``)
@@ -122,6 +123,8 @@ class Intake:
                 arrivals.append(Arrived(found.update_id, None, None))
                 continue
             chat = self.keyring.pseudonym("chat", found.chat_id)
+            if len(self.keyring.index_ids) > 1:
+                following.add(found.chat_id)
             verdict = self.flood.check(chat, leaving=self.leaves(found))
             if verdict is Verdict.TAKE:
                 arrivals.append(Arrived(found.update_id, chat, seal(update, found)))
@@ -131,6 +134,8 @@ class Intake:
             if verdict is Verdict.NOTICE:
                 notice = {"flood": {"chat": found.chat_id, "lang": found.language_code}}
                 arrivals.append(Arrived(found.update_id, chat, json.dumps(notice).encode()))
+        if following:  # an index-key rotation: these chats' rows move to the new key first
+            await asyncio.to_thread(self.inbox.follow, following)
         await asyncio.to_thread(self.inbox.take_in, arrivals)
         self.metrics.count("helpline_updates_received_total", len(arrivals))
         self.told_busy.clear()

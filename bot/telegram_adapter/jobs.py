@@ -41,6 +41,7 @@ from bot.storage import (
     KeysError,
     Locks,
     Purged,
+    index_marker,
     listen,
     note_job,
     purge,
@@ -182,9 +183,12 @@ def keep_keys(parts: Parts) -> None:
             log.info("keys.reloaded")
     except KeysError:
         log.error("keys.reload_failed")  # the keys in use stay as they were
-    if parts.key_use is not None:
+    marks = ((parts.key_use, keys.keyring.active), (parts.index_use, keys.keyring.index_id))
+    for use, key_id in marks:
+        if use is None:
+            continue
         try:
-            parts.key_use.hold(keys.keyring.active)
+            use.hold(key_id if use is parts.key_use else index_marker(key_id))
         except (DatabaseError, OSError):
             log.warning("keys.mark_failed")  # tried again next round
 

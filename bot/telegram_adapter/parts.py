@@ -35,3 +35,11 @@ class Parts:
     metrics: Metrics = field(default_factory=Metrics)
     key_use: KeyUse | None = None
     """This process's marker on the master key it wraps with (``bot.storage.keyuse``)."""
+    index_use: KeyUse | None = None
+    """This process's marker on the index key it makes pseudonyms with (``jobs.keep_keys``);
+    made with ``key_use``'s engine when that is given."""
+
+    def __post_init__(self) -> None:
+        """Give a process that marks its master key a marker for its index key too."""
+        if self.key_use is not None and self.index_use is None:
+            self.index_use = KeyUse(self.key_use.engine)

@@ -260,8 +260,9 @@ async def serve(
         await lead  # lets go of the leader lock: another process takes over at once
         doorbell.set()
         undo_hangup()
-        if parts.key_use is not None:
-            parts.key_use.close()
+        for use in (parts.key_use, parts.index_use):
+            if use is not None:
+                use.close()
         await parts.intake.confirm()
     await asyncio.to_thread(database.engine.dispose)
     log.info("telegram.stopped")

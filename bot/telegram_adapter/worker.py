@@ -197,6 +197,9 @@ class Worker:
         if chat is None or arrival.chat_id is None:
             await asyncio.to_thread(self.inbox.finish, item.update_id)
             return True
+        if len(self.inbox.keyring.index_ids) > 1:  # an index-key rotation: the chat moves first
+            await asyncio.to_thread(self.inbox.follow, [arrival.chat_id])
+            chat = self.inbox.keyring.pseudonym("chat", arrival.chat_id)
         if arrival.message_id is not None:
             await asyncio.to_thread(self.ledger.note, chat, [arrival.message_id], False)
         if arrival.blocked:

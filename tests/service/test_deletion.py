@@ -190,11 +190,11 @@ class SlowKeyring(Keyring):
     started: threading.Event
     finished: threading.Event
 
-    def resume_index(self, code: str, pin: str) -> str:
+    def resume_seed(self, code: str, pin: str) -> bytes:
         self.started.set()
         time.sleep(1.0)
         self.finished.set()
-        return super().resume_index(code, pin)
+        return super().resume_seed(code, pin)
 
 
 def test_a_pin_check_does_not_make_another_chat_wait(tmp_path: Path) -> None:

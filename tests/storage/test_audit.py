@@ -39,3 +39,22 @@ def test_no_case_without_a_consent_row(engine: Engine) -> None:
         consent = session.scalars(select(ConsentRow)).one()
         assert consent.text_version == "a1b2c3"
         assert consent.given_at.replace(tzinfo=UTC) == NOW
+
+
+def test_a_case_deleted_while_another_unit_names_it_leaves_no_name(engine: Engine) -> None:
+    """PostgreSQL runs units at once: a volunteer's unit names a case in the audit while the
+    trainee's unit deletes it; the name must not outlive the case (the drive found this)."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite runs one writing unit at a time: the deletion would wait")
+    records = SqlRecords(engine, make_keyring(), lambda: NOW)
+    with records.unit() as unit:
+        case = unit.open_case("vi", {}, "v1")
+    with records.unit() as volunteer:
+        volunteer.audit("staff:0123456789abcdef", "relayed", case)
+        with records.unit() as trainee:  # deleted and committed before the volunteer's commit
+            trainee.delete_case(case)
+    with pytest.raises(RuntimeError), records.unit() as failing:  # its rows kept on rollback
+        failing.audit("staff:0123456789abcdef", "case_read", case)
+        raise RuntimeError("the case went away under it")
+    with Session(engine) as session:
+        assert session.scalars(select(AuditRow.case_public_id)).all() == [None, None]

@@ -87,10 +87,11 @@ def test_a_swapped_resume_index_opens_nothing(sql: SqlRecords) -> None:
     first, second, code_a, code_b = _two_cases(sql)
     ids = [_row_id(sql.engine, "cases", "public_id", case) for case in (first, second)]
     _swap(sql.engine, "cases", "resume_index", *ids)
+    key = sql.resume_key(code_a, "482915")  # outside any unit, as the service does
     with sql.unit() as unit:
         assert unit.find_case(code_a, "482915") is None  # A's code and PIN: not B
         assert unit.find_case(code_b, "739164") is None
-        assert unit.case_by_resume_key(sql.resume_key(code_a, "482915")) is None
+        assert unit.case_by_resume_key(key) is None
     with sql.unit() as unit:
         assert unit.take_mail(second) == [Mail("for B only", None)]  # still B's, for B
 

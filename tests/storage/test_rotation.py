@@ -54,7 +54,7 @@ def test_envelopes_name_their_master_key(engine: Engine) -> None:
 
 def key_env(keyring: Keyring) -> dict[str, str]:
     masters = ",".join(f"{kid}:{encode(key)}" for kid, key in keyring.masters.items())
-    index = encode(keyring._pseudonym_key)  # any 32 bytes serve: rotation never uses it
+    index = encode(keyring.index_keys[0])
     return {"HELPLINE_MASTER_KEYS": masters, "HELPLINE_INDEX_KEY": index}
 
 
