@@ -265,8 +265,28 @@ def test_steps_follow_branches_and_jumps_and_count_each_say(tmp_path: Path) -> N
         ("wages.d",),
     ]
     assert ways[("d", "the answer")] == [("menu.topics",)]
-    danger = ways[("topics", "button 'Danger'")]
-    assert danger == [("emergency.call", "system.handoff_asked")]
+    danger = ways[("topics", "button 'Danger'")]  # the consent or the open case's notice
+    assert danger == [
+        ("emergency.call", "system.consent_urgent"),
+        ("emergency.call", "system.handoff_asked"),
+        ("emergency.call", "system.handoff_mailbox"),
+    ]
+
+
+def test_a_danger_step_ends_with_the_consent_not_the_emergency_question(
+    flows: FlowSet,
+) -> None:
+    shown = {
+        tuple(msg.context for msg in step.shown)
+        for step in steps(flows)
+        if step.node == "check" and step.how == "button 'Locked in or not allowed out'"
+    }
+    numbers = ("emergency.call_now", "emergency.otit_sos")
+    assert shown == {
+        (*numbers, "system.consent_urgent"),
+        (*numbers, "system.handoff_asked"),
+        (*numbers, "system.handoff_mailbox"),
+    }  # what tests/service/test_urgent.py sees the service send
 
 
 def test_a_step_over_three_messages_is_a_warning_at_the_button(tmp_path: Path) -> None:
