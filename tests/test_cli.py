@@ -40,7 +40,7 @@ def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_check_passes_strictly_on_the_real_flows() -> None:
     code, out = run("flows", "check", "--strict")
-    assert (code, out.splitlines()[-1]) == (0, "0 errors, 0 warnings in 14 files")
+    assert (code, out.splitlines()[-1]) == (0, "0 errors, 0 warnings in 15 files")
 
 
 def test_check_fails_on_errors_and_only_strictly_on_warnings(workspace: Path) -> None:
@@ -274,7 +274,7 @@ def test_python_dash_m_bot_runs_the_same_command() -> None:
         check=False,
     )
     assert result.returncode == 0
-    assert result.stdout.endswith("0 errors, 0 warnings in 14 files\n")
+    assert result.stdout.endswith("0 errors, 0 warnings in 15 files\n")
 
 
 def test_a_bad_setting_is_refused_with_every_problem(

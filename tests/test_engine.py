@@ -310,7 +310,7 @@ def test_go_to_runs_from_the_named_node_and_back_returns(flows: FlowSet) -> None
     step = to_pay_kind(flows)
     step = advance(flows, step.state, engine.GoTo("documents", "passport_law"), TODAY)
     assert step.path[0] == "documents.passport_law"
-    assert at(step) == ("documents", "next_step")
+    assert at(step) == ("documents", "next_step_passport")
     assert step.state is not None and ("wages", "pay_kind") in step.state.trail
     fresh = advance(flows, None, engine.GoTo("firing", "notice_given"), TODAY)
     assert at(fresh) == ("firing", "notice_given")

@@ -114,6 +114,29 @@ def _ways(
     yield shown
 
 
+DANGER_LAST = ("consent_urgent", "handoff_asked", "handoff_mailbox")
+"""What ends a danger step in place of the emergency flow's question (``bot.service.consent``):
+the one-sentence consent when no case is open, else the handoff notice of the open case."""
+
+
+def _danger_ways(flows: m.FlowSet, budget: list[int]) -> Iterator[tuple[m.Msg, ...]]:
+    """Yield the ways of a danger step as the service sends it.
+
+    The emergency flow's texts up to its first question, which waits until the urgent request
+    is settled, then one of ``DANGER_LAST``.
+    """
+    emergency = flows.flows[m.EMERGENCY_FLOW]
+    waiting = {
+        node.say.context
+        for node in emergency.nodes.values()
+        if isinstance(node, m.ButtonsNode | m.AskNode)
+    }
+    for way in _ways(flows, m.EMERGENCY_FLOW, emergency.start, (), budget):
+        texts = way[:-1] if way and way[-1].context in waiting else way
+        for key in DANGER_LAST:
+            yield (*texts, flows.system.get(key, m.Msg(f"system.{key}", "")))
+
+
 def steps(flows: m.FlowSet) -> list[Step]:
     """Every way through every step of the flows."""
     found = []
@@ -121,14 +144,9 @@ def steps(flows: m.FlowSet) -> list[Step]:
         path = flows.flows[entry.flow].path
         budget = [MAX_WAYS]
         if entry.danger:
-            emergency = flows.flows.get(m.EMERGENCY_FLOW)
-            if emergency is None:
+            if m.EMERGENCY_FLOW not in flows.flows:
                 continue
-            handoff = flows.system.get("handoff_asked", m.Msg("system.handoff", ""))
-            ways: Iterable[tuple[m.Msg, ...]] = (
-                (*way, handoff)
-                for way in _ways(flows, m.EMERGENCY_FLOW, emergency.start, (), budget)
-            )
+            ways: Iterable[tuple[m.Msg, ...]] = _danger_ways(flows, budget)
         else:
             ways = _ways(flows, entry.flow, entry.first, (), budget)
         for way in ways:
