@@ -31,6 +31,7 @@ from bot.actions import (
     Ping,
     Post,
     RelayIn,
+    ReopenTopic,
     Send,
     WipeChat,
 )
@@ -157,6 +158,8 @@ class TerminalDesk:
                 self._say(f"[desk #{topic}] 本人：{shown}")
             case CloseTopic(thread=thread):
                 self._say(f"[desk #{thread}] (the topic is closed)")
+            case ReopenTopic(thread=thread):
+                self._say(f"[desk #{thread}] (the topic is open again)")
             case ForgetTopic(thread=thread):
                 self._say(f"[desk #{thread}] (the topic is deleted)")
             case Send(text=text) | CopyOut(text=str(text)):
