@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.actions import (
+    GENERAL,
     Action,
     CloseTopic,
     CopyOut,
@@ -149,7 +150,8 @@ class TerminalDesk:
                 self._open(case)
             case Post(thread=thread, text=text, buttons=buttons):
                 labels = " ".join(f"[{label}]" for label, _ in buttons)
-                self._say(f"[desk #{thread}] {text}" + (f"\n{labels}" if labels else ""))
+                where = "General" if thread == GENERAL else f"#{thread}"
+                self._say(f"[desk {where}] {text}" + (f"\n{labels}" if labels else ""))
             case Ping(thread=thread, people=people):
                 self._say(f"[desk #{thread}] 通知：{' '.join(name for _, name in people)}")
             case RelayIn(case=case, text=text):
