@@ -120,7 +120,7 @@ class DeskRules:
         self.counter: Counter = counter or _NoCounter()
         self.staff = StaffSteps(host, records, self.full_card)
         self.commands = DeskCommands(
-            host, settings.roster.volunteers, self.staff, self.card_buttons
+            host, settings.roster.volunteers, self.staff, self.card_buttons, settings.staff
         )
 
     # A case's topic (asked by the adapter while it carries out ``OpenTopic``).

@@ -4,7 +4,8 @@
 case's topic, some in the group's General topic too (``bot.desk.staff.GENERAL_COMMANDS``; a
 case is then named by its label, ``C-7Q2XM4``):
 
-* ``/handover NAME`` (topic): the case goes to a colleague the roster names (``@`` optional);
+* ``/handover NAME`` (topic): the case goes to a colleague the roster names who may act at the desk
+  (``HELPLINE_STAFF_USER_IDS``; ``@`` optional);
   the former holder's private card is wiped as on release, the colleague gets the card after
   their staff PIN (``bot.service.staff``). Audited.
 * ``/reopen [LABEL]``: a closed case (still kept: within retention) is open again, nobody's,
@@ -79,9 +80,12 @@ class DeskCommands:
         volunteers: tuple[Volunteer, ...],
         staff: StaffSteps,
         card_buttons: Callable[[], Buttons],
+        may_act: frozenset[int] = frozenset(),
     ) -> None:
         self.host = host
         self.volunteers = volunteers
+        self.colleagues = tuple(v for v in volunteers if v.id in may_act)
+        """Who a case may be handed to: in the roster and allowed to act at the desk."""
         self.staff = staff
         self.card_buttons = card_buttons
 
@@ -125,9 +129,9 @@ class DeskCommands:
             self._post(unit, asked.thread, self._said("already_closed_case"))
             return
         wanted = asked.argument.split(" ")[0].lstrip("@").casefold()
-        colleague = next((v for v in self.volunteers if v.name.casefold() == wanted), None)
+        colleague = next((v for v in self.colleagues if v.name.casefold() == wanted), None)
         if not wanted or colleague is None:
-            names = "、".join(v.name for v in self.volunteers) or "（なし）"
+            names = "、".join(v.name for v in self.colleagues) or "（なし）"
             self._post(unit, asked.thread, self._said("handover_who", names=names))
             return
         new = actor_for(unit, colleague.id)

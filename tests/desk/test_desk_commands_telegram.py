@@ -46,13 +46,12 @@ async def test_cases_mute_and_reopen_on_telegram(tmp_path: Path) -> None:
         assert "600" not in listing and "愛知" not in listing  # no content, ever
 
         await staff_says(bot, SATO, f"/mute {label}", thread)
-        assert (
-            world.bot_texts(TRAINEE)[-1]
-            == "Hiện tại, tin nhắn của bạn ở đây tạm thời không được chuyển đi."
-        )
+        muted = "Hiện tại, tin nhắn của bạn ở đây tạm thời không được chuyển đi."
+        assert world.bot_texts(TRAINEE)[-1] == muted
         before = len(desk_texts(world, thread))
         await say(bot, TRAINEE, "spam spam spam")
         assert len(desk_texts(world, thread)) == before  # kept out of the topic
+        assert world.bot_texts(TRAINEE)[-1] == muted  # told again, not "Sent."
         await staff_says(bot, SATO, f"/unmute {label}", thread)
         await say(bot, TRAINEE, "Xin lỗi.")
         assert desk_texts(world, thread)[-1] == "本人：\nXin lỗi."

@@ -11,6 +11,7 @@ from datetime import time, timedelta
 
 import pytest
 
+from bot import engine
 from bot.actions import GENERAL, Ping, Post, ReopenTopic, Send, WipeChat
 from bot.assemble import build_helpline
 from bot.desk.card import LANGUAGE_JA
@@ -24,6 +25,7 @@ from bot.storage.store import SqlRecords
 from ..conftest import FLOWS, LOCALES, TODAY
 from .test_desk_rules import (  # noqa: F401 - the fixtures, shared
     ADDRESS,
+    CHAT,
     DESK,
     INTRO,
     SATO,
@@ -36,7 +38,7 @@ from .test_desk_rules import (  # noqa: F401 - the fixtures, shared
     _store,
 )
 
-LIN = 9002
+LIN, MORI = 9002, 9003
 SATO_CHAT = 5151
 """Sato's private chat with the bot (where a held case's card would be)."""
 
@@ -50,7 +52,8 @@ def _desk(store: tuple[Records, Arrive], clock: Clock) -> Desk:
     always = (frozenset(range(7)), time(0), time(23, 59))
     sato = Volunteer(SATO, "Sato", frozenset({"ja", "vi"}), *always)
     lin = Volunteer(LIN, "Lin", frozenset({"ja", "zh_Hans"}), *always)
-    roster = Roster(volunteers=(sato, lin))
+    mori = Volunteer(MORI, "Mori", frozenset({"ja"}), *always)  # in the roster, may not act
+    roster = Roster(volunteers=(sato, lin, mori))
     settings = DeskSettings(DESK, frozenset({SATO, LIN}), roster, timedelta(hours=4))
     return Desk(helpline, DeskRules(helpline, records, settings), records, clock, store[1])
 
@@ -107,13 +110,15 @@ def test_handover_to_a_named_colleague_wipes_the_former_holders_card(desk: Desk)
     assert "handed_over" in audit(desk)
 
 
-def test_handover_to_someone_not_in_the_roster_is_refused(desk: Desk) -> None:
+def test_handover_to_someone_not_in_the_roster_or_not_staff_is_refused(desk: Desk) -> None:
     case = desk.trainee()
     desk.volunteer("/claim", update=1)
     desk.records.queued.clear()
     desk.volunteer("/handover @Tanaka", update=2)
+    desk.volunteer("/handover Mori", update=3)  # in the roster, not allowed to act
     assert desk.case(case).claimed_by == actor(desk, SATO)
-    assert desk.to_desk() == [Post(THREAD, desk.said("handover_who", names="Sato、Lin"))]
+    refused = Post(THREAD, desk.said("handover_who", names="Sato、Lin"))
+    assert desk.to_desk() == [refused, refused]
 
 
 def test_a_closed_case_is_reopened_from_general_without_telling_the_trainee(desk: Desk) -> None:
@@ -188,10 +193,15 @@ def test_a_muted_chat_stays_out_of_the_topic_and_is_told_once(desk: Desk) -> Non
     assert not muted_line.startswith(INTRO)  # the line itself is neutral
     assert desk.to_desk() == [Post(THREAD, desk.said("muted", case=case))]
     assert desk.case(case).status == "open"  # the case is kept
+    turn = desk.helpline.handle(CHAT, engine.TextEntered("spam"), ADDRESS)
+    assert [type(item).__name__ for item in turn.out] == ["Reply"]  # no Relay, no "Sent."
+    assert getattr(turn.out[0], "text", None) == muted_line
     desk.records.queued.clear()
     in_general(desk, f"/unmute {case}")
     assert desk.rules.thread_of(case) == THREAD
     assert desk.to_trainee() == []
+    turn = desk.helpline.handle(CHAT, engine.TextEntered("Sorry."), ADDRESS)
+    assert "Relay" in [type(item).__name__ for item in turn.out]
     assert audit(desk)[-2:] == ["muted", "unmuted"]
 
 
