@@ -16,7 +16,8 @@ case is then named by its label, ``C-7Q2XM4``):
 * ``/away``, ``/back``: an away volunteer is not mentioned by new cases or reminders; when
   everyone who would be is away, the General topic is told (``pings``).
 * ``/mute [LABEL]``, ``/unmute [LABEL]``: a chat that abuses the desk; its messages stay out of
-  the topic (``DeskRules.thread_of``) and the trainee gets one neutral line (``desk_muted``).
+  the topic (``DeskRules.thread_of``) and the trainee gets one neutral line (``desk_muted``;
+  again for each message, instead of "Sent.": ``bot.service.reach.at_desk``).
   The case is kept. Audited.
 * ``/help``: the desk's commands (``help`` in ``flows/data/desk_texts.yaml``).
 * ``/preview NAME``: a canned reply in Japanese and in the case's language (in General: every
