@@ -109,6 +109,8 @@ class StaffMessage:
     text: str | None = None
     media: bool = False
     """A photo, file or voice message (its caption, if any, is ``text``)."""
+    reply_to: int | None = None
+    """The person (never a bot) whose message this one answers, if any (``/handover``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,10 @@
 case's topic, some in the group's General topic too (``bot.desk.staff.GENERAL_COMMANDS``; a
 case is then named by its label, ``C-7Q2XM4``):
 
-* ``/handover NAME`` (topic): the case goes to a colleague the roster names who may act at the desk
-  (``HELPLINE_STAFF_USER_IDS``; ``@`` optional);
-  the former holder's private card is wiped as on release, the colleague gets the card after
-  their staff PIN (``bot.service.staff``). Audited.
+* ``/handover NAME`` (``@`` optional), or ``/handover`` as a reply to a colleague's message
+  (topic): the case goes to a colleague the roster names who may act at the desk
+  (``HELPLINE_STAFF_USER_IDS``); the former holder's private card is wiped as on release, the
+  colleague gets the card after their staff PIN (``bot.service.staff``). Audited.
 * ``/reopen [LABEL]``: a closed case (still kept: within retention) is open again, nobody's,
   its topic reopened; the trainee is not told (a volunteer's reply goes the usual way: the
   mailbox until they come back, as the closing forgot their chat). Audited.
@@ -65,6 +65,7 @@ class Asked:
     sender: int
     thread: int
     argument: str
+    reply_to: int | None = None
 
 
 def actor_for(unit: Unit, user_id: int) -> str:
@@ -100,7 +101,8 @@ class DeskCommands:
     ) -> None:
         """Do a command; ``case`` is the topic's (None in General: named by the argument)."""
         thread = GENERAL if message.thread_id is None else message.thread_id
-        asked = Asked(actor, message.sender_id or 0, thread, decision.argument.strip())
+        sender, argument = message.sender_id or 0, decision.argument.strip()
+        asked = Asked(actor, sender, thread, argument, message.reply_to)
         command = decision.command
         if command in ("reopen", "mute", "unmute") and asked.argument:
             case = unit.desk_case(asked.argument.split(" ")[0].upper())
@@ -130,8 +132,13 @@ class DeskCommands:
             self._post(unit, asked.thread, self._said("already_closed_case"))
             return
         wanted = asked.argument.split(" ")[0].lstrip("@").casefold()
-        colleague = next((v for v in self.colleagues if v.name.casefold() == wanted), None)
-        if not wanted or colleague is None:
+        colleague = next(
+            (v for v in self.colleagues if v.name.casefold() == wanted)
+            if wanted
+            else (v for v in self.colleagues if v.id == asked.reply_to),
+            None,
+        )
+        if colleague is None:
             names = "、".join(v.name for v in self.colleagues) or "（なし）"
             self._post(unit, asked.thread, self._said("handover_who", names=names))
             return

@@ -7,9 +7,13 @@ messages kept out of a muted case's topic, a closed topic opened again.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from telegram import Chat, Message, User
+
+from bot.telegram_adapter.reading import _staff
 
 from ..fakes.telegram_world import FakeTelegram
 from .test_desk import (
@@ -64,3 +68,19 @@ async def test_cases_mute_and_reopen_on_telegram(tmp_path: Path) -> None:
         assert not world.groups[DESK].topics[thread].closed
         assert in_general(world)[-1].startswith(f"相談 {label} を再開しました")
         assert len(world.bot_texts(TRAINEE)) == shown  # the trainee is not told
+
+
+def test_a_reply_names_its_person_never_a_bot() -> None:
+    """``/handover`` as a reply: the adapter reads whose message it answers (a person only)."""
+    group, when = Chat(DESK, Chat.SUPERGROUP), datetime(2026, 12, 7, tzinfo=UTC)
+    sato, lin, bot = User(SATO, "Sato", False), User(9002, "Lin", False), User(1, "bot", True)
+
+    def reply(to: User) -> Message:
+        first = Message(10, when, group, from_user=to, text="hello")
+        return Message(
+            11, when, group, from_user=sato, text="/handover", reply_to_message=first,
+            message_thread_id=5, is_topic_message=True,
+        )  # fmt: skip
+
+    assert _staff(reply(lin)).reply_to == 9002
+    assert _staff(reply(bot)).reply_to is None  # a topic's first message is the bot's

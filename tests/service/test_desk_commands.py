@@ -110,6 +110,21 @@ def test_handover_to_a_named_colleague_wipes_the_former_holders_card(desk: Desk)
     assert "handed_over" in audit(desk)
 
 
+def test_handover_as_a_reply_to_a_colleagues_message(desk: Desk) -> None:
+    case = desk.trainee()
+    desk.volunteer("/claim", update=1)
+    desk.arrive(2)
+    reply = StaffMessage(
+        DESK, SATO, thread_id=THREAD, message_id=502, text="/handover", reply_to=LIN
+    )
+    desk.rules.message(2, reply, "helpline_bot")
+    assert desk.case(case).claimed_by == actor(desk, LIN)
+    desk.arrive(3)  # a reply to the bot's own message (a topic's first) names nobody
+    to_bot = StaffMessage(DESK, LIN, thread_id=THREAD, message_id=503, text="/handover")
+    desk.rules.message(3, to_bot, "helpline_bot")
+    assert desk.case(case).claimed_by == actor(desk, LIN)
+
+
 def test_handover_to_someone_not_in_the_roster_or_not_staff_is_refused(desk: Desk) -> None:
     case = desk.trainee()
     desk.volunteer("/claim", update=1)
