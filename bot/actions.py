@@ -100,7 +100,7 @@ class RelayIn:
 
 @dataclass(frozen=True, slots=True)
 class Post:
-    """Post a text (with buttons) in a case's topic."""
+    """Post a text (with buttons) in a case's topic (``GENERAL``: the group's General topic)."""
 
     thread: int
     text: str
@@ -123,6 +123,13 @@ class CloseTopic:
 
 
 @dataclass(frozen=True, slots=True)
+class ReopenTopic:
+    """Open a closed case's topic again (the case was reopened)."""
+
+    thread: int
+
+
+@dataclass(frozen=True, slots=True)
 class ForgetTopic:
     """Delete a deleted or purged case's topic, card and all."""
 
@@ -130,7 +137,7 @@ class ForgetTopic:
 
 
 ChatAction: TypeAlias = Send | CopyOut | Delete | WipeChat
-DeskAction: TypeAlias = OpenTopic | RelayIn | Post | Ping | CloseTopic | ForgetTopic
+DeskAction: TypeAlias = OpenTopic | RelayIn | Post | Ping | CloseTopic | ReopenTopic | ForgetTopic
 Action: TypeAlias = ChatAction | DeskAction
 CHAT_ACTIONS: tuple[type[ChatAction], ...] = (Send, CopyOut, Delete, WipeChat)
 DESK_ACTIONS: tuple[type[DeskAction], ...] = (
@@ -139,5 +146,8 @@ DESK_ACTIONS: tuple[type[DeskAction], ...] = (
     Post,
     Ping,
     CloseTopic,
+    ReopenTopic,
     ForgetTopic,
 )
+GENERAL = 0
+"""``Post.thread`` for the group's General topic (Telegram takes no thread id for it)."""

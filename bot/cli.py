@@ -19,6 +19,7 @@
     helpline purge                       remove cases and conversations past retention
     helpline staff enrol [--hours N] | list | revoke ID
                                          volunteers who may see a case's content
+    helpline replies preview [NAME]      the desk's canned replies in every language
     helpline doctor                      check the installation, one line per check
     helpline health                      is the running bot alive? (container health checks)
     helpline backup --to FOLDER [--keep N]   back up the database (never the keys)
@@ -48,6 +49,7 @@ from bot.desk.roster import RosterError, read_roster
 from bot.flowdefs.folder import FlowError
 from bot.logs import configure
 from bot.operator_tools import operator_command
+from bot.replies_tool import replies_command
 from bot.service.desk import DeskRules
 from bot.storage import Outbox
 from bot.storage.connection import DatabaseError
@@ -82,6 +84,8 @@ def main(
                 return flows_command(settings, args, stdout)
             case "i18n":
                 return i18n_command(settings, args.action, stdout, getattr(args, "lang", None))
+            case "replies":
+                return replies_command(settings, args.name, stdout)
             case _:
                 return operator_command(settings, args, stdout)
     except FlowError as error:

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from bot import __version__
-from bot.cli_parser_staff import backup_command, staff_commands
+from bot.cli_parser_staff import backup_command, replies_commands, staff_commands
 from bot.cli_words import Commands, action
 from bot.i18n.locales import LANGUAGES
 
@@ -39,6 +39,7 @@ def parser() -> argparse.ArgumentParser:
     _operator_commands(commands)
     backup_command(commands)
     staff_commands(commands)
+    replies_commands(commands)
     _keys_commands(commands)
     _report_command(commands)
     return main

@@ -1,7 +1,8 @@
-"""The words of the ``helpline`` commands for volunteers' enrolment and backups.
+"""The words of the ``helpline`` commands for volunteers' enrolment, canned replies and backups.
 
 Split from ``bot.cli_parser`` (which builds the whole parser with them): ``staff enrol | list |
-revoke`` and ``backup``, each with a sentence, an example and its docs. Runs nothing.
+revoke``, ``replies preview`` and ``backup``, each with a sentence, an example and its docs.
+Runs nothing.
 """
 
 from __future__ import annotations
@@ -71,3 +72,23 @@ def backup_command(commands: Commands) -> None:
     backup.add_argument(
         "--keep", type=int, default=KEEP, metavar="N", help=f"backups to keep (default: {KEEP})"
     )
+
+
+def replies_commands(commands: Commands) -> None:
+    """``replies preview [NAME]``: the desk's canned replies in every language."""
+    replies = commands.add_parser(
+        "replies",
+        help="the desk's canned replies: preview them in every language",
+        epilog="more: docs/desk.md (Canned replies)",
+    )
+    each = replies.add_subparsers(dest="action", required=True, metavar="ACTION")
+    preview = action(
+        each,
+        "preview",
+        "print canned replies in Japanese, Vietnamese, Chinese and English",
+        "Print each canned reply (or the one named) as a trainee would get it in each "
+        "language, with its length. Sends nothing; reads no database.",
+        "helpline replies preview within_day",
+        "docs/desk.md (Canned replies)",
+    )
+    preview.add_argument("name", nargs="?", help="one reply (default: all)")

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.actions import (
+    GENERAL,
     Action,
     CloseTopic,
     CopyOut,
@@ -31,6 +32,7 @@ from bot.actions import (
     Ping,
     Post,
     RelayIn,
+    ReopenTopic,
     Send,
     WipeChat,
 )
@@ -148,7 +150,8 @@ class TerminalDesk:
                 self._open(case)
             case Post(thread=thread, text=text, buttons=buttons):
                 labels = " ".join(f"[{label}]" for label, _ in buttons)
-                self._say(f"[desk #{thread}] {text}" + (f"\n{labels}" if labels else ""))
+                where = "General" if thread == GENERAL else f"#{thread}"
+                self._say(f"[desk {where}] {text}" + (f"\n{labels}" if labels else ""))
             case Ping(thread=thread, people=people):
                 self._say(f"[desk #{thread}] 通知：{' '.join(name for _, name in people)}")
             case RelayIn(case=case, text=text):
@@ -157,6 +160,8 @@ class TerminalDesk:
                 self._say(f"[desk #{topic}] 本人：{shown}")
             case CloseTopic(thread=thread):
                 self._say(f"[desk #{thread}] (the topic is closed)")
+            case ReopenTopic(thread=thread):
+                self._say(f"[desk #{thread}] (the topic is open again)")
             case ForgetTopic(thread=thread):
                 self._say(f"[desk #{thread}] (the topic is deleted)")
             case Send(text=text) | CopyOut(text=str(text)):

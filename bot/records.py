@@ -54,6 +54,8 @@ class DeskCase:
     claimed_by: str | None
     opened_at: datetime
     answers: dict[str, Value]
+    muted: bool = False
+    """A volunteer muted the chat (``/mute``): its messages stay out of the topic."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +212,21 @@ class DeskUnit(Protocol):
 
     def cases_with_mail(self) -> list[str]:
         """Cases with replies waiting that may be delivered in the chat (safe hours)."""
+
+    def open_cases(self) -> list[str]:
+        """The open cases, oldest first (for ``/cases``)."""
+
+    def reopen_case(self, case: str) -> None:
+        """Open a closed case again (it is no longer counted as closed for the purge)."""
+
+    def set_muted(self, case: str, muted: bool) -> None:
+        """Note that a case's chat is muted (its messages stay out of the topic) or not."""
+
+    def set_away(self, staff: str, away: bool) -> None:
+        """Note that a volunteer (``pseudonym("staff", id)``) is away (not pinged) or back."""
+
+    def away_staff(self) -> frozenset[str]:
+        """The pseudonyms of the volunteers who said they are away."""
 
 
 @dataclass(frozen=True, slots=True)

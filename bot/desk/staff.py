@@ -3,10 +3,11 @@
 Only the allowlisted volunteers (``HELPLINE_STAFF_USER_IDS``) act, and only in the desk's
 group. Refused, each with an audit row: anyone else; the anonymous group admin and Telegram's
 own service account; posts on behalf of a channel or the group; bots; the right people in the
-wrong chat (goal A1). A message from a volunteer in a case's topic is then one of:
+wrong chat (goal A1). In the group's General topic only ``GENERAL_COMMANDS`` are read (the
+rest is the volunteers' talk). A message from a volunteer in a case's topic is then one of:
 
-* a command: ``/claim``, ``/unclaim``, ``/close``, ``/note``, ``/reply NAME``, ``/card``
-  (commands are never relayed, unknown ones neither);
+* a command: ``/claim``, ``/unclaim``, ``/close``, ``/note``, ``/reply NAME``, ``/card``, and
+  the day-one ones (``NEW_COMMANDS``) (commands are never relayed, unknown ones neither);
 * an internal note: text starting with ``!`` (or the full-width ``！``), and ``/note``:
   never relayed. What comes before it that nobody can see does not count: every default
   ignorable code point (Unicode's ``Default_Ignorable_Code_Point``: zero-width characters, the
@@ -28,7 +29,11 @@ ANONYMOUS_ADMIN = 1087968824
 """The user id Telegram shows for "anonymous" group admins."""
 TELEGRAM_SERVICE = 777000
 """Telegram's own account (channel posts forwarded into groups, service notices)."""
-COMMANDS = ("claim", "unclaim", "close", "note", "reply", "card")
+NEW_COMMANDS = ("handover", "reopen", "cases", "away", "back", "mute", "unmute", "help", "preview")
+"""The day-one commands (``bot.service.desk_commands``)."""
+GENERAL_COMMANDS = ("cases", "help", "away", "back", "preview", "reopen", "mute", "unmute")
+"""Commands that also work in the group's General topic (the others need a case's topic)."""
+COMMANDS = ("claim", "unclaim", "close", "note", "reply", "card", *NEW_COMMANDS)
 DEFAULT_IGNORABLE = (
     (0x00AD, 0x00AD),
     (0x034F, 0x034F),
@@ -104,6 +109,8 @@ class StaffMessage:
     text: str | None = None
     media: bool = False
     """A photo, file or voice message (its caption, if any, is ``text``)."""
+    reply_to: int | None = None
+    """The person (never a bot) whose message this one answers, if any (``/handover``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,20 +145,26 @@ def decide(
     refused = allowed(message, desk_chat, staff)
     if refused is not None:
         return Decision("refuse", refused)
-    if message.thread_id is None:
-        return Decision("ignore")  # the group's general chat: not a case
     # Japanese keyboards type "！" and "／": NFKC reads them as "!" and "/", and invisible
     # characters in front must not turn a note into a reply (a note must never leak).
     text = visible_start(message.text or "")
+    if message.thread_id is None:  # the group's general chat: not a case, a few commands
+        command = _command(text, bot_username) if text.startswith("/") else Decision("ignore")
+        return command if command.command in GENERAL_COMMANDS else Decision("ignore")
     if text.startswith("!"):
         return Decision("internal")
     if text.startswith("/"):
-        word, _, argument = text[1:].partition(" ")
-        name, _, addressee = word.partition("@")
-        if addressee and bot_username and addressee.lower() != bot_username.lower():
-            return Decision("internal")  # a command for another bot
-        name = name.lower()
-        if name == "note" or name not in COMMANDS:
-            return Decision("internal")
-        return Decision("command", command=name, argument=argument.strip())
+        return _command(text, bot_username)
     return Decision("relay")
+
+
+def _command(text: str, bot_username: str | None) -> Decision:
+    """A text starting with ``/``: a command of this bot, or internal (never relayed)."""
+    word, _, argument = text[1:].partition(" ")
+    name, _, addressee = word.partition("@")
+    if addressee and bot_username and addressee.lower() != bot_username.lower():
+        return Decision("internal")  # a command for another bot
+    name = name.lower()
+    if name == "note" or name not in COMMANDS:
+        return Decision("internal")
+    return Decision("command", command=name, argument=argument.strip())

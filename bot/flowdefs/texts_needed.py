@@ -96,6 +96,7 @@ SYSTEM_KEYS: Mapping[str, str] = {
     "suggest_unsure": "typed text that matched no topic: the menu follows",
     "danger_typed": "typed words of danger: the emergency numbers, before the danger check",
     "switch_offer": "typed text in another language: offer to switch (shown in that language)",
+    "desk_muted": "a volunteer muted the chat: its messages are not passed on for now",
 }
 """Texts the code itself needs, kept in ``flows/system.yaml`` so maintainers can edit them."""
 
@@ -145,6 +146,24 @@ DESK_KEYS: dict[str, str] = {
     "staff_paused": "private chat: too many PIN tries, wait ({seconds})",
     "staff_no_cases": "private chat: the volunteer holds no open case",
     "staff_cancelled": "private chat: /cancel left the PIN step",
+    "help": "/help: the desk's commands",
+    "handed_over": "/handover: the case's new holder ({name}), and who gave it ({was})",
+    "handover_who": "/handover without a roster name: the roster's names ({names})",
+    "already_closed_case": "/handover on a closed case",
+    "not_closed": "/reopen on a case that is open ({case})",
+    "reopened": "/reopen: the case is open again, nobody's; the trainee was not told ({case})",
+    "no_case": "a case label that names no kept case ({case})",
+    "name_a_case": "a command that needs a case label, given none",
+    "cases_header": "/cases: the list's first line ({count})",
+    "cases_line": "/cases: one case ({case}, {topic}, {urgency}, {lang}, {age}, {holder})",
+    "cases_none": "/cases: no open case",
+    "nobody": "/cases: the holder of an unclaimed case",
+    "away": "/away: the volunteer is not pinged ({name})",
+    "back": "/back: the volunteer is pinged again ({name})",
+    "all_away": "in General: everyone who would be pinged is away ({case})",
+    "muted": "/mute: the chat's messages stay out of the topic ({case})",
+    "unmuted": "/unmute: the chat's messages come again ({case})",
+    "preview": "/preview: a canned reply's renderings follow; nothing was sent ({name})",
 }
 """The union desk's own texts, kept in ``flows/data/desk_texts.yaml`` (the desk's language)."""
 DESK_FILE = "data/desk_texts.yaml"

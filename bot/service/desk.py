@@ -46,13 +46,15 @@ from bot.actions import (
     Send,
 )
 from bot.desk import card as cards
-from bot.desk.hours import JST
 from bot.desk.roster import Roster, Volunteer
+from bot.desk.staff import NEW_COMMANDS as COMMANDS
 from bot.desk.staff import Decision, StaffMessage, decide
 from bot.flowdefs.model import FlowSet
 from bot.i18n.render import Renderer
 from bot.records import DeskCase, Mail, Records, Unit
 from bot.service import rounds
+from bot.service.desk_commands import DeskCommands
+from bot.service.safe_hours import may_reach
 from bot.service.staff import StaffSteps
 
 log = logging.getLogger(__name__)
@@ -102,17 +104,6 @@ class Opening:
     thread: int | None
 
 
-def may_reach(case: DeskCase, now: datetime) -> bool:
-    """Whether a reply may go to the trainee now (not the mailbox; inside their safe hours)."""
-    if case.reply_mode == "mailbox" or case.address is None:
-        return False
-    if case.reply_mode == "hours" and case.hours is not None:
-        hour = now.astimezone(JST).hour
-        start, end = case.hours
-        return start <= hour < end if start < end else hour >= start or hour < end
-    return True
-
-
 class DeskRules:
     """Decides what happens at the desk; queues what the adapter must do."""
 
@@ -128,6 +119,9 @@ class DeskRules:
         self.settings = settings
         self.counter: Counter = counter or _NoCounter()
         self.staff = StaffSteps(host, records, self.full_card)
+        self.commands = DeskCommands(
+            host, settings.roster.volunteers, self.staff, self.card_buttons, settings.staff
+        )
 
     # A case's topic (asked by the adapter while it carries out ``OpenTopic``).
 
@@ -146,18 +140,19 @@ class DeskRules:
             if case is None:
                 return []
             if not new:
-                return [Post(thread, self._said("again")), *self._ping(case, thread)]
+                return [Post(thread, self._said("again")), *self._ping(unit, case, thread)]
             unit.set_thread(case_id, thread)
             unit.audit("system", "case_card", case_id)
+            pings = self._ping(unit, case, thread)
         self.counter.count("helpline_desk_cases_opened_total")
-        return [self._card(case, thread), *self._ping(case, thread)]
+        return [self._card(case, thread), *pings]
 
     def thread_of(self, case_id: str) -> int | None:
         """The topic of a case, if it has one (a trainee's message goes there)."""
         with self.records.unit() as unit:
             case = unit.desk_case(case_id)
-        if case is None or case.thread_id is None:
-            return None
+        if case is None or case.thread_id is None or case.muted:
+            return None  # a muted chat's messages stay out of the topic (``/mute``)
         self.counter.count("helpline_desk_relays_total", direction="to_desk")
         return case.thread_id
 
@@ -170,15 +165,15 @@ class DeskRules:
         host = self.host
         return cards.card(case, host.flows, host.renderer, self.settings.roster, host.clock())
 
-    def _ping(self, case: DeskCase, thread: int) -> list[Ping]:
+    def _ping(self, unit: Unit, case: DeskCase, thread: int) -> list[Ping]:
         """Mention the volunteers on duty who speak the language, and the on-call list if urgent.
 
-        Out of hours nobody is on duty, so only an urgent case wakes anyone.
+        Out of hours nobody is on duty, so only an urgent case wakes anyone; nobody who is away.
         """
         roster = self.settings.roster
         people: list[Volunteer] = roster.on_call() if case.urgent else []
         people += [v for v in roster.on_duty(case.lang, self.host.clock()) if v not in people]
-        return [Ping(thread, tuple((v.id, v.name) for v in people))] if people else []
+        return self.commands.pings(unit, case, thread, people)
 
     # What happens in the group.
 
@@ -223,11 +218,13 @@ class DeskRules:
                 unit.audit(actor, "staff_refused", detail=str(decision.refused))
                 log.warning("desk.refused", extra={"why": str(decision.refused)})
                 return
-            if decision.kind in ("ignore", "internal") or message.thread_id is None:
+            if decision.kind in ("ignore", "internal"):
                 return
-            case_id = unit.case_by_thread(message.thread_id)
+            case_id = unit.case_by_thread(message.thread_id) if message.thread_id else None
             case = unit.desk_case(case_id) if case_id else None
-            if case is None:
+            if case is None or decision.command in COMMANDS:
+                if decision.kind == "command":  # General, or one of ``bot.service.desk_commands``
+                    self.commands.run(unit, case, decision, actor, message)
                 return
             if decision.kind == "relay":
                 self._relay(unit, case, actor, message)
@@ -391,7 +388,7 @@ class DeskRules:
                 unit.send_later(DESK_QUEUE, [OpenTopic(case_id, retry=True)])
                 return 1
             self._post(unit, case.thread_id, self._said("reminder"))
-            unit.send_later(DESK_QUEUE, self._ping(case, case.thread_id))
+            unit.send_later(DESK_QUEUE, self._ping(unit, case, case.thread_id))
         return 1
 
     def forget(self, threads: tuple[int, ...]) -> None:

@@ -21,7 +21,8 @@ import logging
 from dataclasses import dataclass
 
 from bot.records import Mail
-from bot.service.desk import DeskRules, may_reach
+from bot.service.desk import DeskRules
+from bot.service.safe_hours import may_reach
 
 log = logging.getLogger(__name__)
 

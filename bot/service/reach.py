@@ -117,10 +117,21 @@ def _remember(
 
 
 def at_desk(call: Call, conversation: Conversation, event: object) -> Conversation | Back:
-    """At the desk: relay what the trainee sends; a button goes back to the flows."""
+    """At the desk: relay what the trainee sends; a button goes back to the flows.
+
+    A chat the desk muted (``/mute``) is told so again instead; nothing of it is relayed.
+    """
     case = conversation.case
     if case is None:  # unlinked (the case moved to another chat): the flow's question again
         return Back(replace(conversation, mode=Mode.CHAT))
+    found = call.unit.desk_case(case)
+    if (
+        found is not None
+        and found.muted
+        and isinstance(event, engine.TextEntered | engine.MediaSent)
+    ):
+        call.out.append(call.system("desk_muted", conversation.lang))  # not passed on (/mute)
+        return conversation
     match event:
         case engine.TextEntered(text=text):
             call.out += [Relay(case, part) for part in pieces(text)]

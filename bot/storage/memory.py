@@ -18,6 +18,7 @@ from bot.actions import Action
 from bot.casecode import new_code
 from bot.conversation import Conversation
 from bot.records import CaseStatus, DeskCase, Mail, Unit
+from bot.storage.memory_desk import DeskMemory
 from bot.storage.memory_staff import StaffMemory
 from bot.values import Value
 
@@ -41,11 +42,12 @@ class _Case:
     announced_at: datetime | None = None
     first_reply_at: datetime | None = None
     holder: str | None = None
+    muted: bool = False
     mail: list[Mail] = field(default_factory=list)
 
 
 @dataclass
-class MemoryRecords(StaffMemory):
+class MemoryRecords(DeskMemory, StaffMemory):
     """A ``Records`` implementation in plain dicts (the staff's part: ``StaffMemory``)."""
 
     rng: random.Random = field(default_factory=random.SystemRandom)
@@ -255,6 +257,7 @@ class MemoryRecords(StaffMemory):
             claimed_by=found.claimed_by,
             opened_at=found.opened_at,
             answers=dict(found.answers),
+            muted=found.muted,
         )
 
     def case_by_thread(self, thread_id: int) -> str | None:

@@ -116,6 +116,8 @@ class CaseRow(Base):
     """When a volunteer first answered (for the reports' time to first reply)."""
     tallied_at: Mapped[datetime | None] = mapped_column(Moment())
     """When the case was counted into ``tallies`` (once: at closing, or before a purge)."""
+    muted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """A volunteer muted the chat (``/mute``): its messages stay out of the desk's topic."""
 
     @property
     def dek(self) -> bytes:
@@ -354,3 +356,15 @@ class EnrolmentRow(Base):
     lookup: Mapped[str] = mapped_column(String(64), unique=True)
     """``HMAC(index key, "enrol:" + code)``; never the code."""
     expires_at: Mapped[datetime] = mapped_column(Moment())
+
+
+class AwayRow(Base):
+    """A volunteer who said ``/away`` at the desk (not pinged until ``/back``).
+
+    Found by the keyed pseudonym of their Telegram user id, as ``staff``; nothing else.
+    """
+
+    __tablename__ = "desk_away"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    since: Mapped[datetime] = mapped_column(Moment())

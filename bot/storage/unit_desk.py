@@ -1,7 +1,8 @@
 """The unit of work's desk side: a case's topic in the desk group, its claim, replies and mail.
 
 What the union desk may know of a case (``desk_case``), which topic is whose, who claimed it,
-when it was announced, closing (counted for the reports), and the mailbox: volunteers' replies
+when it was announced, closing (counted for the reports) and reopening, muting, which
+volunteers are away (``desk_away``, by pseudonym), and the mailbox: volunteers' replies
 waiting for the trainee, sealed with the case's key, handed over once and then deleted. How
 replies may reach the trainee (the mode, safe hours, the address) is kept sealed as well.
 """
@@ -14,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 
 from bot.records import DeskCase, Mail
-from bot.storage.models import CaseRow, MailRow
+from bot.storage.models import AwayRow, CaseRow, MailRow
 from bot.storage.sealing import to_json
 from bot.storage.tallies import tally_case
 from bot.storage.unit_base import UnitBase
@@ -44,6 +45,7 @@ class DeskPart(UnitBase):
             claimed_by=row.claimed_by,
             opened_at=row.created_at,
             answers=self._answers(row),
+            muted=row.muted,
         )
 
     def case_by_thread(self, thread_id: int) -> str | None:
@@ -157,3 +159,32 @@ class DeskPart(UnitBase):
                 .where(CaseRow.id.in_(select(MailRow.case_id)))
             )
         )
+
+    def open_cases(self) -> list[str]:
+        """The open cases, oldest first (for ``/cases``)."""
+        query = select(CaseRow.public_id).where(CaseRow.status == "open")
+        return list(self.session.scalars(query.order_by(CaseRow.created_at, CaseRow.id)))
+
+    def reopen_case(self, case: str) -> None:
+        """Open a closed case again: not closed, so not purged; counted once (``tallied_at``)."""
+        self.session.execute(
+            update(CaseRow)
+            .where(CaseRow.public_id == case, CaseRow.status == "closed")
+            .values(status="open", closed_at=None, last_activity_at=self.clock())
+        )
+
+    def set_muted(self, case: str, muted: bool) -> None:
+        """Note that a case's chat is muted (its messages stay out of the topic) or not."""
+        self.session.execute(update(CaseRow).where(CaseRow.public_id == case).values(muted=muted))
+
+    def set_away(self, staff: str, away: bool) -> None:
+        """Note that a volunteer (by pseudonym) is away, or back."""
+        row = self.session.get(AwayRow, staff)
+        if away and row is None:
+            self.session.add(AwayRow(key=staff, since=self.clock()))
+        elif not away and row is not None:
+            self.session.delete(row)
+
+    def away_staff(self) -> frozenset[str]:
+        """The pseudonyms of the volunteers who said they are away."""
+        return frozenset(self.session.scalars(select(AwayRow.key)))

@@ -5,8 +5,9 @@ The desk's rules live in the service (``bot.service.desk``); this module only sp
 * it carries out the desk's actions from the outbox (``perform``): opening a case's topic
   (asking the rules for its name, then for what to post in it at once), a trainee's message
   into its topic (a text as the bot's own message with invisible characters shown; a photo,
-  file or voice message copied without its sender), posts, mentions (``text_mention``
-  entities, so Telegram notifies the volunteers), closing and deleting topics;
+  file or voice message copied without its sender), posts (in a topic, or in General:
+  ``GENERAL``), mentions (``text_mention`` entities, so Telegram notifies the volunteers),
+  closing, reopening and deleting topics;
 * it reads what happens in the group (``staff``) into a ``StaffMessage`` and hands it to the
   rules, in a worker thread; a button press gets its short answer.
 
@@ -34,7 +35,17 @@ from telegram import (
 from telegram.constants import MessageEntityType
 from telegram.error import BadRequest, TelegramError
 
-from bot.actions import CloseTopic, DeskAction, ForgetTopic, OpenTopic, Ping, Post, RelayIn
+from bot.actions import (
+    GENERAL,
+    CloseTopic,
+    DeskAction,
+    ForgetTopic,
+    OpenTopic,
+    Ping,
+    Post,
+    RelayIn,
+    ReopenTopic,
+)
 from bot.desk import card as cards
 from bot.desk.staff import StaffMessage
 from bot.service.desk import DeskRules
@@ -77,6 +88,8 @@ class Group:
                 await self._ping(thread, people)
             case CloseTopic(thread=thread):
                 await self._quietly(self.bot.close_forum_topic(self.chat_id, thread))
+            case ReopenTopic(thread=thread):
+                await self._quietly(self.bot.reopen_forum_topic(self.chat_id, thread))
             case ForgetTopic(thread=thread):
                 await self._quietly(self.bot.delete_forum_topic(self.chat_id, thread))
 
@@ -129,7 +142,7 @@ class Group:
         message = await self.bot.send_message(
             self.chat_id,
             text,
-            message_thread_id=thread_id,
+            message_thread_id=None if thread_id == GENERAL else thread_id,
             reply_markup=markup,
             entities=entities,
             protect_content=True,

@@ -146,8 +146,14 @@ def _with(arrival: Arrival, event: Incoming) -> Arrival:
 
 
 def _staff(message: Message) -> StaffMessage:
-    """A message in a group, as the desk reads it."""
+    """A message in a group, as the desk reads it.
+
+    ``reply_to``: the person whose message it answers (``/handover`` as a reply). In a topic,
+    a message that answers nothing points at the topic's first message (the bot's): not a person.
+    """
     user = message.from_user
+    replied = message.reply_to_message
+    author = replied.from_user if replied is not None else None
     return StaffMessage(
         message.chat.id,
         user.id if user else None,
@@ -157,6 +163,7 @@ def _staff(message: Message) -> StaffMessage:
         message_id=message.message_id,
         text=message.text or message.caption,
         media=message.text is None,
+        reply_to=author.id if author is not None and not author.is_bot else None,
     )
 
 

@@ -120,3 +120,13 @@ def test_the_pin_is_asked_again_in_the_terminal_after_30_minutes() -> None:
     assert "個人チャットでスタッフPINを入力してください" in after  # the topic, after 31 minutes
     assert "[private] 相談 C-" in after and "PINが違います。あと4回" in after
     assert "[private] スタッフPINは6〜12桁の数字です" in after  # "hello": still the PIN step
+
+
+def test_the_day_one_commands_work_at_the_terminal_desk() -> None:
+    shown = play(
+        ["/talk", "1", "My boss keeps my passport", "1", "1", "@/cases", "@/away", "@/help"]
+    )
+    assert "対応中の相談（1件、古い順）：" in shown and "担当：なし" in shown
+    assert "My boss keeps" not in shown.split("対応中の相談")[1].split("\n")[1]  # no content
+    assert "あなたさんは不在です" in shown
+    assert "/handover @名前" in shown
