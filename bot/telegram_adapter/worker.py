@@ -183,12 +183,7 @@ class Worker:
         except Exception as error:  # a poison update must not stop its chat
             return await self._unreadable(item, data, error)
         if item.chat_key == DESK_QUEUE:
-            if self.desk is not None:
-                await self.desk.staff(update)
-                self.sent()
-            else:
-                await asyncio.to_thread(self.inbox.finish, item.update_id)
-            return True
+            return await self._desk_update(item, update)
         if arrival.callback_id is not None:
             # Too late or already answered: the press is handled all the same.
             with contextlib.suppress(TelegramError):
@@ -232,6 +227,15 @@ class Worker:
         failpoint("worker.committed")
         self.sent()
         return claim.got
+
+    async def _desk_update(self, item: Waiting, update: Update) -> bool:
+        """An update from the desk's group: the desk's rules, or done if no desk runs here."""
+        if self.desk is not None:
+            await self.desk.staff(update)
+            self.sent()
+        else:
+            await asyncio.to_thread(self.inbox.finish, item.update_id)
+        return True
 
     async def _unreadable(self, item: Waiting, data: dict[str, Any], error: Exception) -> bool:
         """An update that cannot be read: logged by id and class, its chat asked for buttons."""
