@@ -20,10 +20,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.config import Secret, Settings
-from bot.service.call import HERE, SKIP, YES
 from bot.telegram_adapter.limits import Bucket, RateLimits
 from bot.telegram_adapter.runtime import Parts, serve
 
+from .conftest import AGREE_AT_THE_DESK
 from .fakes.telegram_server import FakeTelegramServer
 from .fakes.telegram_world import FakeRequest, FakeTelegram
 
@@ -135,7 +135,7 @@ async def running(
 async def agree_at_the_desk(bot: Running, user: int, *pins: str, lang: str = "vi") -> None:
     """At the consent question, with a desk: agree, write no note, take replies here; then type
     each of ``pins`` at the PIN offer (none: the chat stays at the offer)."""
-    for data in (YES, SKIP, HERE):
+    for data in AGREE_AT_THE_DESK:
         bot.world.user_presses(user, data)
         await bot.settle(timeout=20)
     for pin in pins:

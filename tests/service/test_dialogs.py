@@ -25,7 +25,7 @@ from bot.storage.crypto import Keyring
 from bot.storage.memory import MemoryRecords
 from bot.storage.store import SqlRecords
 
-from ..conftest import FLOWS, LOCALES, TODAY, make_keyring
+from ..conftest import AGREE_AT_THE_DESK, FLOWS, LOCALES, TODAY, make_keyring
 from ..databases import sqlite_engine
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
@@ -79,8 +79,9 @@ class World:
 
     def agree(self, chat: str = CHAT, replies: str = HERE) -> Turn:
         """At the consent question: agree, write no note, say how replies come; the PIN offer."""
-        self.press(YES, chat)
-        self.press(SKIP, chat)
+        *steps, _ = AGREE_AT_THE_DESK
+        for data in steps:
+            self.press(data, chat)
         return self.press(replies, chat)
 
     def open_case(self, chat: str = CHAT, lang: str = "en") -> str:

@@ -13,7 +13,9 @@ from bot.desk.hours import OfficeHours
 from bot.effects import DeskRequest, Reply, Turn, Wipe
 from bot.events import Opened
 from bot.service import Helpline
-from bot.service.call import YES
+from bot.service.call import SKIP, YES
+
+from ..conftest import AGREE_AT_THE_DESK
 
 CHAT = "chat-1"
 
@@ -157,6 +159,14 @@ def test_without_a_desk_the_danger_path_opens_no_case_either(helpline: Helpline)
     assert conversation is not None and conversation.case is None
 
 
+def ask_at_the_desk(helpline: Helpline) -> Turn:
+    """With a desk: ask for a person, agree, walk the desk's steps and skip the PIN."""
+    helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
+    for data in AGREE_AT_THE_DESK:
+        helpline.handle(CHAT, engine.ButtonPressed(data))
+    return helpline.handle(CHAT, engine.ButtonPressed(SKIP))  # no PIN
+
+
 def test_with_a_desk_the_trainee_is_told_a_volunteer_will_answer(helpline: Helpline) -> None:
     helpline.desk_connected = True
     helpline.start_in(CHAT, "en")
@@ -184,9 +194,7 @@ def test_out_of_hours_the_trainee_is_told_when_to_expect_an_answer(
     helpline.office = OfficeHours()  # Monday to Friday, 10:00-18:00, Japan time
     helpline.clock = lambda: datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # Friday, 19:00 in Japan
     helpline.start_in(CHAT, lang)
-    helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
-    for data in (YES, "dialog:skip", "dialog:here", "dialog:skip"):
-        turn = helpline.handle(CHAT, engine.ButtonPressed(data))
+    turn = ask_at_the_desk(helpline)
     assert [r.node for r in replies(turn)] == ["system.handoff_asked", "system.desk_closed_now"]
     assert expected in replies(turn)[1].text  # Monday: the weekend is skipped
 
@@ -196,9 +204,7 @@ def test_in_hours_nothing_is_said_about_hours(helpline: Helpline) -> None:
     helpline.office = OfficeHours()
     helpline.clock = lambda: datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # Friday, 12:00 in Japan
     helpline.start_in(CHAT, "vi")
-    helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
-    for data in (YES, "dialog:skip", "dialog:here", "dialog:skip"):
-        turn = helpline.handle(CHAT, engine.ButtonPressed(data))
+    turn = ask_at_the_desk(helpline)
     assert [r.node for r in replies(turn)] == ["system.handoff_asked"]
 
 
@@ -207,11 +213,7 @@ def test_once_a_case_is_open_asking_again_goes_straight_to_the_desk(
 ) -> None:
     helpline.desk_connected = True
     helpline.start_in(CHAT, "en")
-    helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
-    helpline.handle(CHAT, engine.ButtonPressed(YES))
-    helpline.handle(CHAT, engine.ButtonPressed("dialog:skip"))  # no message
-    helpline.handle(CHAT, engine.ButtonPressed("dialog:here"))  # replies here
-    helpline.handle(CHAT, engine.ButtonPressed("dialog:skip"))  # no PIN
+    ask_at_the_desk(helpline)
     helpline.handle(CHAT, engine.CommandGiven(engine.Command.MENU))
     turn = helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
     assert isinstance(turn.out[0], DeskRequest)
