@@ -14,6 +14,7 @@ from bot.assemble import build_helpline
 from bot.flowdefs.folder import load_or_fail
 from bot.flowdefs.model import FlowSet
 from bot.service import Helpline
+from bot.service.call import HERE, SKIP, YES
 from bot.storage.connection import make_engine
 from bot.storage.crypto import KdfCost, Keyring, new_key
 from bot.storage.memory import MemoryRecords
@@ -25,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FLOWS = ROOT / "flows"
 LOCALES = ROOT / "locales"
 TODAY = date(2026, 11, 27)
+AGREE_AT_THE_DESK = (YES, SKIP, HERE)
+"""The buttons from the consent question to the PIN offer, with a desk connected (without one,
+asking for a person opens no case): "I agree", no note for the volunteer, replies here."""
 
 
 @pytest.fixture(autouse=True)

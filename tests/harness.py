@@ -4,6 +4,10 @@
 real SQLite file and keys) against a ``FakeTelegram`` world, in process or over loopback HTTP,
 and stops it afterwards. ``settle()`` waits until every queued update has been fetched, handled
 and answered, so a test can then look at what each phone shows.
+
+``running(..., desk=True)`` connects a union desk (the forum group ``DESK``): without one, asking
+for a person opens no case, so tests of consent, PIN, resume and deletion need it.
+``agree_at_the_desk`` walks the desk's steps after "I agree", for such tests.
 """
 
 from __future__ import annotations
@@ -19,12 +23,17 @@ from bot.config import Secret, Settings
 from bot.telegram_adapter.limits import Bucket, RateLimits
 from bot.telegram_adapter.runtime import Parts, serve
 
+from .conftest import AGREE_AT_THE_DESK
 from .fakes.telegram_server import FakeTelegramServer
 from .fakes.telegram_world import FakeRequest, FakeTelegram
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter.retry_after as a timedelta, no warning
 
 TOKEN = "123456:TEST-token"
+DESK = -1001234567890
+"""The union desk's forum group, with ``running(..., desk=True)``."""
+DESK_VOLUNTEER = 9001
+"""The one volunteer allowed to answer at that desk."""
 
 
 def settings_for(folder: Path, **changes: object) -> Settings:
@@ -85,14 +94,19 @@ async def running(
     http: bool = False,
     real_limits: bool = False,
     limits: RateLimits | None = None,
+    desk: bool = False,
     **changes: object,
 ) -> AsyncIterator[Running]:
     """Serve a helpline against ``world`` (in process, or over loopback HTTP) until the end.
 
     Unless ``real_limits``, Telegram's rate limits are lifted, so that tests run fast (the
-    limits have their own tests).
+    limits have their own tests). With ``desk``, the group ``DESK`` is the union desk.
     """
     world = world or FakeTelegram()
+    if desk:
+        world.add_staff_group(DESK, "Desk")
+        changes.setdefault("staff_chat_id", DESK)
+        changes.setdefault("staff_user_ids", frozenset({DESK_VOLUNTEER}))
     server = FakeTelegramServer(world, token=TOKEN) if http else None
     if server is not None:
         server.start()
@@ -116,3 +130,14 @@ async def running(
             await asyncio.wait_for(task, timeout=15)
         if server is not None:
             server.close()
+
+
+async def agree_at_the_desk(bot: Running, user: int, *pins: str, lang: str = "vi") -> None:
+    """At the consent question, with a desk: agree, write no note, take replies here; then type
+    each of ``pins`` at the PIN offer (none: the chat stays at the offer)."""
+    for data in AGREE_AT_THE_DESK:
+        bot.world.user_presses(user, data)
+        await bot.settle(timeout=20)
+    for pin in pins:
+        bot.world.user_sends(user, pin, language_code=lang)
+        await bot.settle(timeout=20)

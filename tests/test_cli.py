@@ -188,6 +188,17 @@ def test_exit_in_the_terminal_chat_ends_it(workspace: Path) -> None:
     assert "Goodbye." in out and "whole chat is now deleted" in out
 
 
+def test_without_a_desk_the_terminal_chat_says_so_first_with_the_numbers() -> None:
+    # Talk to a person (7), then I do not feel safe (5), someone hits me (1), Ask someone now (1)
+    code, out = run("chat", "--lang", "en", stdin="7\n5\n1\n1\n")
+    assert code == 0
+    said = out.split("Sorry, nobody can answer you through this chat yet.")
+    assert len(said) == 4  # at once, each time: from the menu, on the danger answer, on the tap
+    assert all("0570-078377" in after for after in said[1:])  # the verified numbers follow
+    assert "I agree" not in out and "PIN" not in out  # no consent, no PIN: nothing is kept
+    assert "would now be asked" not in out  # and nobody is pretended to be asked
+
+
 def test_the_terminal_chat_can_play_the_union_desk_on_its_sqlite_file() -> None:
     code, out = run("chat", "--desk", "--lang", "en", stdin="/exit\n")
     enrolment = re.search(r"@@(STAFF-[A-Z0-9-]+)", out)

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from bot.conversation import Conversation, Mode
 from bot.desk.hours import JST
-from bot.effects import DeskRequest
+from bot.effects import DeskRequest, Reply
 from bot.service.call import Call
 from bot.values import Day, Text, Value
 
@@ -37,6 +37,29 @@ def _reply_mode(call: Call, case: str) -> str:
     """
     status = call.unit.case_status(case)
     return status.reply_mode if status is not None else "here"
+
+
+NUMBERS = ("help", "numbers")
+"""The flow node whose text lists the verified numbers to call (``flows/help.yaml``)."""
+
+
+def unavailable(call: Call, conversation: Conversation, urgent: bool = False) -> None:
+    """No desk is connected: say so at once, with the numbers; no consent, no PIN, no case.
+
+    On the danger path the emergency numbers were just shown: the line alone then, so the step
+    stays within three messages.
+
+    Asking the trainee to agree to keep their answers, and to choose a PIN, for a case nobody
+    can read would cost them time and keep data for nothing.
+    """
+    lang = conversation.lang
+    call.out.append(call.system("desk_unavailable", lang))
+    numbers = call.flows.node(*NUMBERS)
+    say = getattr(numbers, "say", None)
+    if say is not None and not urgent:
+        text = call.host.renderer.text(say, lang)
+        call.out.append(Reply(text, (), say.context))
+    log.info("handoff.unavailable")
 
 
 def finish(call: Call, conversation: Conversation, urgent: bool, reason: str) -> Conversation:

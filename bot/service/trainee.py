@@ -198,6 +198,12 @@ def advance(call: Call, conversation: Conversation, event: engine.Event) -> None
         )
         if waiting is not None and conversation.mode is Mode.CHAT:
             call.out.append(call.render_say(waiting, conversation.lang))
+    elif handoff_asked is not None and not call.host.desk_connected:
+        handoff.unavailable(
+            call, conversation, handoff_asked.urgent
+        )  # nobody to read a case: say so, keep nothing
+        if waiting is not None:
+            call.out.append(call.render_say(waiting, conversation.lang))
     elif handoff_asked is not None:  # no case yet: consent first; the question comes after it
         conversation = consent.ask(call, conversation, handoff_asked)
     call.save(conversation)

@@ -17,7 +17,7 @@ from bot.conversation import Mode
 from bot.effects import Forward, Relay, Turn, Wipe
 from bot.events import DeleteAsked, Incoming, ResumeAsked
 from bot.records import Mail
-from bot.service.call import HERE, NOWHERE, SKIP, YES
+from bot.service.call import HERE, NOWHERE, SKIP
 from bot.service.check import FLEET_HOUR
 from bot.storage.crypto import Keyring
 from bot.storage.memory import MemoryRecords
@@ -44,18 +44,15 @@ class Phones(World):
     def open_case_skipping_pin(self, chat: str = PHONE_1) -> str | None:
         self.start("en", chat)
         self.send(engine.CommandGiven(engine.Command.PERSON), chat)
-        self.press(YES, chat)
-        self.press(SKIP, chat)
+        self.agree(chat)
+        self.press(SKIP, chat)  # no PIN
         return self.case(chat)
 
     def open_desk_case(self, chat: str = PHONE_1, replies: str = HERE) -> str:
-        """With a desk: agree, skip the note, choose how replies come, set the PIN."""
-        self.helpline.desk_connected = True
+        """In Vietnamese: agree, skip the note, choose how replies come, set the PIN."""
         self.start("vi", chat)
         self.send(engine.CommandGiven(engine.Command.PERSON), chat)
-        self.press(YES, chat)
-        self.press(SKIP, chat)
-        self.press(replies, chat)
+        self.agree(chat, replies)
         self.type(PIN, chat)
         return code_in(self.type(PIN, chat))
 
@@ -122,7 +119,7 @@ def test_the_pin_offer_says_that_without_a_pin_only_this_chat_can_delete(
 ) -> None:
     phones.start("en", PHONE_1)
     phones.send(engine.CommandGiven(engine.Command.PERSON), PHONE_1)
-    offer = phones.press(YES, PHONE_1).out[-1]
+    offer = phones.agree(PHONE_1).out[-1]
     assert "only from this chat" in offer.text and "/delete" in offer.text  # type: ignore[union-attr]
     assert offer.text.splitlines()[0] == "One more step, if you want it."  # type: ignore[union-attr]
     for lang in ("vi", "zh_Hans", "ja"):

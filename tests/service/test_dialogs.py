@@ -17,7 +17,7 @@ from bot.events import DeleteAsked, Incoming, Opened, ResumeAsked
 from bot.flowdefs.model import Store
 from bot.records import Records
 from bot.service import Helpline
-from bot.service.call import NO, SKIP, YES, Call
+from bot.service.call import HERE, NO, SKIP, YES, Call
 from bot.service.check import CHECK_SECONDS as RESUME_SECONDS
 from bot.service.check import FLEET_HOUR, PER_CHAT_HOUR
 from bot.service.consent import version as consent_version
@@ -25,7 +25,7 @@ from bot.storage.crypto import Keyring
 from bot.storage.memory import MemoryRecords
 from bot.storage.store import SqlRecords
 
-from ..conftest import FLOWS, LOCALES, TODAY, make_keyring
+from ..conftest import AGREE_AT_THE_DESK, FLOWS, LOCALES, TODAY, make_keyring
 from ..databases import sqlite_engine
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
@@ -36,13 +36,18 @@ DELETED_ZH = "完成了。你在这里告诉我们的一切都已经清除了。
 
 
 class World:
-    """A helpline on memory records, with a clock and a sleep the test controls."""
+    """A helpline on memory records, with a clock and a sleep the test controls.
 
-    def __init__(self, records: Records | None = None) -> None:
+    The desk is connected unless ``desk=False``: without one, asking for a person opens no case,
+    so consent, PIN, resume and deletion exist only with a desk.
+    """
+
+    def __init__(self, records: Records | None = None, desk: bool = True) -> None:
         self.now = NOW
         self.slept: list[float] = []
         self.records = records if records is not None else MemoryRecords(clock=self.clock)
         self.helpline = build_helpline(FLOWS, LOCALES, self.records, today=lambda: TODAY)
+        self.helpline.desk_connected = desk
         self.helpline.clock = self.clock
         self.helpline.sleep = self.slept.append
 
@@ -72,11 +77,18 @@ class World:
         self.send(Opened(lang), chat)
         self.press(f"lang:{lang}", chat)
 
+    def agree(self, chat: str = CHAT, replies: str = HERE) -> Turn:
+        """At the consent question: agree, write no note, say how replies come; the PIN offer."""
+        *steps, _ = AGREE_AT_THE_DESK
+        for data in steps:
+            self.press(data, chat)
+        return self.press(replies, chat)
+
     def open_case(self, chat: str = CHAT, lang: str = "en") -> str:
-        """Ask for a person, agree and choose the PIN; return the case code shown."""
+        """Ask for a person, agree, walk the desk's steps and choose the PIN; the case code."""
         self.start(lang, chat)
         self.send(engine.CommandGiven(engine.Command.PERSON), chat)
-        self.press(YES, chat)
+        self.agree(chat)
         self.type(PIN, chat)
         turn = self.type(PIN, chat)
         return code_in(turn)
@@ -115,11 +127,23 @@ def test_nothing_is_kept_until_the_trainee_agrees(world: World) -> None:
     assert not any(isinstance(item, DeskRequest) for item in turn.out)
 
 
+def test_without_a_desk_asking_for_a_person_keeps_nothing() -> None:
+    world = World(desk=False)
+    world.start()
+    turn = world.send(engine.CommandGiven(engine.Command.PERSON))
+    assert nodes(turn)[:2] == ["system.desk_unavailable", "help.numbers"]
+    assert world.mode() is Mode.CHAT  # no consent question, no PIN dialog
+    world.type(PIN)  # a PIN typed anyway is only text
+    assert isinstance(world.records, MemoryRecords) and world.records.cases == {}
+    assert world.case() is None and world.records.audit_log == []
+    assert not any(isinstance(item, DeskRequest) for item in turn.out)
+
+
 def test_agreeing_opens_a_case_with_the_consent_version(world: World) -> None:
     world.start()
     world.send(engine.CommandGiven(engine.Command.PERSON))
     turn = world.type("1")  # the number of the first button works too
-    assert nodes(turn) == ["system.pin_offer"]
+    assert nodes(turn) == ["system.note_offer"]  # the desk's first step: a note, if they want
     case = world.case()
     assert isinstance(world.records, MemoryRecords) and case in world.records.cases
     version = world.records.cases[case].consent_version
@@ -173,7 +197,8 @@ def test_a_danger_answer_shows_the_numbers_before_asking_for_consent(world: Worl
     assert "emergency.after" not in shown  # its question waits until consent is settled
     turn = world.press(YES)  # one tap: the desk is asked at once, before any PIN
     assert turn.out[0] == DeskRequest(True, "danger", world.case() or "")
-    assert nodes(turn)[-1] == "emergency.after"
+    assert nodes(turn) == ["system.handoff_urgent", "system.pin_later"]  # a PIN only offered
+    assert world.mode() is Mode.DESK
 
 
 # PIN and code.
@@ -182,7 +207,7 @@ def test_a_danger_answer_shows_the_numbers_before_asking_for_consent(world: Worl
 def test_a_guessable_pin_is_refused_and_a_mismatch_starts_again(world: World) -> None:
     world.start()
     world.send(engine.CommandGiven(engine.Command.PERSON))
-    world.press(YES)
+    world.agree()
     for weak in ("123456", "000000", "121212", "１１１１１１"):
         turn = world.type(weak)
         assert nodes(turn) == ["system.pin_weak"] and Scrub() in turn.out
@@ -193,8 +218,8 @@ def test_a_guessable_pin_is_refused_and_a_mismatch_starts_again(world: World) ->
     world.type(PIN)
     turn = world.type("４８２ ９１５")  # full-width digits and a space
     assert Scrub() in turn.out
-    assert nodes(turn) == ["system.code_given", "system.desk_unavailable", "menu.topics"]
-    assert world.mode() is Mode.CHAT
+    assert nodes(turn) == ["system.code_given", "system.handoff_asked"]
+    assert world.mode() is Mode.DESK
 
 
 def test_the_code_looks_like_a_phone_number_with_a_check_digit(world: World) -> None:
@@ -207,16 +232,16 @@ def test_the_code_looks_like_a_phone_number_with_a_check_digit(world: World) -> 
 def test_skipping_the_pin_still_reaches_the_desk(world: World) -> None:
     world.start()
     world.send(engine.CommandGiven(engine.Command.PERSON))
-    world.press(YES)
+    world.agree()
     turn = world.press(SKIP)
-    assert nodes(turn) == ["system.desk_unavailable", "menu.topics"]
-    assert isinstance(turn.out[0], DeskRequest)
+    assert nodes(turn) == ["system.handoff_asked"]
+    assert isinstance(turn.out[0], DeskRequest) and world.mode() is Mode.DESK
 
 
 def test_a_command_leaves_the_pin_dialog_and_exit_forgets_the_first_pin(world: World) -> None:
     world.start()
     world.send(engine.CommandGiven(engine.Command.PERSON))
-    world.press(YES)
+    world.agree()
     world.type(PIN)
     turn = world.send(engine.CommandGiven(engine.Command.EXIT))
     assert nodes(turn) == ["system.goodbye"]
@@ -233,7 +258,7 @@ def test_a_case_is_resumed_from_another_chat_with_its_status_only(world: World) 
     world.press("lang:vi", OTHER)
     assert nodes(world.type(code, OTHER)) == ["system.resume_pin"]
     turn = world.type(PIN, OTHER)
-    assert nodes(turn) == ["system.resumed_open", "menu.topics"]
+    assert nodes(turn) == ["system.resumed_open", "system.desk_hint"]  # back at the desk
     assert turn.out[1].text == "Chào mừng bạn quay lại. Chúng tôi vẫn đang xử lý câu hỏi của bạn."  # type: ignore[union-attr]
     assert world.case(OTHER) == case and world.case(CHAT) is None  # one phone at a time
 

@@ -85,7 +85,9 @@ def test_words_of_danger_show_the_numbers_and_the_danger_options_at_once(
     assert first.node == "system.danger_typed"
     assert "110" in first.text and "119" in first.text
     assert check.node == "safety.check"
-    assert len(check.buttons) == 6  # the danger options, to tap
+    options = world.helpline.flows.node("safety", "check").buttons  # type: ignore[union-attr]
+    assert len(check.buttons) == len(options)  # the danger options, 'soon' and 'none', to tap
+    assert sum(option.danger for option in options) == 5
     assert not any(isinstance(item, DeskRequest) for item in turn.out)  # no handoff untapped
 
 

@@ -13,7 +13,9 @@ from bot.desk.hours import OfficeHours
 from bot.effects import DeskRequest, Reply, Turn, Wipe
 from bot.events import Opened
 from bot.service import Helpline
-from bot.service.call import YES
+from bot.service.call import SKIP, YES
+
+from ..conftest import AGREE_AT_THE_DESK
 
 CHAT = "chat-1"
 
@@ -130,23 +132,39 @@ def test_amounts_and_names_are_formatted_for_the_language(helpline: Helpline) ->
     assert "¥1,140" in texts["en"] and "Aichi" in texts["en"]
 
 
-def ask_for_a_person(helpline: Helpline) -> Turn:
-    """Ask for a person, agree to the purpose statement and skip the PIN."""
+def test_without_a_desk_a_person_is_said_unavailable_before_anything_is_kept(
+    helpline: Helpline,
+) -> None:
+    """No consent, no PIN, no case: the trainee is told at once, with the numbers to call."""
     helpline.start_in(CHAT, "en")
     turn = helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
-    assert [r.node for r in replies(turn)] == ["system.consent"]
-    turn = helpline.handle(CHAT, engine.ButtonPressed(YES))
-    assert [r.node for r in replies(turn)] == ["system.pin_offer"]
-    return helpline.handle(CHAT, engine.ButtonPressed("dialog:skip"))
-
-
-def test_asking_for_a_person_without_a_desk_says_so_honestly(helpline: Helpline) -> None:
-    turn = ask_for_a_person(helpline)
+    nodes = [r.node for r in replies(turn)]
+    assert nodes[:2] == ["system.desk_unavailable", "help.numbers"]
+    assert "system.consent" not in nodes and "system.pin_offer" not in nodes
+    assert not any(isinstance(item, DeskRequest) for item in turn.out)
+    assert "110" in replies(turn)[0].text and "119" in replies(turn)[1].text
     conversation = stored(helpline)
-    assert conversation is not None and conversation.case is not None
-    assert turn.out[0] == DeskRequest(urgent=False, reason="asked", case=conversation.case)
-    assert replies(turn)[0].node == "system.desk_unavailable"
-    assert "110" in replies(turn)[0].text
+    assert conversation is not None and conversation.case is None
+    assert conversation.mode is Mode.CHAT
+
+
+def test_without_a_desk_the_danger_path_opens_no_case_either(helpline: Helpline) -> None:
+    helpline.start_in(CHAT, "en")
+    turn = helpline.handle(CHAT, engine.ButtonPressed("menu.topics.4"))  # I do not feel safe
+    danger = next(b for r in replies(turn) for b in r.buttons if "safety.check.0" in b[1])
+    turn = helpline.handle(CHAT, engine.ButtonPressed(danger[1]))  # someone hits me
+    nodes = [r.node for r in replies(turn)]
+    assert "system.desk_unavailable" in nodes and "system.consent_urgent" not in nodes
+    conversation = stored(helpline)
+    assert conversation is not None and conversation.case is None
+
+
+def ask_at_the_desk(helpline: Helpline) -> Turn:
+    """With a desk: ask for a person, agree, walk the desk's steps and skip the PIN."""
+    helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
+    for data in AGREE_AT_THE_DESK:
+        helpline.handle(CHAT, engine.ButtonPressed(data))
+    return helpline.handle(CHAT, engine.ButtonPressed(SKIP))  # no PIN
 
 
 def test_with_a_desk_the_trainee_is_told_a_volunteer_will_answer(helpline: Helpline) -> None:
@@ -176,9 +194,7 @@ def test_out_of_hours_the_trainee_is_told_when_to_expect_an_answer(
     helpline.office = OfficeHours()  # Monday to Friday, 10:00-18:00, Japan time
     helpline.clock = lambda: datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # Friday, 19:00 in Japan
     helpline.start_in(CHAT, lang)
-    helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
-    for data in (YES, "dialog:skip", "dialog:here", "dialog:skip"):
-        turn = helpline.handle(CHAT, engine.ButtonPressed(data))
+    turn = ask_at_the_desk(helpline)
     assert [r.node for r in replies(turn)] == ["system.handoff_asked", "system.desk_closed_now"]
     assert expected in replies(turn)[1].text  # Monday: the weekend is skipped
 
@@ -188,19 +204,20 @@ def test_in_hours_nothing_is_said_about_hours(helpline: Helpline) -> None:
     helpline.office = OfficeHours()
     helpline.clock = lambda: datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # Friday, 12:00 in Japan
     helpline.start_in(CHAT, "vi")
-    helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
-    for data in (YES, "dialog:skip", "dialog:here", "dialog:skip"):
-        turn = helpline.handle(CHAT, engine.ButtonPressed(data))
+    turn = ask_at_the_desk(helpline)
     assert [r.node for r in replies(turn)] == ["system.handoff_asked"]
 
 
 def test_once_a_case_is_open_asking_again_goes_straight_to_the_desk(
     helpline: Helpline,
 ) -> None:
-    ask_for_a_person(helpline)
+    helpline.desk_connected = True
+    helpline.start_in(CHAT, "en")
+    ask_at_the_desk(helpline)
+    helpline.handle(CHAT, engine.CommandGiven(engine.Command.MENU))
     turn = helpline.handle(CHAT, engine.CommandGiven(engine.Command.PERSON))
     assert isinstance(turn.out[0], DeskRequest)
-    assert [r.node for r in replies(turn)] == ["system.desk_unavailable"]
+    assert "system.consent" not in [r.node for r in replies(turn)]
 
 
 def test_exit_wipes_the_chat_forgets_everything_and_leaves_one_neutral_line(
@@ -228,16 +245,17 @@ def test_logs_carry_event_names_only(helpline: Helpline, caplog: pytest.LogCaptu
     helpline.handle(CHAT, engine.TextEntered(identity))
     helpline.handle(CHAT, engine.ButtonPressed("menu.topics.4"))  # I feel unsafe
     helpline.handle(CHAT, engine.ButtonPressed("safety.check.0"))  # a danger answer
-    helpline.handle(CHAT, engine.ButtonPressed(YES))  # consent
-    helpline.handle(CHAT, engine.TextEntered("482915"))  # a PIN
+    helpline.handle(CHAT, engine.ButtonPressed(YES))  # consent (no desk: a stale button now)
+    helpline.handle(CHAT, engine.TextEntered("482915"))  # a PIN typed anyway
     helpline.handle(CHAT, engine.TextEntered("482915"))
     helpline.handle(CHAT, engine.CommandGiven(engine.Command.EXIT))
     logged = " ".join(record.getMessage() for record in caplog.records)
-    assert identity not in logged and CHAT not in logged
+    assert identity not in logged and CHAT not in logged and "482915" not in logged
     assert {r.getMessage() for r in caplog.records} == {
         "conversation.opened",
-        "text.matched",  # the identity typed at the menu: matched, never logged
+        "text.matched",  # typed text: matched, never logged
         "engine.danger_answer",
-        "handoff.requested",
+        "handoff.unavailable",  # no desk connected: said at once, nothing kept
+        "engine.stale_button",
         "conversation.erased",
     }

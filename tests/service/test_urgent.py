@@ -154,17 +154,29 @@ def test_the_pin_button_sets_a_pin_and_goes_back_to_the_desk_without_asking_it_a
     assert nodes(turn) == ["system.desk_hint"] and conversation_of(helpline)[0] is Mode.DESK
 
 
-def test_without_a_desk_the_case_is_still_asked_for_first_and_the_way_back_stays(
+def test_without_a_desk_no_consent_is_asked_nothing_is_kept_and_the_way_back_stays(
     records: Records,
 ) -> None:
     helpline = helpline_on(records, desk=False)
-    to_danger(helpline)
-    turn = press(helpline, YES)
-    assert isinstance(turn.out[0], DeskRequest) and turn.out[0].urgent
-    assert nodes(turn) == ["system.desk_unavailable", "system.pin_later", "emergency.after"]
-    press(helpline, PIN_ASK)
-    turn = press(helpline, SKIP)
-    assert nodes(turn) == ["emergency.after"] and conversation_of(helpline)[0] is Mode.CHAT
+    turn = to_danger(helpline)
+    assert nodes(turn) == [
+        "emergency.call_now",
+        "emergency.otit_sos",
+        "system.desk_unavailable",  # said at once, not after a consent nobody could act on
+        "help.numbers",
+        "emergency.after",
+    ]
+    assert not any(isinstance(item, DeskRequest) for item in turn.out)
+    assert conversation_of(helpline) == (Mode.CHAT, None)
+    turn = press(helpline, "emergency.after.0")  # "Ask someone now" once more: the same answer
+    assert nodes(turn)[:2] == ["system.desk_unavailable", "help.numbers"]
+    assert not any(isinstance(item, DeskRequest) for item in turn.out)
+    with helpline.records.unit() as unit:
+        assert unit.held_cases(CHAT) == []
+    if isinstance(records, MemoryRecords):
+        assert records.cases == {}
+    turn = press(helpline, "emergency.after.1")  # the way back to the menu
+    assert nodes(turn) == ["menu.topics"] and conversation_of(helpline) == (Mode.CHAT, None)
 
 
 def test_declining_keeps_nothing_tells_nobody_and_offers_the_tap_again(

@@ -29,7 +29,6 @@ from bot import engine as flow_engine
 from bot.assemble import build_helpline
 from bot.events import DeleteAsked, Incoming, Opened
 from bot.records import Mail
-from bot.service.call import YES
 from bot.storage.connection import default_url, make_engine, upgrade
 from bot.storage.crypto import CryptoError, Keyring, _unpad
 from bot.storage.inbox import Arrived, Inbox
@@ -37,7 +36,7 @@ from bot.storage.maintenance import purge
 from bot.storage.models import CaseRow, ConversationRow
 from bot.values import Text
 
-from ..conftest import FLOWS, LOCALES, TEST_KDF, TODAY
+from ..conftest import AGREE_AT_THE_DESK, FLOWS, LOCALES, TEST_KDF, TODAY
 from .helpers import NOW
 
 TELEGRAM_IDS = (7_301_234_567, 7_402_345_678, 5_503_456_789)
@@ -68,7 +67,7 @@ def scenario(folder: Path, keyring: Keyring) -> dict[str, list[int]]:
     from bot.storage.store import SqlRecords  # noqa: PLC0415 (one import path for the child)
 
     records = SqlRecords(engine, keyring, lambda: clock[0])
-    helpline = build_helpline(FLOWS, LOCALES, records, today=lambda: TODAY)
+    helpline = build_helpline(FLOWS, LOCALES, records, today=lambda: TODAY, desk_connected=True)
     inbox = Inbox(engine, keyring, lambda: clock[0])
     chats = [keyring.pseudonym("chat", telegram_id) for telegram_id in TELEGRAM_IDS]
     update_ids = iter(range(1, MAX_ID))
@@ -89,7 +88,8 @@ def scenario(folder: Path, keyring: Keyring) -> dict[str, list[int]]:
         for typed in ("1", "1", "2", "600", "176", "Aichi", CANARIES[index], "3", "0", "1", "0"):
             say(index, flow_engine.TextEntered(typed), typed)
         say(index, flow_engine.CommandGiven(flow_engine.Command.PERSON))
-        say(index, flow_engine.ButtonPressed(YES))
+        for data in AGREE_AT_THE_DESK:  # a case needs a desk
+            say(index, flow_engine.ButtonPressed(data))
         say(index, flow_engine.TextEntered("482915"), "482915")
         say(index, flow_engine.TextEntered("482915"), "482915")
         with records.unit() as unit:

@@ -14,7 +14,6 @@ from bot import engine as flow_engine
 from bot.assemble import build_helpline
 from bot.conversation import Conversation
 from bot.events import Opened
-from bot.service.call import YES
 from bot.storage.ledger import Ledger
 from bot.storage.maintenance import purge
 from bot.storage.models import (
@@ -29,7 +28,7 @@ from bot.storage.models import (
 from bot.storage.store import SqlRecords
 from bot.values import Yen
 
-from ..conftest import FLOWS, LOCALES, TODAY, make_keyring
+from ..conftest import AGREE_AT_THE_DESK, FLOWS, LOCALES, TODAY, make_keyring
 from .helpers import NOW
 
 
@@ -97,16 +96,22 @@ def test_a_purge_leaves_no_row_of_a_purged_case(engine: Engine) -> None:
 def test_activity_keeps_a_case_from_the_purge(engine: Engine) -> None:
     clock = [NOW]
     records = SqlRecords(engine, make_keyring(), lambda: clock[0])
-    helpline = build_helpline(FLOWS, LOCALES, records, today=lambda: TODAY)
+    helpline = build_helpline(FLOWS, LOCALES, records, today=lambda: TODAY, desk_connected=True)
     helpline.handle("chat", Opened("en"))
     helpline.handle("chat", flow_engine.ButtonPressed("lang:en"))
     helpline.handle("chat", flow_engine.CommandGiven(flow_engine.Command.PERSON))
-    helpline.handle("chat", flow_engine.ButtonPressed(YES))
-    helpline.handle("chat", flow_engine.ButtonPressed("dialog:skip"))
+    for data in AGREE_AT_THE_DESK:  # a case needs a desk
+        helpline.handle("chat", flow_engine.ButtonPressed(data))
+    helpline.handle("chat", flow_engine.ButtonPressed("dialog:skip"))  # no PIN
+    with records.unit() as unit:
+        conversation = unit.conversation("chat")
+    assert conversation is not None and conversation.case is not None
     clock[0] = NOW + timedelta(days=80)
     helpline.handle("chat", flow_engine.TextEntered("hello"))  # the trainee is still here
     clock[0] = NOW + timedelta(days=100)
     assert purge(engine, 90, clock=lambda: clock[0]).cases == 0
+    with records.unit() as unit:
+        assert unit.case_status(conversation.case) is not None
 
 
 def test_audit_rows_are_purged_after_their_retention(engine: Engine) -> None:

@@ -24,7 +24,6 @@ from bot.conversation import Conversation, Mode
 from bot.engine import State
 from bot.events import Incoming, Opened, ResumeAsked
 from bot.records import Mail
-from bot.service.call import YES
 from bot.storage.crypto import CryptoError, Keyring
 from bot.storage.ledger import Ledger
 from bot.storage.maintenance import purge, rotate
@@ -39,7 +38,7 @@ from bot.storage.models import (
 from bot.storage.store import SqlRecords, SqlUnit
 from bot.values import Text, Yen
 
-from ..conftest import FLOWS, LOCALES, TODAY, make_keyring
+from ..conftest import AGREE_AT_THE_DESK, FLOWS, LOCALES, TODAY, make_keyring
 from ..databases import PostgresServer
 from .helpers import NOW, url_of
 
@@ -99,7 +98,7 @@ def test_canaries_and_telegram_ids_never_reach_the_disk(
     keyring = make_keyring("k1")
     clock = [NOW]
     records = SqlRecords(engine, keyring, lambda: clock[0])
-    helpline = build_helpline(FLOWS, LOCALES, records, today=lambda: TODAY)
+    helpline = build_helpline(FLOWS, LOCALES, records, today=lambda: TODAY, desk_connected=True)
     ledger = Ledger(engine)
     chats = [keyring.pseudonym("chat", telegram_id) for telegram_id in TELEGRAM_IDS]
     codes: list[str] = []
@@ -118,7 +117,8 @@ def test_canaries_and_telegram_ids_never_reach_the_disk(
             say(index, flow_engine.TextEntered(typed))
         say(index, flow_engine.CommandGiven(flow_engine.Command.PERSON))
         say(index, flow_engine.TextEntered(CANARIES[index]))  # not an answer to consent
-        say(index, flow_engine.ButtonPressed(YES))
+        for data in AGREE_AT_THE_DESK:
+            say(index, flow_engine.ButtonPressed(data))
         say(index, flow_engine.TextEntered("482915"))
         replies = say(index, flow_engine.TextEntered("482915"))
         codes += [code for text in replies for code in CODE.findall(text)]

@@ -17,7 +17,7 @@ import pytest
 from bot.config import Secret
 
 from ..fakes.telegram_server import post_update
-from ..harness import Running, running
+from ..harness import Running, agree_at_the_desk, running
 
 SECRET = "s3cret-token_1"
 CODE = re.compile(r"0[789]0-\d{4}-\d{5}")
@@ -43,7 +43,7 @@ async def step(bot: Running, user: int, code: str, *, text: str = "", data: str 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 async def test_a_whole_conversation_over_http(tmp_path: Path, lang: str) -> None:
     code, picker, passport, goodbye = LANGUAGES[lang]
-    async with running(tmp_path, http=True) as bot:
+    async with running(tmp_path, http=True, desk=True) as bot:  # a case needs a desk
         world = bot.world
         await step(bot, FIRST, code, text="/start")
         await step(bot, FIRST, code, data=picker)
@@ -51,9 +51,7 @@ async def test_a_whole_conversation_over_http(tmp_path: Path, lang: str) -> None
         await step(bot, FIRST, code, data=world.last_buttons(FIRST)[0][1])  # the passport
         assert any(passport in text for text in world.bot_texts(FIRST))
         await step(bot, FIRST, code, text="/talk")
-        await step(bot, FIRST, code, data="dialog:yes")
-        await step(bot, FIRST, code, text="482915")
-        await step(bot, FIRST, code, text="482915")
+        await agree_at_the_desk(bot, FIRST, "482915", "482915", lang=code)
         found = [CODE.search(t) for t in world.bot_texts(FIRST)]
         case_code = next(m.group(0) for m in found if m)
         await step(bot, FIRST, code, text="/exit")

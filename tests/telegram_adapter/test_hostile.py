@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram_adapter.limits import FloodGate
+from bot.telegram_adapter.limits import Bucket, FloodGate, RateLimits
 
 from ..fixtures.hostile import CASES, build_update
-from ..harness import Running, running
+from ..harness import Running, agree_at_the_desk, running
 
 FRESH, AT_MENU, IN_PIN = 610001, 610002, 610003
 LANGS = {FRESH: "ja", AT_MENU: "vi", IN_PIN: "zh-hans"}
@@ -32,8 +32,8 @@ async def into_states(bot: Running) -> None:
     await bot.settle()
     world.user_sends(IN_PIN, "/talk", language_code="zh-hans")
     await bot.settle()
-    world.user_presses(IN_PIN, "dialog:yes")
-    await bot.settle()
+    await agree_at_the_desk(bot, IN_PIN, lang="zh-hans")  # at the PIN offer
+    assert "PIN" in world.bot_texts(IN_PIN)[-1]
 
 
 @pytest.mark.asyncio
@@ -43,7 +43,9 @@ async def test_the_hostile_corpus_breaks_nothing(
 ) -> None:
     assert len(CASES) >= 200
     caplog.set_level(logging.WARNING)
-    async with running(tmp_path) as bot:
+    # IN_PIN needs a case, so a desk; what reaches the desk's group is not held to its 20 a minute
+    lifted = RateLimits(per_chat=(1e4, 1e4), per_group=(10**6, 60.0), overall=Bucket(1e4, 1e4))
+    async with running(tmp_path, desk=True, limits=lifted) as bot:
         bot.parts.intake.flood = FloodGate(limit=10**6)  # the corpus is not a flood
         await into_states(bot)
         message_id = 1000

@@ -25,7 +25,7 @@ from bot.telegram_adapter.jobs import wipe_idle
 
 from ..conftest import ROOT
 from ..fakes.telegram_world import FakeTelegram
-from ..harness import Running, running
+from ..harness import Running, agree_at_the_desk, running
 
 USER, OTHER = 424242, 535353
 OUTCOMES = ("done", "refused")
@@ -139,12 +139,11 @@ async def test_stickers_photos_and_voice_get_a_kind_answer(tmp_path: Path) -> No
 
 
 async def open_a_case_with_a_pin(bot: Running) -> str:
+    """At a helpline with a desk (a case needs one): ask for a person and choose a PIN."""
     await say(bot, "/start")
     await press(bot, "lang:vi")
     await say(bot, "/talk")
-    await press(bot, "dialog:yes")
-    await say(bot, "4 8 2 9 1 5")
-    await say(bot, "４８２９１５")  # full-width digits
+    await agree_at_the_desk(bot, USER, "4 8 2 9 1 5", "４８２９１５")  # full-width digits
     code_message = next(t for t in bot.world.bot_texts(USER) if CODE.search(t))
     found = CODE.search(code_message)
     assert found is not None
@@ -153,7 +152,7 @@ async def open_a_case_with_a_pin(bot: Running) -> str:
 
 @pytest.mark.asyncio
 async def test_messages_holding_a_pin_are_deleted_at_once(tmp_path: Path) -> None:
-    async with running(tmp_path) as bot:
+    async with running(tmp_path, desk=True) as bot:
         await open_a_case_with_a_pin(bot)
         typed = [m.text for m in bot.world.visible(USER) if not m.from_bot]
         assert "4 8 2 9 1 5" not in typed and "４８２９１５" not in typed
@@ -162,7 +161,7 @@ async def test_messages_holding_a_pin_are_deleted_at_once(tmp_path: Path) -> Non
 
 @pytest.mark.asyncio
 async def test_delete_wipes_the_chat_and_confirms_neutrally(tmp_path: Path) -> None:
-    async with running(tmp_path) as bot:
+    async with running(tmp_path, desk=True) as bot:
         await open_a_case_with_a_pin(bot)
         await say(bot, "/delete")
         assert [(m.from_bot, m.text) for m in bot.world.visible(USER)] == [
@@ -172,7 +171,7 @@ async def test_delete_wipes_the_chat_and_confirms_neutrally(tmp_path: Path) -> N
 
 @pytest.mark.asyncio
 async def test_resume_from_another_account_asks_for_the_language_first(tmp_path: Path) -> None:
-    async with running(tmp_path) as bot:
+    async with running(tmp_path, desk=True) as bot:
         code = await open_a_case_with_a_pin(bot)
         await say(bot, "/resume", user=OTHER, lang="ja")
         assert bot.world.last_buttons(OTHER)[0] == ("日本語", "lang:ja")
