@@ -194,7 +194,8 @@ def test_without_a_desk_the_terminal_chat_says_so_first_with_the_numbers() -> No
     assert code == 0
     said = out.split("Sorry, nobody can answer you through this chat yet.")
     assert len(said) == 4  # at once, each time: from the menu, on the danger answer, on the tap
-    assert all("0570-078377" in after for after in said[1:])  # the verified numbers follow
+    assert "0570-078377" in said[1]  # from the menu, the verified numbers follow
+    assert all("110" in part for part in said[1:])  # on the danger path, the numbers shown there
     assert "I agree" not in out and "PIN" not in out  # no consent, no PIN: nothing is kept
     assert "would now be asked" not in out  # and nobody is pretended to be asked
 

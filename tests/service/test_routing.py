@@ -61,7 +61,7 @@ def test_a_tap_on_a_suggestion_goes_there_and_counts_only_the_topic(world: World
     world.type("ho chieu bi cong ty giu")
     turn = world.press(SUGGEST_DATA + "passport")
     assert "documents.passport_law" in turn.path
-    assert state(world) == ("documents", "next_step")
+    assert state(world) == ("documents", "next_step_passport")
     assert isinstance(world.records, MemoryRecords)
     assert world.records.routed == ["documents"]
     back = world.send(engine.CommandGiven(engine.Command.BACK))
