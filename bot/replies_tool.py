@@ -18,14 +18,14 @@ LANGUAGES = (("ja", "日本語"), ("vi", "Tiếng Việt"), ("zh_Hans", "中文"
 
 
 def replies_command(
-    settings: Settings, name: str | None, stdout: TextIO, stderr: TextIO = sys.stderr
+    settings: Settings, name: str | None, stdout: TextIO, stderr: TextIO | None = None
 ) -> int:
     """Print the canned replies (or the one named) in every language; 1 for an unknown name."""
     flows, renderer = load_content(settings.flows_dir, settings.locales_dir, japan_today())
     replies = flows.replies
     if name is not None and name not in replies:
         known = ", ".join(sorted(replies)) or "(none)"
-        print(f"helpline: no canned reply '{name}'; there are: {known}", file=stderr)
+        print(f"helpline: no canned reply '{name}'; there are: {known}", file=stderr or sys.stderr)
         return 1
     for reply in [name] if name is not None else sorted(replies):
         print(f"== {reply}  (/reply {reply})", file=stdout)

@@ -122,13 +122,17 @@ async def test_an_index_rotation_while_trainees_continue_resume_and_delete(
         assert code == 0, out
     only_new = read_key_file(key_file, TEST_KDF)
     assert only_new.index_ids == keyring.index_ids[:1]
-    records = SqlRecords(bot.parts.database.engine, only_new)
-    for who in trainees:
-        if who.deletes or who.code is None:
-            continue
-        key = await asyncio.to_thread(records.resume_key, who.code, PIN)
-        with records.unit() as unit:
-            assert unit.case_by_resume_key(key) == who.public_id, f"{seed}: {who.path}"
+    engine = bot.parts.database.engine
+    records = SqlRecords(engine, only_new)
+    try:
+        for who in trainees:
+            if who.deletes or who.code is None:
+                continue
+            key = await asyncio.to_thread(records.resume_key, who.code, PIN)
+            with records.unit() as unit:
+                assert unit.case_by_resume_key(key) == who.public_id, f"{seed}: {who.path}"
+    finally:
+        engine.dispose()  # the bot has stopped: its pool's connections are closed here
     no_canary_in_logs(caplog, trainees, seed)
     events = [record.getMessage() for record in caplog.records]
     assert "update.given_up" not in events and "update.failed" not in events
