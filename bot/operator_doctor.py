@@ -107,6 +107,15 @@ def _keys_checks(settings: Settings, keys: KeySource | KeysError | None) -> list
     results: list[Check] = [
         (True, f"keys: from the {keys.origin}, active master key {keys.keyring.active}")
     ]
+    if len(keys.keyring.index_ids) > 1:
+        results.append(
+            (
+                None,
+                "keys: an old index key is still configured (an index rotation is under way): "
+                "once 'helpline keys rotate --index' has finished, 'helpline keys retire "
+                "--index' removes it when nothing needs it any more (docs/storage.md)",
+            )
+        )
     if keys.path is not None and _inside(keys.path, settings.data_dir):
         results.append(
             (

@@ -23,10 +23,12 @@ from sqlalchemy import Engine
 from bot.cli import main
 from bot.cli_parser import day, parser
 from bot.config import Settings
-from bot.operator_doctor import age, counts
+from bot.operator_doctor import _keys_checks, age, counts
 from bot.storage.counts import job_times, note_job
+from bot.storage.crypto import Keyring, new_key
 from bot.storage.database import open_database
 from bot.storage.inspection import inspect_database
+from bot.storage.keys import KeySource
 from bot.storage.maintenance import purge
 from bot.storage.store import SqlRecords
 from bot.values import Yen
@@ -199,3 +201,20 @@ def test_an_empty_period_says_so_in_a_sentence(tmp_path: Path) -> None:
         "--output", str(target),
     )  # fmt: skip
     assert code == 0 and "Nothing was counted in this period" in out
+
+
+def test_doctor_notes_an_index_key_still_retiring(tmp_path: Path) -> None:
+    old = make_keyring()
+    rotating = Keyring(old.masters, old.active, new_key(), TEST_KDF, retiring_index=[new_key()])
+    settings = Settings.from_env({"HELPLINE_DATA_DIR": str(tmp_path)})
+    assert not any(
+        "old index key" in line
+        for _, line in _keys_checks(settings, KeySource(old, "environment"))
+    )
+    found = [
+        (ok, line)
+        for ok, line in _keys_checks(settings, KeySource(rotating, "environment"))
+        if "old index key" in line
+    ]
+    assert len(found) == 1 and found[0][0] is None  # a note: doctor still passes
+    assert "helpline keys retire --index" in found[0][1]
