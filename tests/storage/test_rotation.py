@@ -100,7 +100,9 @@ def test_a_key_rotation_killed_at_random_points_loses_nothing(
     command = [sys.executable, "-m", "bot", "keys", "rotate"]
     rng = random.Random(4)
     runs = killed = halfway = 0
-    while runs < 20:
+    # Until 10 kills have landed in the middle of a rotation (a kill may come after the end on a
+    # fast or a loaded machine: counting runs instead made this flaky), at most 60 runs.
+    while halfway < 10 and runs < 60:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
@@ -122,7 +124,7 @@ def test_a_key_rotation_killed_at_random_points_loses_nothing(
         halfway += in_use == {"k1", "k2"}
         if in_use == {"k2"}:  # it finished before the kill: turn back, so the next run works
             rotate(engine, Keyring(new.masters, "k1", bytes(32), old.kdf))
-    assert killed >= 15 and halfway >= 10  # most kills landed in the middle of a rotation
+    assert halfway >= 10 and killed >= runs * 3 // 4  # kills landed in the middle of a rotation
     finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=False)
     assert finished.returncode == 0, finished.stderr
     assert master_keys_in_use(engine) == {"k2"}
