@@ -110,7 +110,7 @@ def _run(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
         )
         return _chat(settings, stdin, stdout, None, None)
     # Imported here: only this path needs python-telegram-bot, which is slow to import.
-    from bot.telegram_adapter import run  # noqa: PLC0415
+    from bot.telegram_adapter.runtime import run  # noqa: PLC0415
 
     return run(settings)
 

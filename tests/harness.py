@@ -1,6 +1,6 @@
 """A running helpline on the fake Telegram, for the adapter's scenario tests.
 
-``running(...)`` starts ``bot.telegram_adapter.serve`` (the production entry point, with a
+``running(...)`` starts ``bot.telegram_adapter.runtime.serve`` (the production entry point, with a
 real SQLite file and keys) against a ``FakeTelegram`` world, in process or over loopback HTTP,
 and stops it afterwards. ``settle()`` waits until every queued update has been fetched, handled
 and answered, so a test can then look at what each phone shows.

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from .conftest import ROOT
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 HEAVY = {"telegram", "sqlalchemy", "cryptography", "babel"}
@@ -221,3 +225,16 @@ def test_no_function_is_over_60_lines() -> None:
                 if length > 60:
                     long[f"{name}.{node.name}"] = length
     assert long == {}
+
+
+def test_the_maintainers_commands_load_without_the_telegram_runtime() -> None:
+    """`helpline flows check`, `i18n`, `doctor`...: no loops, no webhook server, no uvicorn."""
+    code = (
+        "import sys, bot.cli; "
+        "loaded = {'uvicorn', 'bot.telegram_adapter.runtime', 'bot.telegram_adapter.webhook'}; "
+        "print(sorted(loaded & set(sys.modules)))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == "[]"

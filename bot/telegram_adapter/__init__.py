@@ -11,9 +11,8 @@ is what a trainee on a shared phone, and a helpline that must not lose a message
 * ``runtime``: assembling and running it all, command menus, the idle wipe, a clean stop.
 
 Chats are known by keyed pseudonym; the chat id needed to answer is kept sealed. No Telegram
-id, name or text ever reaches a log.
+id, name or text ever reaches a log. Importing the package imports nothing else: the CLI's
+maintainer commands load without the loops, the webhook server or uvicorn (``runtime.run``
+starts the helpline).
 """
 
-from bot.telegram_adapter.runtime import run, serve
-
-__all__ = ["run", "serve"]

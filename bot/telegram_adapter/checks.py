@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from bot.telegram_adapter.runtime import make_bot
+from bot.telegram_adapter.client import make_bot
 
 NEEDED = {
     "can_manage_topics": "Manage topics",

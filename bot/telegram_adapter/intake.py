@@ -48,6 +48,7 @@ from bot.actions import DESK_QUEUE
 from bot.failpoints import failpoint
 from bot.service import Helpline
 from bot.storage import Arrived, DatabaseError, Inbox, Keyring
+from bot.telegram_adapter.client import POLL_SECONDS
 from bot.telegram_adapter.limits import FloodGate, Verdict
 from bot.telegram_adapter.loop import backoff, nap
 from bot.telegram_adapter.metrics import Metrics
@@ -58,7 +59,6 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 """The inbox and outbox key of everything in the union desk's group: it goes in order."""
-POLL_SECONDS = 10
 RESTART_GAP = 1000
 """Update ids this far below the offset come from a new server (see ``Intake._restarted``)."""
 EMPTY_POLL_PAUSE = 1.0

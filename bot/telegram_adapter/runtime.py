@@ -33,7 +33,7 @@ from datetime import timedelta
 
 from telegram import Bot, BotCommand
 from telegram.error import InvalidToken, TelegramError
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot import failpoints
 from bot.assemble import build_helpline, japan_today, load_content
@@ -54,9 +54,10 @@ from bot.storage import (
     open_database,
 )
 from bot.telegram_adapter import jobs
+from bot.telegram_adapter.client import make_bot
 from bot.telegram_adapter.gauges import gauges, polling
 from bot.telegram_adapter.group import Group
-from bot.telegram_adapter.intake import ALLOWED_UPDATES, POLL_SECONDS, Intake
+from bot.telegram_adapter.intake import ALLOWED_UPDATES, Intake
 from bot.telegram_adapter.limits import RateLimits
 from bot.telegram_adapter.loop import backoff
 from bot.telegram_adapter.metrics import Metrics
@@ -86,21 +87,6 @@ def quiet_libraries() -> None:
     """
     for name in ("telegram", "httpx", "httpcore", "uvicorn"):
         logging.getLogger(name).setLevel(logging.WARNING)
-
-
-def make_bot(settings: Settings, request: BaseRequest | None = None) -> Bot:
-    """The Bot API client: Telegram's servers, or the self-hosted server the settings name."""
-    if settings.telegram_token is None:
-        raise ValueError("a Telegram token is needed")
-    polling = request or HTTPXRequest(
-        connection_pool_size=2, read_timeout=POLL_SECONDS + 10, connect_timeout=10
-    )
-    return Bot(
-        settings.telegram_token.reveal(),
-        base_url=settings.telegram_api_url or "https://api.telegram.org/bot",
-        request=request or HTTPXRequest(connection_pool_size=32),
-        get_updates_request=polling,
-    )
 
 
 def wire(
