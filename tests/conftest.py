@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -121,3 +122,14 @@ def _engine(
         engine = make_engine(url)
         yield engine
         engine.dispose()
+
+
+@pytest.fixture(name="workspace")
+def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of flows/ and locales/ that a test may break, pointed at by the environment."""
+    shutil.copytree(FLOWS, tmp_path / "flows")
+    shutil.copytree(LOCALES, tmp_path / "locales")
+    monkeypatch.setenv("HELPLINE_FLOWS_DIR", str(tmp_path / "flows"))
+    monkeypatch.setenv("HELPLINE_LOCALES_DIR", str(tmp_path / "locales"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

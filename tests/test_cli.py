@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 import sys
 from datetime import date
@@ -18,24 +17,13 @@ from bot.flowdefs.model import ButtonsNode
 from bot.i18n.catalog import read_catalog
 from bot.i18n.tools import serialise
 
-from .conftest import FLOWS, LOCALES, ROOT
+from .conftest import ROOT
 
 
 def run(*argv: str, stdin: str = "") -> tuple[int, str]:
     out = io.StringIO()
     code = main(list(argv), stdin=io.StringIO(stdin), stdout=out)
     return code, out.getvalue()
-
-
-@pytest.fixture(name="workspace")
-def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of flows/ and locales/ that a test may break, pointed at by the environment."""
-    shutil.copytree(FLOWS, tmp_path / "flows")
-    shutil.copytree(LOCALES, tmp_path / "locales")
-    monkeypatch.setenv("HELPLINE_FLOWS_DIR", str(tmp_path / "flows"))
-    monkeypatch.setenv("HELPLINE_LOCALES_DIR", str(tmp_path / "locales"))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_check_passes_strictly_on_the_real_flows() -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import re
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,32 +10,15 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Message
 
-from bot.cli import main
 from bot.flowdefs.folder import load_flowset
 from bot.flowdefs.model import ButtonsNode, placeholders
 from bot.i18n.catalog import read_catalog
 from bot.i18n.review import changed_words
 from bot.i18n.tools import serialise
 
-from ..conftest import FLOWS, LOCALES
+from ..test_cli import run
 
 LANGS = ("vi", "zh_Hans", "ja")
-
-
-def run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(list(argv), stdin=io.StringIO(""), stdout=out)
-    return code, out.getvalue()
-
-
-@pytest.fixture(name="workspace")
-def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(FLOWS, tmp_path / "flows")
-    shutil.copytree(LOCALES, tmp_path / "locales")
-    monkeypatch.setenv("HELPLINE_FLOWS_DIR", str(tmp_path / "flows"))
-    monkeypatch.setenv("HELPLINE_LOCALES_DIR", str(tmp_path / "locales"))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def po(workspace: Path, lang: str) -> Path:
