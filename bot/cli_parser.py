@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot import __version__
 from bot.cli_parser_staff import backup_command, replies_commands, staff_commands
-from bot.cli_words import Commands, action
+from bot.cli_words import Commands, Words, action, actions
 from bot.i18n.locales import LANGUAGES
 
 EPILOG = """\
@@ -130,7 +130,7 @@ def _flows_commands(commands: Commands) -> None:
     )
 
 
-I18N = {
+I18N: Words = {
     "extract": (
         "collect the texts into locales/messages.pot",
         "Collect every text of flows/ (and flows/system.yaml) into the template "
@@ -208,10 +208,8 @@ def _i18n_commands(commands: Commands) -> None:
         epilog="more: docs/flows.md (Translations), README.md (Maintainers)",
     )
     each = i18n.add_subparsers(dest="action", required=True, metavar="ACTION")
-    for name, (summary, text, example) in I18N.items():
-        one = action(each, name, summary, text, example, "docs/flows.md (Translations)")
-        if name == "review":
-            one.add_argument("lang", help="the language: vi, zh_Hans or ja")
+    added = actions(each, I18N, "docs/flows.md (Translations)")
+    added["review"].add_argument("lang", help="the language: vi, zh_Hans or ja")
 
 
 def _operator_commands(commands: Commands) -> None:

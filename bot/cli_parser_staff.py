@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.cli_words import Commands, action
+from bot.cli_words import Commands, Words, action, actions
 from bot.operator_backup import KEEP
 
-STAFF = {
+STAFF: Words = {
     "enrol": (
         "print a one-time enrolment code for a volunteer",
         "Print a one-time code a volunteer sends to the bot in a private chat to enrol and "
@@ -41,12 +41,9 @@ def staff_commands(commands: Commands) -> None:
         epilog="more: docs/desk.md (The staff step-up)",
     )
     each = staff.add_subparsers(dest="action", required=True, metavar="ACTION")
-    for name, (summary, text, example) in STAFF.items():
-        one = action(each, name, summary, text, example, "docs/desk.md (The staff step-up)")
-        if name == "enrol":
-            one.add_argument("--hours", type=int, metavar="N", help="valid for N hours (24)")
-        if name == "revoke":
-            one.add_argument("staff_id", help="the id 'helpline staff list' shows")
+    added = actions(each, STAFF, "docs/desk.md (The staff step-up)")
+    added["enrol"].add_argument("--hours", type=int, metavar="N", help="valid for N hours (24)")
+    added["revoke"].add_argument("staff_id", help="the id 'helpline staff list' shows")
 
 
 def backup_command(commands: Commands) -> None:

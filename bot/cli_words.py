@@ -26,3 +26,15 @@ def action(where: Commands, name: str, *words: str) -> argparse.ArgumentParser:
         epilog=f"example:\n  {example}\n\nmore: {docs}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+
+
+Words = dict[str, tuple[str, str, str]]
+"""Actions of one command, by name: (summary, sentence, example)."""
+
+
+def actions(where: Commands, table: Words, docs: str) -> dict[str, argparse.ArgumentParser]:
+    """Add every action of ``table`` (all told more about in ``docs``); return them by name."""
+    return {
+        name: action(where, name, summary, text, example, docs)
+        for name, (summary, text, example) in table.items()
+    }

@@ -15,4 +15,3 @@ id, name or text ever reaches a log. Importing the package imports nothing else:
 maintainer commands load without the loops, the webhook server or uvicorn (``runtime.run``
 starts the helpline).
 """
-
